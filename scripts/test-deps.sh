@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Debian packages the integration tests use as real peers. Installed only when missing.
+set -uo pipefail
+need=()
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then echo "[test-deps] not root: cannot install ${need[*]}" >&2; exit 1; fi
+echo "[test-deps] apt-get install ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "${need[@]}" >&2

@@ -1,0 +1,45 @@
+// `npm test`: type-check and lint the whole tree, run every package's tests through turbo,
+// then print one summary line summed over all packages (CI reads it).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const env = { ...process.env, FORCE_COLOR: '0' };
+const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env }).status ?? 1;
+
+const workspaces = ['test', ...readdirSync(join(root, 'packages')).map((p) => join('packages', p))].filter((p) =>
+  existsSync(join(root, p, 'package.json')),
+);
+for (const ws of workspaces) rmSync(join(root, ws, '.reports'), { recursive: true, force: true });
+
+let extraFailed = 0;
+console.error('[test] installing test prerequisites (Debian prometheus, pushgateway) when missing');
+if (run('bash', ['scripts/test-deps.sh']) !== 0) console.error('[test] some prerequisites are missing; dependent tests will report it');
+console.error('[test] type-check and lint');
+if (run('pnpm', ['exec', 'turbo', 'run', 'build', 'lint', '--output-logs=errors-only']) !== 0) {
+  console.error('[test] type-check or lint failed');
+  extraFailed += 1;
+}
+console.error('[test] running tests in every package');
+const testStatus = run('pnpm', ['exec', 'turbo', 'run', 'test', '--continue', '--concurrency=2']);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const ws of workspaces) {
+  const file = join(root, ws, '.reports', 'junit.xml');
+  if (!existsSync(file)) continue;
+  const xml = readFileSync(file, 'utf8');
+  for (const m of xml.matchAll(/<testcase\b[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)) {
+    const body = m[2] ?? '';
+    if (/<failure\b/.test(body) || /<error\b/.test(body)) failed += 1;
+    else if (/<skipped\b/.test(body)) skipped += 1;
+    else passed += 1;
+  }
+}
+// A package whose runner crashed before writing results still has to fail the run.
+if (testStatus !== 0 && failed === 0) extraFailed += 1;
+failed += extraFailed;
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 ? 1 : 0);
