@@ -1,1 +1,12 @@
-export {};
+export { Backoff, type BackoffOptions, DEFAULT_BACKOFF, parseRetryAfter } from './backoff.ts';
+export { deepEqual } from './equal.ts';
+export { ApiError, isExpired, isResourceVersionTooLarge, ProtocolError } from './errors.ts';
+export { type KubeConfigOptions, loadKubeConfig } from './kubeconfig.ts';
+export {
+  Reflector,
+  type ReflectorEvent,
+  type ReflectorEvents,
+  type ReflectorOptions,
+  type ReflectorStats,
+  type ResourceRef,
+} from './reflector.ts';

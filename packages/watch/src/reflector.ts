@@ -1,0 +1,570 @@
+// A Reflector mirrors one resource (optionally one namespace) of the API server into a map of compact
+// snapshots keyed by UID, with the client-go list+watch protocol:
+//
+//   LIST (every page, resourceVersion unset = consistent read) → apply, remember the list's RV
+//   WATCH from that RV with bookmarks → apply each event, advance the RV on every event and bookmark
+//   stream ends / breaks   → resume the watch from the last RV (after backoff, unless it ended cleanly)
+//   410 Expired / RV too large → full relist, reconcile: held objects missing from it become deletions
+//
+// Invariants that keep a reflector from silently diverging from the server (field problem 3):
+//  - the resume RV only ever comes from the server (list metadata, event objects, bookmarks) and is never
+//    dropped: filtered or unparseable events still advance it, so a later resume does not replay or 410;
+//  - a list follows `continue` to the last page, and a failure on any page (410 of the continue token
+//    included) retries the whole list: reconciliation never runs on partial data;
+//  - nothing is applied from a list until all of its pages arrived.
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { type Logger, pino } from 'pino';
+import { Backoff, type BackoffOptions } from './backoff.ts';
+import { deepEqual } from './equal.ts';
+import { isExpired, isResourceVersionTooLarge, ProtocolError, RelistRequested, statusError } from './errors.ts';
+import { getJson, streamLines } from './http.ts';
+
+export interface ResourceRef {
+  /** '' for the core group. */
+  group: string;
+  version: string;
+  plural: string;
+  kind: string;
+}
+
+export interface ReflectorOptions<S> {
+  resource: ResourceRef;
+  /** undefined = all namespaces. */
+  namespace?: string;
+  fieldSelector?: string;
+  labelSelector?: string;
+  /**
+   * Raw API object → compact snapshot. May throw on malformed input: the object is counted
+   * (`parseErrors`), logged (reason and identity only) and skipped; a previously held snapshot is kept.
+   * Snapshots must be treated as immutable: they are handed to listeners and held as-is.
+   */
+  compact: (raw: unknown) => S;
+  /**
+   * Shard filter by UID, applied identically to list items and watch events. Bookmarks, errors and
+   * resourceVersions are never filtered. A held object whose UID stops passing (filter changed at
+   * runtime) is deleted on its next event; `requestRelist()` reconciles all of them at once.
+   */
+  filter?: (uid: string) => boolean;
+  /** LIST page size (`limit`). Default 500. */
+  pageSize?: number;
+  backoff?: Partial<BackoffOptions>;
+  /** Server-side watch timeout, drawn uniformly per watch like client-go. Default 300–600 s. */
+  watchTimeoutSeconds?: { min: number; max: number };
+  /** Socket inactivity limit of a LIST page request. Default 60 s. */
+  requestTimeoutMs?: number;
+  /** Drop updates whose snapshot is deep-equal to the held one. Default true. */
+  suppressUnchanged?: boolean;
+  logger?: Logger;
+}
+
+export type ReflectorEvent<S> =
+  | { type: 'add'; uid: string; object: S }
+  | { type: 'update'; uid: string; object: S; previous: S }
+  | { type: 'delete'; uid: string; object: S };
+
+/** EventEmitter signatures: listeners get the snapshot first, so `on('add', (snap) => …)` works. */
+export interface ReflectorEvents<S> {
+  add: [object: S, uid: string];
+  update: [object: S, previous: S, uid: string];
+  /** `object` is the last snapshot held for that UID. */
+  delete: [object: S, uid: string];
+  /** Every add/update/delete, in order, as one value. */
+  event: [event: ReflectorEvent<S>];
+  /** The first complete list was applied. */
+  synced: [];
+}
+
+export interface ReflectorStats {
+  /** `plural` or `plural/namespace`. */
+  resource: string;
+  namespace: string | undefined;
+  /** Snapshots held. */
+  objects: number;
+  /** Last ADDED/MODIFIED/DELETED received on a watch (epoch ms), undefined before the first. */
+  lastEventTimeMs: number | undefined;
+  /**
+   * Last time the held state was confirmed current with the server (epoch ms): a complete list was
+   * applied, or a watch delivered an event or a bookmark (each proves the stream is live up to that RV).
+   * Its age is the staleness bound: a stuck watch or failing relists stop it moving.
+   */
+  lastSyncTimeMs: number | undefined;
+  /** Last complete (all pages) list applied. */
+  lastListTimeMs: number | undefined;
+  /** Last time a watch request was sent. */
+  lastWatchStartMs: number | undefined;
+  /** Full relists forced after the first sync (410 on a watch or continue token, RV too large, requestRelist). */
+  relists: number;
+  /** Watch streams that ended other than by stop(): server timeout, disconnect, error, 410. */
+  watchRestarts: number;
+  /** Failed requests and broken streams (410/relist requests excluded; see relists). */
+  errors: number;
+  /** Objects `compact` rejected or without metadata.uid. */
+  parseErrors: number;
+  /** Listener exceptions (caught; the reflector continues). */
+  handlerErrors: number;
+  /** Updates dropped because the snapshot did not change. */
+  suppressedUpdates: number;
+  /** LIST pages fetched (all lists). */
+  listPages: number;
+  /** Resume point: newest RV seen from the server. */
+  resourceVersion: string;
+  synced: boolean;
+  /** A watch stream is currently open. */
+  watching: boolean;
+  /** Message of the most recent error, if any. */
+  lastError: string | undefined;
+}
+
+interface ListBody {
+  metadata?: { resourceVersion?: unknown; continue?: unknown };
+  items?: unknown;
+}
+
+interface RawMeta {
+  metadata?: { uid?: unknown; name?: unknown; namespace?: unknown; resourceVersion?: unknown };
+}
+
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+/**
+ * Generic over the snapshot type `S`; the key is the raw object's `metadata.uid`, so `S` needs no
+ * particular shape. An object deleted and recreated under the same name has a new UID: delete + add.
+ */
+export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
+  readonly synced: Promise<void>;
+  readonly #kc: KubeConfig;
+  readonly #opts: ReflectorOptions<S>;
+  readonly #path: string;
+  readonly #log: Logger;
+  readonly #backoff: Backoff;
+  readonly #pageSize: number;
+  readonly #requestTimeoutMs: number;
+  readonly #watchTimeout: { min: number; max: number };
+  readonly #suppress: boolean;
+  readonly #items = new Map<string, S>();
+  #rv = '';
+  #needList = true;
+  #relistPending = false;
+  #hasSynced = false;
+  #resolveSynced!: () => void;
+  #rejectSynced!: (err: Error) => void;
+  #stopCtl: AbortController | undefined;
+  #watchCtl: AbortController | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+  #watching = false;
+  #counters = {
+    relists: 0,
+    watchRestarts: 0,
+    errors: 0,
+    parseErrors: 0,
+    handlerErrors: 0,
+    suppressedUpdates: 0,
+    listPages: 0,
+  };
+  #lastEventTimeMs: number | undefined;
+  #lastSyncTimeMs: number | undefined;
+  #lastListTimeMs: number | undefined;
+  #lastWatchStartMs: number | undefined;
+  #lastError: string | undefined;
+
+  constructor(kc: KubeConfig, opts: ReflectorOptions<S>) {
+    super();
+    const { group, version, plural } = opts.resource;
+    if (!version || !plural) throw new Error('Reflector: resource needs version and plural');
+    if (typeof opts.compact !== 'function') throw new Error('Reflector: compact must be a function');
+    this.#kc = kc;
+    this.#opts = opts;
+    const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
+    this.#path = opts.namespace
+      ? `${base}/namespaces/${encodeURIComponent(opts.namespace)}/${plural}`
+      : `${base}/${plural}`;
+    this.#log = (opts.logger ?? pino({ level: 'silent' })).child({
+      component: 'reflector',
+      resource: plural,
+      ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    });
+    this.#backoff = new Backoff(opts.backoff);
+    this.#pageSize = opts.pageSize ?? 500;
+    if (!(this.#pageSize > 0)) throw new Error('Reflector: pageSize must be > 0');
+    this.#requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
+    this.#watchTimeout = opts.watchTimeoutSeconds ?? { min: 300, max: 600 };
+    if (!(this.#watchTimeout.min > 0 && this.#watchTimeout.max >= this.#watchTimeout.min))
+      throw new Error('Reflector: watchTimeoutSeconds needs 0 < min <= max');
+    this.#suppress = opts.suppressUnchanged ?? true;
+    this.synced = new Promise<void>((resolve, reject) => {
+      this.#resolveSynced = resolve;
+      this.#rejectSynced = reject;
+    });
+    // Nobody may be awaiting `synced` when stop() rejects it; that must not be an unhandled rejection.
+    this.synced.catch(() => {});
+  }
+
+  /** Starts list+watch in the background; idempotent. */
+  start(): void {
+    if (this.#stopped) throw new Error('Reflector: cannot start after stop()');
+    if (this.#running) return;
+    this.#stopCtl = new AbortController();
+    this.#running = this.#run(this.#stopCtl.signal).catch((err) => {
+      // #run handles its own errors; this is a bug guard so the process never dies on one.
+      this.#log.error({ err: (err as Error).message }, 'reflector loop crashed');
+    });
+  }
+
+  /** Stops watching and waits for in-flight requests to end. Held items stay readable. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#stopCtl?.abort();
+    await this.#running;
+    if (!this.#hasSynced) this.#rejectSynced(new Error('Reflector stopped before its initial sync'));
+  }
+
+  /** Ends the current watch and does a full relist + reconcile (e.g. after the shard filter changed). */
+  requestRelist(): void {
+    this.#counters.relists++;
+    this.#relistPending = true;
+    this.#needList = true;
+    this.#watchCtl?.abort(new RelistRequested('relist requested'));
+  }
+
+  hasSynced(): boolean {
+    return this.#hasSynced;
+  }
+
+  /** Held snapshots by UID (live view; do not mutate). */
+  items(): ReadonlyMap<string, S> {
+    return this.#items;
+  }
+
+  /** Subscribes to every add/update/delete; returns the unsubscribe function. */
+  onEvent(cb: (ev: ReflectorEvent<S>) => void): () => void {
+    this.on('event', cb);
+    return () => this.off('event', cb);
+  }
+
+  stats(): ReflectorStats {
+    const ns = this.#opts.namespace;
+    return {
+      resource: ns ? `${this.#opts.resource.plural}/${ns}` : this.#opts.resource.plural,
+      namespace: ns,
+      objects: this.#items.size,
+      lastEventTimeMs: this.#lastEventTimeMs,
+      lastSyncTimeMs: this.#lastSyncTimeMs,
+      lastListTimeMs: this.#lastListTimeMs,
+      lastWatchStartMs: this.#lastWatchStartMs,
+      ...this.#counters,
+      resourceVersion: this.#rv,
+      synced: this.#hasSynced,
+      watching: this.#watching,
+      lastError: this.#lastError,
+    };
+  }
+
+  // Loop --------------------------------------------------------------------------------------------
+
+  async #run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      let delay = 0;
+      try {
+        if (this.#needList) await this.#list(signal);
+        const healthy = await this.#watch(signal);
+        // A server that ends watches right away must not make us spin.
+        if (!healthy) delay = this.#backoff.next();
+      } catch (err) {
+        if (signal.aborted) break;
+        delay = this.#failure(err);
+      }
+      if (delay > 0) {
+        try {
+          await sleep(delay, undefined, { signal });
+        } catch {
+          break;
+        }
+      }
+    }
+  }
+
+  /** Decides what a failure means and how long to wait before the next attempt. */
+  #failure(err: unknown): number {
+    if (err instanceof RelistRequested) return 0;
+    const message = err instanceof Error ? err.message : String(err);
+    if (isExpired(err) || isResourceVersionTooLarge(err)) {
+      this.#needList = true;
+      this.#counters.relists++;
+      this.#log.info({ reason: message, resourceVersion: this.#rv }, 'resume point not served; relisting');
+      // First one: relist at once (the normal 410 path). Repeated ones without a healthy watch between
+      // them back off, so a server that keeps answering 410 is not hammered with full lists.
+      const first = this.#backoff.attempt === 0;
+      const d = this.#backoff.next();
+      return first ? 0 : d;
+    }
+    this.#counters.errors++;
+    this.#lastError = message;
+    const retryAfter = (err as { retryAfterMs?: unknown }).retryAfterMs;
+    const backoff = this.#backoff.next();
+    const delay =
+      typeof retryAfter === 'number'
+        ? Math.min(retryAfter, MAX_RETRY_AFTER_MS) + Math.round(Math.random() * this.#backoff.opts.initialMs)
+        : backoff;
+    this.#log.warn(
+      {
+        err: message,
+        statusCode: (err as { statusCode?: unknown }).statusCode,
+        phase: this.#needList ? 'list' : 'watch',
+        retryInMs: delay,
+        resourceVersion: this.#rv,
+      },
+      this.#needList ? 'list failed; retrying the whole list' : 'watch failed; resuming from last resourceVersion',
+    );
+    return delay;
+  }
+
+  // LIST --------------------------------------------------------------------------------------------
+
+  async #list(signal: AbortSignal): Promise<void> {
+    this.#relistPending = false;
+    // uid → snapshot, or null when present but unparseable (then the held snapshot is kept, not deleted).
+    const seen = new Map<string, S | null>();
+    const { kind, group, version } = this.#opts.resource;
+    const apiVersion = group === '' ? version : `${group}/${version}`;
+    let listRv: string | undefined;
+    let cont: string | undefined;
+    let pages = 0;
+    do {
+      // resourceVersion stays unset: a consistent read that honours `limit` and is never older than
+      // what we already saw (RV=0 may be served stale from a cache and ignores paging).
+      const body = (await getJson(
+        this.#kc,
+        this.#path,
+        {
+          limit: this.#pageSize,
+          continue: cont,
+          labelSelector: this.#opts.labelSelector,
+          fieldSelector: this.#opts.fieldSelector,
+        },
+        signal,
+        this.#requestTimeoutMs,
+      )) as ListBody;
+      this.#counters.listPages++;
+      pages++;
+      if (!Array.isArray(body?.items)) throw new ProtocolError('list response without items');
+      const rv = body.metadata?.resourceVersion;
+      // Every page carries the snapshot RV of the first; keep the first (resuming early only replays).
+      if (listRv === undefined) {
+        if (typeof rv !== 'string' || rv === '') throw new ProtocolError('list response without resourceVersion');
+        listRv = rv;
+      }
+      for (const raw of body.items as RawMeta[]) {
+        const uid = this.#uidOf(raw);
+        if (uid === undefined || !this.#passes(uid)) continue;
+        // List items carry no kind/apiVersion; compact functions may check them.
+        const obj = raw as Record<string, unknown>;
+        obj.kind ??= kind;
+        obj.apiVersion ??= apiVersion;
+        seen.set(uid, this.#compact(raw, uid) ?? null);
+      }
+      const c = body.metadata?.continue;
+      cont = typeof c === 'string' && c !== '' ? c : undefined;
+    } while (cont !== undefined);
+
+    // All pages arrived: reconcile. Deletions first, so a recreated name (new UID) reads delete → add.
+    for (const [uid, held] of this.#items) {
+      if (!seen.has(uid)) {
+        this.#items.delete(uid);
+        this.#emit({ type: 'delete', uid, object: held });
+      }
+    }
+    for (const [uid, snap] of seen) if (snap !== null) this.#upsert(uid, snap);
+    this.#rv = listRv!;
+    const now = Date.now();
+    this.#lastListTimeMs = now;
+    this.#lastSyncTimeMs = now;
+    this.#needList = this.#relistPending;
+    this.#log.debug({ objects: this.#items.size, pages, resourceVersion: this.#rv }, 'list applied');
+    if (!this.#hasSynced) {
+      this.#hasSynced = true;
+      this.#resolveSynced();
+      this.#safeEmit('synced');
+    }
+  }
+
+  // WATCH -------------------------------------------------------------------------------------------
+
+  /** Resolves true when the stream lived and ended cleanly, false when it ended at once with nothing. */
+  async #watch(signal: AbortSignal): Promise<boolean> {
+    const ctl = new AbortController();
+    this.#watchCtl = ctl;
+    const { min, max } = this.#watchTimeout;
+    const timeoutSeconds = Math.floor(min + Math.random() * (max - min + 1));
+    const started = Date.now();
+    this.#lastWatchStartMs = started;
+    let progressed = false;
+    try {
+      await streamLines(
+        this.#kc,
+        this.#path,
+        {
+          watch: 'true',
+          allowWatchBookmarks: 'true',
+          resourceVersion: this.#rv,
+          timeoutSeconds,
+          labelSelector: this.#opts.labelSelector,
+          fieldSelector: this.#opts.fieldSelector,
+        },
+        AbortSignal.any([signal, ctl.signal]),
+        // The server ends the stream at timeoutSeconds; silence well past that is a dead connection.
+        (timeoutSeconds + 30) * 1000,
+        {
+          onOpen: () => {
+            this.#watching = true;
+          },
+          onLine: (line) => {
+            this.#onWatchLine(line);
+            progressed = true;
+          },
+        },
+      );
+      return progressed || Date.now() - started >= 1000;
+    } catch (err) {
+      if (ctl.signal.aborted && ctl.signal.reason instanceof RelistRequested) throw ctl.signal.reason;
+      throw err;
+    } finally {
+      this.#watching = false;
+      this.#watchCtl = undefined;
+      if (!signal.aborted) this.#counters.watchRestarts++;
+      if (Date.now() - started >= this.#backoff.opts.resetAfterMs) this.#backoff.reset();
+    }
+  }
+
+  #onWatchLine(line: string): void {
+    let ev: { type?: unknown; object?: unknown };
+    try {
+      ev = JSON.parse(line);
+    } catch {
+      // Skipping a line could lose an update: end the stream and resume from the last good RV instead.
+      throw new ProtocolError('watch event is not JSON');
+    }
+    const obj = ev?.object as RawMeta | undefined;
+    switch (ev?.type) {
+      case 'BOOKMARK': {
+        const rv = obj?.metadata?.resourceVersion;
+        if (typeof rv === 'string' && rv !== '') this.#rv = rv;
+        this.#lastSyncTimeMs = Date.now();
+        return;
+      }
+      case 'ERROR':
+        throw statusError(0, obj);
+      case 'ADDED':
+      case 'MODIFIED':
+      case 'DELETED':
+        this.#applyEvent(ev.type, obj);
+        return;
+      default:
+        throw new ProtocolError(`unknown watch event type ${JSON.stringify(ev?.type)}`);
+    }
+  }
+
+  #applyEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', raw: RawMeta | undefined): void {
+    const now = Date.now();
+    this.#lastEventTimeMs = now;
+    this.#lastSyncTimeMs = now;
+    const uid = this.#uidOf(raw);
+    if (uid !== undefined) {
+      const held = this.#items.get(uid);
+      if (type === 'DELETED' || !this.#passes(uid)) {
+        if (held !== undefined) {
+          this.#items.delete(uid);
+          this.#emit({ type: 'delete', uid, object: held });
+        }
+      } else {
+        const snap = this.#compact(raw, uid);
+        if (snap !== undefined) this.#upsert(uid, snap);
+      }
+    }
+    // Advance even for filtered or unparseable objects: the resume point must never lag what we consumed.
+    const rv = raw?.metadata?.resourceVersion;
+    if (typeof rv === 'string' && rv !== '') this.#rv = rv;
+  }
+
+  // State -------------------------------------------------------------------------------------------
+
+  #uidOf(raw: RawMeta | undefined): string | undefined {
+    const uid = raw?.metadata?.uid;
+    if (typeof uid === 'string' && uid !== '') return uid;
+    this.#parseError(raw, 'object without metadata.uid');
+    return undefined;
+  }
+
+  #passes(uid: string): boolean {
+    const f = this.#opts.filter;
+    if (!f) return true;
+    try {
+      return f(uid);
+    } catch (err) {
+      // A broken filter must not kill the reflector; excluding keeps shards from double counting.
+      this.#counters.handlerErrors++;
+      this.#log.error({ uid, err: (err as Error).message }, 'filter threw; object excluded');
+      return false;
+    }
+  }
+
+  #compact(raw: unknown, uid: string): S | undefined {
+    try {
+      return this.#opts.compact(raw);
+    } catch (err) {
+      this.#parseError(raw as RawMeta, err instanceof Error ? err.message : String(err), uid);
+      return undefined;
+    }
+  }
+
+  #parseError(raw: RawMeta | undefined, reason: string, uid?: string): void {
+    this.#counters.parseErrors++;
+    const m = raw?.metadata;
+    // Identity and reason only: never the object (it may carry secrets in env or annotations).
+    this.#log.warn(
+      {
+        kind: this.#opts.resource.kind,
+        namespace: typeof m?.namespace === 'string' ? m.namespace : undefined,
+        name: typeof m?.name === 'string' ? m.name : undefined,
+        uid,
+        reason,
+      },
+      'object skipped: cannot compact',
+    );
+  }
+
+  #upsert(uid: string, snap: S): void {
+    const prev = this.#items.get(uid);
+    if (prev === undefined) {
+      this.#items.set(uid, snap);
+      this.#emit({ type: 'add', uid, object: snap });
+    } else if (this.#suppress && deepEqual(prev, snap)) {
+      this.#counters.suppressedUpdates++;
+    } else {
+      this.#items.set(uid, snap);
+      this.#emit({ type: 'update', uid, object: snap, previous: prev });
+    }
+  }
+
+  #emit(ev: ReflectorEvent<S>): void {
+    if (ev.type === 'add') this.#safeEmit('add', ev.object, ev.uid);
+    else if (ev.type === 'update') this.#safeEmit('update', ev.object, ev.previous, ev.uid);
+    else this.#safeEmit('delete', ev.object, ev.uid);
+    this.#safeEmit('event', ev);
+  }
+
+  /** Calls each listener in order; one that throws is counted and logged and the others still run. */
+  #safeEmit<K extends keyof ReflectorEvents<S>>(name: K, ...args: ReflectorEvents<S>[K]): void {
+    // rawListeners keeps `once` wrappers, which remove themselves when called.
+    for (const l of this.rawListeners(name as never) as ((...a: unknown[]) => void)[]) {
+      try {
+        l.apply(this, args);
+      } catch (err) {
+        this.#counters.handlerErrors++;
+        this.#log.error({ event: name, err: (err as Error).message }, 'event listener threw');
+      }
+    }
+  }
+}
