@@ -1,1 +1,30 @@
-export {};
+export { ALL_RESOURCES, type CatalogOptions, familiesFor, type SnapshotFor } from './catalog.ts';
+export { CronParseError, nextCronTime, parseCron } from './cron.ts';
+export { renderMetricsReference } from './docs.ts';
+export { cronNextScheduleTime } from './families/cronjobs.ts';
+export { JOB_FAILURE_REASONS } from './families/jobs.ts';
+export {
+  DISRUPTION_REASONS,
+  derivedPodReason,
+  disruptionComponent,
+  POD_STATUS_REASONS,
+  podHasReason,
+} from './families/pods.ts';
+export { DEFAULT_CONTEXT, type FamilyDef, type GenerateContext } from './family.ts';
+export { type Allowlist, labelName, parseAllowlist, sanitizeLabelName, toPrometheusLabels } from './labels.ts';
+export {
+  contextFor,
+  generateAll,
+  MetricsStore,
+  type MetricsStoreOptions,
+  type StoreLogger,
+} from './store.ts';
+export type {
+  FamilyDescriptor,
+  FamilyType,
+  MetricsSource,
+  ObjectMetrics,
+  Point,
+  ResourceName,
+  Schema,
+} from './types.ts';

@@ -1,0 +1,824 @@
+import { isIP } from 'node:net';
+import type { ContainerSpec, ContainerStatus, PodSnapshot, ResourceQuantity } from '@kso/model';
+import { b2f, type FamilyDef, family, NONE } from '../family.ts';
+import { sanitizeLabelName, toPrometheusLabels } from '../labels.ts';
+import type { Point } from '../types.ts';
+import { CONDITION_VALUES, conditionFlags, controllerOf, ownerTriples } from './common.ts';
+
+type P = PodSnapshot;
+type Attrs = Record<string, string>;
+
+function base(s: P): Attrs {
+  return { namespace: s.namespace, pod: s.name, uid: s.uid };
+}
+function p(s: P, value: number): Point {
+  return { attributes: { namespace: s.namespace, pod: s.name, uid: s.uid }, value };
+}
+function p1(s: P, k: string, v: string, value: number): Point {
+  return { attributes: { namespace: s.namespace, pod: s.name, uid: s.uid, [k]: v }, value };
+}
+function pc(s: P, container: string, value: number): Point {
+  return { attributes: { namespace: s.namespace, pod: s.name, uid: s.uid, container }, value };
+}
+function pcr(s: P, container: string, reason: string): Point {
+  return { attributes: { namespace: s.namespace, pod: s.name, uid: s.uid, container, reason }, value: 1 };
+}
+function px(s: P, keys: readonly string[], values: readonly string[], value: number): Point {
+  const a = base(s);
+  for (let i = 0; i < keys.length; i++) a[keys[i]!] = values[i]!;
+  return { attributes: a, value };
+}
+function maybe(s: P, v: number | undefined): Point[] {
+  return v === undefined ? NONE : [p(s, v)];
+}
+
+/** lastTransitionTime of the first condition of `type` with status True (KSM *_time families). */
+function conditionTimeIf(s: P, type: string, status: string): Point[] {
+  const out: Point[] = [];
+  for (const c of s.conditions) {
+    if (c.type === type && c.status === status && c.lastTransitionTime !== undefined) {
+      out.push(p(s, c.lastTransitionTime));
+    }
+  }
+  return out;
+}
+function conditionTriples(s: P, type: string): Point[] {
+  const out: Point[] = [];
+  for (const c of s.conditions) {
+    if (c.type !== type) continue;
+    const f = conditionFlags(c.status);
+    for (let i = 0; i < 3; i++) out.push(p1(s, 'condition', CONDITION_VALUES[i]!, f[i]!));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------- resources
+
+const NATIVE_PREFIX = 'kubernetes.io/';
+const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+function isExtendedResourceName(name: string): boolean {
+  const native = !name.includes('/') || name.includes(NATIVE_PREFIX);
+  if (native || name.startsWith('requests.')) return false;
+  // KSM validates `requests.<name>` as a qualified name: prefix (DNS subdomain) '/' name.
+  const slash = name.indexOf('/');
+  const prefix = name.slice(0, slash);
+  const rest = name.slice(slash + 1);
+  return (
+    rest.length <= 63 && QUALIFIED_NAME.test(rest) && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(`requests.${prefix}`)
+  );
+}
+
+const rowCache = new Map<string, readonly (readonly [string, string])[]>();
+/** KSM resource → (sanitised resource label, unit) rows; unknown native resources yield nothing. Memoised by name. */
+function resourceRows(r: ResourceQuantity): readonly (readonly [string, string])[] {
+  let rows = rowCache.get(r.name);
+  if (rows === undefined) {
+    rows = computeResourceRows(r.name);
+    if (rowCache.size < 10_000) rowCache.set(r.name, rows);
+  }
+  return rows;
+}
+function computeResourceRows(n: string): [string, string][] {
+  if (n === 'cpu') return [['cpu', 'core']];
+  if (n === 'memory' || n === 'storage' || n === 'ephemeral-storage') return [[sanitizeLabelName(n), 'byte']];
+  const rows: [string, string][] = [];
+  if (n.startsWith('hugepages-')) rows.push([sanitizeLabelName(n), 'byte']);
+  if (n.startsWith('attachable-volumes-')) rows.push([sanitizeLabelName(n), 'byte']);
+  if (isExtendedResourceName(n)) rows.push([sanitizeLabelName(n), 'integer']);
+  return rows;
+}
+
+function resourceFamily(s: P, containers: readonly ContainerSpec[], which: 'requests' | 'limits'): Point[] {
+  const out: Point[] = [];
+  for (const c of containers) {
+    for (const r of c[which]) {
+      for (const [resource, unit] of resourceRows(r)) {
+        out.push({
+          attributes: {
+            namespace: s.namespace,
+            pod: s.name,
+            uid: s.uid,
+            container: c.name,
+            node: s.nodeName,
+            resource,
+            unit,
+          },
+          value: r.value,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------- container twins
+
+type StatusList = (s: P) => readonly ContainerStatus[];
+const regular: StatusList = (s) => s.containerStatuses;
+const init: StatusList = (s) => s.initContainerStatuses;
+
+function perStatus(list: StatusList, f: (cs: ContainerStatus) => number) {
+  return (s: P): Point[] => list(s).map((cs) => pc(s, cs.name, f(cs)));
+}
+
+interface TwinSpec {
+  readonly prefix: string; // kube_pod_container / kube_pod_init_container
+  readonly list: StatusList;
+  readonly what: string; // 'container' | 'init container'
+  readonly init: boolean;
+}
+
+function containerInfo(s: P, specs: readonly ContainerSpec[], statuses: readonly ContainerStatus[], isInit: boolean) {
+  const out: Point[] = [];
+  for (const c of specs) {
+    const cs = statuses.find((x) => x.name === c.name);
+    if (!cs) continue;
+    const a: Attrs = {
+      namespace: s.namespace,
+      pod: s.name,
+      uid: s.uid,
+      container: c.name,
+      image_spec: c.image,
+      image: cs.image,
+      image_id: cs.imageID,
+      container_id: cs.containerID,
+    };
+    if (isInit) a.restart_policy = c.restartPolicy;
+    out.push({ attributes: a, value: 1 });
+  }
+  return out;
+}
+
+function twins(t: TwinSpec): FamilyDef<P>[] {
+  const { prefix, list, what } = t;
+  const C = what === 'container' ? 'container' : 'init container';
+  const Cs = what === 'container' ? 'containers' : 'init containers';
+  return [
+    family<P>(
+      'pods',
+      `${prefix}_info`,
+      'gauge',
+      'STABLE',
+      `Information about ${t.init ? 'an init container' : 'a container'} in a pod.`,
+      t.init
+        ? ['container', 'image_spec', 'image', 'image_id', 'container_id', 'restart_policy']
+        : ['container', 'image_spec', 'image', 'image_id', 'container_id'],
+      `1 per spec ${C} that has a same-named status entry; image_spec from the spec, image from the status.`,
+      (s) => containerInfo(s, t.init ? s.initContainers : s.containers, list(s), t.init),
+    ),
+    family<P>(
+      'pods',
+      `${prefix}_status_ready`,
+      'gauge',
+      'STABLE',
+      `Describes whether the ${Cs} readiness check succeeded.`,
+      ['container'],
+      'status `ready` as 0/1 per status entry.',
+      perStatus(list, (cs) => b2f(cs.ready)),
+    ),
+    family<P>(
+      'pods',
+      `${prefix}_status_restarts_total`,
+      'counter',
+      'STABLE',
+      t.init ? 'The number of restarts for the init container.' : 'The number of container restarts per container.',
+      ['container'],
+      'restartCount per status entry (a copy of the API field: resets when the pod is recreated).',
+      perStatus(list, (cs) => cs.restartCount),
+    ),
+    family<P>(
+      'pods',
+      `${prefix}_status_running`,
+      'gauge',
+      'STABLE',
+      `Describes whether the ${C} is currently in running state.`,
+      ['container'],
+      '1 if state.running is present, else 0.',
+      perStatus(list, (cs) => b2f(cs.state.kind === 'running')),
+    ),
+    family<P>(
+      'pods',
+      `${prefix}_status_terminated`,
+      'gauge',
+      'STABLE',
+      `Describes whether the ${C} is currently in terminated state.`,
+      ['container'],
+      '1 if state.terminated is present, else 0.',
+      perStatus(list, (cs) => b2f(cs.state.kind === 'terminated')),
+    ),
+    family<P>(
+      'pods',
+      `${prefix}_status_waiting`,
+      'gauge',
+      'STABLE',
+      `Describes whether the ${C} is currently in waiting state.`,
+      ['container'],
+      '1 if state.waiting is present, else 0.',
+      perStatus(list, (cs) => b2f(cs.state.kind === 'waiting')),
+    ),
+    family<P>(
+      'pods',
+      `${prefix}_status_waiting_reason`,
+      'gauge',
+      t.init ? 'ALPHA' : 'STABLE',
+      `Describes the reason the ${C} is currently in waiting state.`,
+      ['container', 'reason'],
+      'Value 1, only for currently waiting containers; raw reason string. No zero rows.',
+      (s) => list(s).flatMap((cs) => (cs.state.kind === 'waiting' ? [pcr(s, cs.name, cs.state.reason)] : NONE)),
+    ),
+    family<P>(
+      'pods',
+      `${prefix}_status_terminated_reason`,
+      'gauge',
+      'ALPHA',
+      `Describes the reason the ${C} is currently in terminated state.`,
+      ['container', 'reason'],
+      'Value 1, only for currently terminated containers (OOMKilled, Completed, Error, …).',
+      (s) => list(s).flatMap((cs) => (cs.state.kind === 'terminated' ? [pcr(s, cs.name, cs.state.reason)] : NONE)),
+    ),
+    family<P>(
+      'pods',
+      `${prefix}_status_last_terminated_reason`,
+      'gauge',
+      'ALPHA',
+      `Describes the last reason the ${C} was in terminated state.`,
+      ['container', 'reason'],
+      'Value 1, only when lastState.terminated is set (survives a restart, e.g. OOMKilled).',
+      (s) => list(s).flatMap((cs) => (cs.lastTerminated ? [pcr(s, cs.name, cs.lastTerminated.reason)] : NONE)),
+    ),
+    family<P>(
+      'pods',
+      `${prefix}_status_last_terminated_exitcode`,
+      'gauge',
+      'ALPHA',
+      `Describes the exit code for the last ${C} in terminated state.`,
+      ['container'],
+      'lastState.terminated.exitCode, when set.',
+      (s) => list(s).flatMap((cs) => (cs.lastTerminated ? [pc(s, cs.name, cs.lastTerminated.exitCode)] : NONE)),
+    ),
+    family<P>(
+      'pods',
+      `${prefix}_status_last_terminated_timestamp`,
+      'gauge',
+      'ALPHA',
+      `Last terminated time for a pod ${C} in unix timestamp.`,
+      ['container'],
+      'lastState.terminated.finishedAt (s), when set (no Go zero-time value when unset).',
+      (s) =>
+        list(s).flatMap((cs) =>
+          cs.lastTerminated?.finishedAt !== undefined ? [pc(s, cs.name, cs.lastTerminated.finishedAt)] : NONE,
+        ),
+    ),
+    family<P>(
+      'pods',
+      `${prefix}_state_started`,
+      'gauge',
+      t.init ? 'ALPHA' : 'STABLE',
+      `Start time in unix timestamp for a pod ${C}.`,
+      ['container'],
+      'state.running.startedAt, else state.terminated.startedAt; nothing while waiting or when unset ' +
+        '(KSM would emit the Go zero time -6.21355968e+10; deliberately not copied).',
+      (s) =>
+        list(s).flatMap((cs) =>
+          (cs.state.kind === 'running' || cs.state.kind === 'terminated') && cs.state.startedAt !== undefined
+            ? [pc(s, cs.name, cs.state.startedAt)]
+            : NONE,
+        ),
+    ),
+    family<P>(
+      'pods',
+      `${prefix}_resource_requests`,
+      'gauge',
+      t.init ? 'ALPHA' : 'STABLE',
+      t.init
+        ? 'The number of requested request resource by an init container.'
+        : 'The number of requested request resource by a container. It is recommended to use the kube_pod_resource_requests metric exposed by kube-scheduler instead, as it is more precise.',
+      ['container', 'node', 'resource', 'unit'],
+      'Per spec container and resource: cpu in cores (unit core), memory/storage/ephemeral-storage/hugepages/' +
+        'attachable volumes in bytes (unit byte), extended resources unit integer. Resource names sanitised (ephemeral_storage).',
+      (s) => resourceFamily(s, t.init ? s.initContainers : s.containers, 'requests'),
+    ),
+    family<P>(
+      'pods',
+      `${prefix}_resource_limits`,
+      'gauge',
+      t.init ? 'ALPHA' : 'STABLE',
+      t.init
+        ? 'The number of requested limit resource by an init container.'
+        : 'The number of requested limit resource by a container. It is recommended to use the kube_pod_resource_limits metric exposed by kube-scheduler instead, as it is more precise.',
+      ['container', 'node', 'resource', 'unit'],
+      'As *_resource_requests, for limits.',
+      (s) => resourceFamily(s, t.init ? s.initContainers : s.containers, 'limits'),
+    ),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------- reasons
+
+/** KSM v2.20 podStatusReasons, in iteration order. */
+export const POD_STATUS_REASONS = [
+  'Evicted',
+  'NodeAffinity',
+  'NodeLost',
+  'PreemptionByScheduler',
+  'SchedulingGated',
+  'Shutdown',
+  'TerminationByKubelet',
+  'UnexpectedAdmissionError',
+] as const;
+const POD_STATUS_REASON_SET: ReadonlySet<string> = new Set(POD_STATUS_REASONS);
+
+/** KSM rules 1–3: status.reason, any condition's reason, a regular container's current terminated reason. */
+export function podHasReason(s: P, reason: string): boolean {
+  if (s.reason === reason) return true;
+  for (const c of s.conditions) if (c.reason === reason) return true;
+  for (const cs of s.containerStatuses) if (cs.state.kind === 'terminated' && cs.state.reason === reason) return true;
+  return false;
+}
+
+export const DISRUPTION_REASONS = [
+  'PreemptionByScheduler',
+  'DeletionByTaintManager',
+  'EvictionByEvictionAPI',
+  'DeletionByPodGC',
+  'TerminationByKubelet',
+] as const;
+const DISRUPTION_REASON_SET: ReadonlySet<string> = new Set(DISRUPTION_REASONS);
+
+function statusReason(s: P): Point[] {
+  const out: Point[] = [];
+  for (const r of POD_STATUS_REASONS) if (podHasReason(s, r)) out.push(p1(s, 'reason', r, 1));
+  if (s.reason !== '' && !POD_STATUS_REASON_SET.has(s.reason)) out.push(p1(s, 'reason', 'Other', 1));
+  return out;
+}
+
+function disruptionReason(s: P): Point[] {
+  const out: Point[] = [];
+  for (const c of s.conditions) {
+    if (c.type !== 'DisruptionTarget') continue;
+    out.push(p1(s, 'reason', DISRUPTION_REASON_SET.has(c.reason) ? c.reason : 'Other', 1));
+  }
+  return out;
+}
+
+/** Which component disrupted the pod: the message's "<component>: …" prefix when the object says so, else by reason. */
+const COMPONENT_BY_REASON: Readonly<Record<string, string>> = {
+  EvictionByEvictionAPI: 'eviction-api',
+  DeletionByTaintManager: 'taint-manager',
+  DeletionByPodGC: 'pod-gc',
+  PreemptionByScheduler: 'scheduler',
+  TerminationByKubelet: 'kubelet',
+};
+export function disruptionComponent(reason: string, message: string): string {
+  // Upstream messages: "Eviction API: evicting", "Taint manager: deleting due to NoExecute taint",
+  // "PodGC: node no longer exists", "<scheduler-name>: preempting to accommodate a higher priority pod".
+  const m = /^([A-Za-z0-9][A-Za-z0-9 ._-]{0,62}):\s/.exec(message);
+  if (m) return m[1]!.trim().toLowerCase().replace(/\s+/g, '-');
+  return COMPONENT_BY_REASON[reason] ?? '';
+}
+
+/**
+ * Derived pod reason, documented priority: 1. status.reason (the API's own verdict, e.g. Evicted by kubelet
+ * pressure), 2. DisruptionTarget condition reason (Eviction API, taint manager, pod GC, preemption, kubelet
+ * shutdown), 3. a regular container's current terminated reason, preferring anything over "Completed"
+ * (OOMKilled, Error, …), in container order.
+ */
+export function derivedPodReason(s: P): { reason: string; source: string } | undefined {
+  if (s.reason !== '') return { reason: s.reason, source: 'status' };
+  for (const c of s.conditions) {
+    if (c.type === 'DisruptionTarget' && c.status !== 'False' && c.reason !== '') {
+      return { reason: c.reason, source: 'disruption_target' };
+    }
+  }
+  let completed: string | undefined;
+  for (const cs of s.containerStatuses) {
+    if (cs.state.kind !== 'terminated' || cs.state.reason === '') continue;
+    if (cs.state.reason !== 'Completed') return { reason: cs.state.reason, source: 'container_terminated' };
+    completed ??= cs.state.reason;
+  }
+  return completed ? { reason: completed, source: 'container_terminated' } : undefined;
+}
+
+function mapFamily(s: P, prefix: string, data: Readonly<Record<string, string>>, allow: readonly string[] | undefined) {
+  if (allow === undefined) return NONE;
+  const a = base(s);
+  for (const [k, v] of toPrometheusLabels(prefix, data, allow)) a[k] = v;
+  return [{ attributes: a, value: 1 }];
+}
+
+function ipFamily(ip: string): string | undefined {
+  const v = isIP(ip);
+  if (v === 4) return '4';
+  if (v === 6) return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip) ? '4' : '6';
+  return undefined;
+}
+
+const PHASES = ['Pending', 'Succeeded', 'Failed', 'Unknown', 'Running'] as const;
+const QOS = ['BestEffort', 'Burstable', 'Guaranteed'] as const;
+
+export const POD_FAMILIES_KSM: readonly FamilyDef<P>[] = [
+  family<P>(
+    'pods',
+    'kube_pod_annotations',
+    'gauge',
+    'ALPHA',
+    'Kubernetes annotations converted to Prometheus labels.',
+    ['annotation_*'],
+    'One series only when `--metric-annotations-allowlist` names pods.',
+    (s, ctx) => mapFamily(s, 'annotation', s.annotations, ctx.annotationsAllow),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_labels',
+    'gauge',
+    'STABLE',
+    'Kubernetes labels converted to Prometheus labels.',
+    ['label_*'],
+    'One series only when `--metric-labels-allowlist` names pods.',
+    (s, ctx) => mapFamily(s, 'label', s.labels, ctx.labelsAllow),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_info',
+    'gauge',
+    'STABLE',
+    'Information about pod.',
+    ['host_ip', 'pod_ip', 'node', 'created_by_kind', 'created_by_name', 'priority_class', 'host_network'],
+    'Always 1; created_by_* from the controller ownerReference ("" without one).',
+    (s) => {
+      const ctl = controllerOf(s.owners);
+      return [
+        {
+          attributes: {
+            namespace: s.namespace,
+            pod: s.name,
+            uid: s.uid,
+            host_ip: s.hostIP,
+            pod_ip: s.podIP,
+            node: s.nodeName,
+            created_by_kind: ctl?.kind ?? '',
+            created_by_name: ctl?.name ?? '',
+            priority_class: s.priorityClassName,
+            host_network: s.hostNetwork ? 'true' : 'false',
+          },
+          value: 1,
+        },
+      ];
+    },
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_ips',
+    'gauge',
+    'ALPHA',
+    'Pod IP addresses',
+    ['ip', 'ip_family'],
+    'One per parseable status.podIPs entry (IPv4-mapped IPv6 counts as 4); unparseable entries skipped.',
+    (s) =>
+      s.podIPs.flatMap((ip) => {
+        const fam = ipFamily(ip);
+        return fam ? [px(s, ['ip', 'ip_family'], [ip, fam], 1)] : NONE;
+      }),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_start_time',
+    'gauge',
+    'STABLE',
+    'Start time in unix timestamp for a pod.',
+    [],
+    'status.startTime (s), when set.',
+    (s) => maybe(s, s.startTime),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_completion_time',
+    'gauge',
+    'STABLE',
+    'Completion time in unix timestamp for a pod.',
+    [],
+    'Latest state.terminated.finishedAt over currently terminated regular containers, if > 0.',
+    (s) => {
+      let last = 0;
+      for (const cs of s.containerStatuses) {
+        if (cs.state.kind === 'terminated' && cs.state.finishedAt !== undefined && cs.state.finishedAt > last) {
+          last = cs.state.finishedAt;
+        }
+      }
+      return last > 0 ? [p(s, last)] : NONE;
+    },
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_owner',
+    'gauge',
+    'STABLE',
+    "Information about the Pod's owner.",
+    ['owner_kind', 'owner_name', 'owner_is_controller'],
+    'One series per ownerReference; none → one series with all three labels "".',
+    (s) => ownerTriples(s.owners).map((o) => px(s, ['owner_kind', 'owner_name', 'owner_is_controller'], o, 1)),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_created',
+    'gauge',
+    'STABLE',
+    'Unix creation timestamp',
+    [],
+    'creationTimestamp (s), when set.',
+    (s) => maybe(s, s.creationTimestamp),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_deletion_timestamp',
+    'gauge',
+    'ALPHA',
+    'Unix deletion timestamp',
+    [],
+    'metadata.deletionTimestamp (s), when set and non-zero.',
+    (s) => maybe(s, s.deletionTimestamp),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_restart_policy',
+    'gauge',
+    'STABLE',
+    'Describes the restart policy in use by this pod.',
+    ['type'],
+    'Always 1 with type=spec.restartPolicy.',
+    (s) => [p1(s, 'type', s.restartPolicy, 1)],
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_runtimeclass_name_info',
+    'gauge',
+    'ALPHA',
+    'The runtimeclass associated with the pod.',
+    ['runtimeclass_name'],
+    '1 when spec.runtimeClassName is set.',
+    (s) => (s.runtimeClassName === undefined ? NONE : [p1(s, 'runtimeclass_name', s.runtimeClassName, 1)]),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_overhead_cpu_cores',
+    'gauge',
+    'ALPHA',
+    'The pod overhead in regards to cpu cores associated with running a pod.',
+    [],
+    'spec.overhead cpu in cores, when set.',
+    (s) => s.overhead.filter((r) => r.name === 'cpu').map((r) => p(s, r.value)),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_overhead_memory_bytes',
+    'gauge',
+    'ALPHA',
+    'The pod overhead in regards to memory associated with running a pod.',
+    [],
+    'spec.overhead memory in bytes, when set.',
+    (s) => s.overhead.filter((r) => r.name === 'memory').map((r) => p(s, r.value)),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_spec_volumes_persistentvolumeclaims_info',
+    'gauge',
+    'STABLE',
+    'Information about persistentvolumeclaim and ephemeral volumes in a pod.',
+    ['volume', 'persistentvolumeclaim'],
+    '1 per persistentVolumeClaim volume and per generic ephemeral volume (claim `<pod>-<volume>`).',
+    (s) => s.pvcVolumes.map((v) => px(s, ['volume', 'persistentvolumeclaim'], [v.volume, v.claimName], 1)),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_spec_volumes_persistentvolumeclaims_readonly',
+    'gauge',
+    'STABLE',
+    'Describes whether a persistentvolumeclaim or ephemeral volume is mounted read only.',
+    ['volume', 'persistentvolumeclaim'],
+    'readOnly as 0/1 per PVC volume.',
+    (s) =>
+      s.pvcVolumes.map((v) => px(s, ['volume', 'persistentvolumeclaim'], [v.volume, v.claimName], b2f(v.readOnly))),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_tolerations',
+    'gauge',
+    'ALPHA',
+    'Information about the pod tolerations',
+    ['key', 'operator', 'value', 'effect', 'toleration_seconds'],
+    '1 per toleration; only the fields that are set become labels; a toleration with none is skipped.',
+    (s) =>
+      s.tolerations.flatMap((t) => {
+        const a = base(s);
+        if (t.key !== '') a.key = t.key;
+        if (t.operator !== '') a.operator = t.operator;
+        if (t.value !== '') a.value = t.value;
+        if (t.effect !== '') a.effect = t.effect;
+        if (t.tolerationSeconds !== undefined) a.toleration_seconds = String(t.tolerationSeconds);
+        return Object.keys(a).length === 3 ? NONE : [{ attributes: a, value: 1 }];
+      }),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_service_account',
+    'gauge',
+    'ALPHA',
+    'The service account for a pod.',
+    ['service_account'],
+    '1 with service_account=spec.serviceAccountName.',
+    (s) => [p1(s, 'service_account', s.serviceAccountName, 1)],
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_scheduler',
+    'gauge',
+    'ALPHA',
+    'The scheduler for a pod.',
+    ['name'],
+    '1 with name=spec.schedulerName, when set.',
+    (s) => (s.schedulerName === '' ? NONE : [p1(s, 'name', s.schedulerName, 1)]),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_status_phase',
+    'gauge',
+    'STABLE',
+    'The pods current phase.',
+    ['phase'],
+    'Five series Pending/Succeeded/Failed/Unknown/Running, 1 on status.phase (raw API value); none when empty.',
+    (s) => (s.phase === '' ? NONE : PHASES.map((ph) => p1(s, 'phase', ph, b2f(s.phase === ph)))),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_status_qos_class',
+    'gauge',
+    'ALPHA',
+    'The pods current qosClass.',
+    ['qos_class'],
+    'Triple BestEffort/Burstable/Guaranteed, 1 on status.qosClass; none when empty.',
+    (s) => (s.qosClass === '' ? NONE : QOS.map((q) => p1(s, 'qos_class', q, b2f(s.qosClass === q)))),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_status_ready',
+    'gauge',
+    'STABLE',
+    'Describes whether the pod is ready to serve requests.',
+    ['condition'],
+    'Triple true/false/unknown per Ready condition.',
+    (s) => conditionTriples(s, 'Ready'),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_status_ready_time',
+    'gauge',
+    'ALPHA',
+    'Readiness achieved time in unix timestamp for a pod.',
+    [],
+    'Ready lastTransitionTime, only while True.',
+    (s) => conditionTimeIf(s, 'Ready', 'True'),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_status_container_ready_time',
+    'gauge',
+    'ALPHA',
+    'Readiness achieved time in unix timestamp for a pod containers.',
+    [],
+    'ContainersReady lastTransitionTime, only while True.',
+    (s) => conditionTimeIf(s, 'ContainersReady', 'True'),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_status_initialized_time',
+    'gauge',
+    'ALPHA',
+    'Initialized time in unix timestamp for a pod.',
+    [],
+    'Initialized lastTransitionTime, only while True.',
+    (s) => conditionTimeIf(s, 'Initialized', 'True'),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_status_scheduled',
+    'gauge',
+    'STABLE',
+    'Describes the status of the scheduling process for the pod.',
+    ['condition'],
+    'Triple true/false/unknown per PodScheduled condition.',
+    (s) => conditionTriples(s, 'PodScheduled'),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_status_scheduled_time',
+    'gauge',
+    'STABLE',
+    'Unix timestamp when pod moved into scheduled status',
+    [],
+    'PodScheduled lastTransitionTime, only when True.',
+    (s) => conditionTimeIf(s, 'PodScheduled', 'True'),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_status_unschedulable',
+    'gauge',
+    'STABLE',
+    'Describes the unschedulable status for the pod.',
+    [],
+    '1 when PodScheduled is False (any reason).',
+    (s) => s.conditions.filter((c) => c.type === 'PodScheduled' && c.status === 'False').map(() => p(s, 1)),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_status_unscheduled_time',
+    'gauge',
+    'ALPHA',
+    'Unix timestamp when pod moved into unscheduled status',
+    [],
+    'lastTransitionTime of a False PodScheduled condition.',
+    (s) => conditionTimeIf(s, 'PodScheduled', 'False'),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_status_reason',
+    'gauge',
+    'ALPHA',
+    'The pod status reasons',
+    ['reason'],
+    `Sparse (v2.20): value 1 per reason in ${POD_STATUS_REASONS.join(', ')} found in status.reason, any ` +
+      'condition reason or a regular container\'s terminated reason; plus reason="Other" when status.reason is set ' +
+      'and unlisted. No zero rows.',
+    statusReason,
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_status_disruption_reason',
+    'gauge',
+    'ALPHA',
+    'The pod disruption reason',
+    ['reason'],
+    `Sparse: 1 per DisruptionTarget condition, reason in ${DISRUPTION_REASONS.join(', ')} else "Other"; ` +
+      'condition status ignored.',
+    disruptionReason,
+  ),
+  ...twins({ prefix: 'kube_pod_container', list: regular, what: 'container', init: false }),
+  ...twins({ prefix: 'kube_pod_init_container', list: init, what: 'init container', init: true }),
+];
+
+// ---------------------------------------------------------------------------------------------- extensions
+// Field problem 2: one place that says why a pod went away and who did it.
+
+export const POD_FAMILIES_EXT: readonly FamilyDef<P>[] = [
+  family<P>(
+    'pods',
+    'kube_pod_status_disruption',
+    'gauge',
+    'EXTENSION',
+    'The pod is targeted by a disruption (DisruptionTarget condition), with its raw reason and the disrupting component.',
+    ['reason', 'component', 'condition'],
+    'Value 1 per DisruptionTarget condition. `reason` is the raw condition reason (no "Other" folding); ' +
+      '`component` the message\'s "<component>: " prefix when the object states it (e.g. "eviction-api", ' +
+      '"taint-manager", "default-scheduler", "podgc"), otherwise derived from the reason (EvictionByEvictionAPI→' +
+      'eviction-api, DeletionByTaintManager→taint-manager, DeletionByPodGC→pod-gc, PreemptionByScheduler→scheduler, ' +
+      'TerminationByKubelet→kubelet, else ""); `condition` the lower-cased condition status (true/false/unknown).',
+    (s) =>
+      s.conditions
+        .filter((c) => c.type === 'DisruptionTarget')
+        .map((c) =>
+          px(
+            s,
+            ['reason', 'component', 'condition'],
+            [c.reason, disruptionComponent(c.reason, c.message), c.status.toLowerCase()],
+            1,
+          ),
+        ),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_status_disruption_time',
+    'gauge',
+    'EXTENSION',
+    'Unix timestamp when the DisruptionTarget condition last transitioned.',
+    ['reason'],
+    'lastTransitionTime (s) per DisruptionTarget condition that has one; tells when the eviction/deletion was decided.',
+    (s) =>
+      s.conditions
+        .filter((c) => c.type === 'DisruptionTarget' && c.lastTransitionTime !== undefined)
+        .map((c) => p1(s, 'reason', c.reason, c.lastTransitionTime!)),
+  ),
+  family<P>(
+    'pods',
+    'kube_pod_status_reason_source',
+    'gauge',
+    'EXTENSION',
+    "The single most specific reason for the pod's state and where it was read from.",
+    ['reason', 'source'],
+    'At most one series, value 1. Priority: 1. status.reason (source="status"); 2. a DisruptionTarget condition ' +
+      'that is not False (source="disruption_target"); 3. a regular container\'s current terminated reason, any ' +
+      'reason before "Completed", in container order (source="container_terminated"). Raw reason, no "Other".',
+    (s) => {
+      const d = derivedPodReason(s);
+      return d ? [px(s, ['reason', 'source'], [d.reason, d.source], 1)] : NONE;
+    },
+  ),
+];

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { compactCronJob, compactJob, compactPod } from '@kso/model';
+import {
+  DEFAULT_CONTEXT,
+  type FamilyDef,
+  familiesFor,
+  type GenerateContext,
+  type Point,
+  type ResourceName,
+  type Schema,
+} from '../src/index.ts';
+
+export interface ConformanceCase {
+  name: string;
+  object: Record<string, unknown> & { kind: string; metadata: Record<string, unknown> };
+  expected: string[];
+  families: string[];
+}
+
+export function loadConformance(): ConformanceCase[] {
+  return JSON.parse(readFileSync('/work/shared/fixtures/ksm-conformance-examples.json', 'utf8'));
+}
+
+/** `name|k=v,...|value` with labels sorted: order-insensitive comparison, values as numbers. */
+export function norm(name: string, attrs: Readonly<Record<string, string>>, value: number): string {
+  const labels = Object.keys(attrs)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(attrs[k])}`)
+    .join(',');
+  return `${name}|${labels}|${value}`;
+}
+
+const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\} (\S+)$/;
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+export function normExpected(line: string): string {
+  const m = LINE.exec(line);
+  if (!m) throw new Error(`bad expected line ${line}`);
+  const attrs: Record<string, string> = {};
+  for (const l of m[2]!.matchAll(LABEL)) attrs[l[1]!] = l[2]!.replace(/\\(.)/g, '$1');
+  return norm(m[1]!, attrs, Number(m[3]));
+}
+
+export const KIND_TO_RESOURCE: Record<string, ResourceName> = { Pod: 'pods', Job: 'jobs', CronJob: 'cronjobs' };
+
+export function compactFor(resource: ResourceName, raw: unknown) {
+  if (resource === 'pods') return compactPod(raw);
+  if (resource === 'jobs') return compactJob(raw);
+  return compactCronJob(raw);
+}
+
+export function generate(
+  resource: ResourceName,
+  raw: unknown,
+  opts: { schema?: Schema; ctx?: GenerateContext; only?: readonly string[] } = {},
+): Map<string, Point[]> {
+  const snap = compactFor(resource, raw);
+  const defs = familiesFor(opts.schema ?? 'ksm', resource) as readonly FamilyDef<typeof snap>[];
+  const out = new Map<string, Point[]>();
+  for (const d of defs) {
+    if (opts.only && !opts.only.includes(d.name)) continue;
+    out.set(d.name, d.generate(snap, opts.ctx ?? DEFAULT_CONTEXT));
+  }
+  return out;
+}
+
+export function series(fams: Map<string, Point[]>, name?: string): string[] {
+  const out: string[] = [];
+  for (const [n, pts] of fams) {
+    if (name !== undefined && n !== name) continue;
+    for (const p of pts) out.push(norm(n, p.attributes, p.value));
+  }
+  return out.sort();
+}
+
+export function pts(fams: Map<string, Point[]>, name: string): Point[] {
+  const p = fams.get(name);
+  if (!p) throw new Error(`no family ${name}`);
+  return p;
+}
