@@ -1,1 +1,71 @@
-export {};
+export {
+  acceptsGzip,
+  bodyToBuffer,
+  collectFrom,
+  type Health,
+  negotiateFormat,
+  type PrometheusServer,
+  type PrometheusServerOptions,
+  PullReader,
+  renderExposition,
+  startPrometheusServer,
+} from './http-server.ts';
+export { formatGo, formatJs, type NumberFormat, numberFormatter } from './number-format.ts';
+export {
+  countPoints,
+  createOtlpPush,
+  type ExportOutcome,
+  isRetryable,
+  type OtlpPush,
+  type OtlpPushOptions,
+  type OtlpPushStats,
+  type RetryOptions,
+  splitResourceMetrics,
+} from './otlp-push.ts';
+export {
+  familyMetricData,
+  msToHrTime,
+  SCOPE_NAME,
+  StoreMetricProducer,
+  type StoreMetricProducerOptions,
+} from './producer.ts';
+export {
+  CONTENT_TYPE_OPENMETRICS,
+  CONTENT_TYPE_TEXT,
+  type ExpositionFormat,
+  type PromTextOptions,
+  prometheusName,
+  serializeFamilies,
+  serializePrometheus,
+} from './prom-text.ts';
+export {
+  deletePushgatewayGroup,
+  type PushgatewayTarget,
+  pushgatewayGroupUrl,
+  pushToPushgateway,
+} from './pushgateway.ts';
+export { type Body, StoreRenderer } from './renderer.ts';
+export type {
+  FamilyDescriptor,
+  FamilyType,
+  MetricsSource,
+  ObjectMetrics,
+  Point,
+  ResourceName,
+  Schema,
+} from './source-types.ts';
+export {
+  decodeExportRequest,
+  type OtlpReceiver,
+  type ReceivedMetric,
+  type ReceivedRequest,
+  startOtlpReceiver,
+} from './testing/otlp-receiver.ts';
+export {
+  buildSyntheticSource,
+  KSM_POD_FAMILIES,
+  SEMCONV_POD_FAMILIES,
+  type SyntheticPod,
+  SyntheticSource,
+  syntheticPod,
+} from './testing/synthetic-source.ts';

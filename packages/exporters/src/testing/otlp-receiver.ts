@@ -1,0 +1,290 @@
+// In-process OTLP metrics receiver for tests: a real @grpc/grpc-js server (raw Buffer (de)serializers) and an
+// OTLP/HTTP endpoint (POST /v1/metrics, protobuf or JSON), decoding the real wire format with protobufjs.
+import { createServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import * as grpc from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
+
+const PROTO = `
+syntax = "proto3";
+package opentelemetry.proto;
+message AnyValue { oneof value { string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4; ArrayValue array_value = 5; KeyValueList kvlist_value = 6; bytes bytes_value = 7; } }
+message ArrayValue { repeated AnyValue values = 1; }
+message KeyValueList { repeated KeyValue values = 1; }
+message KeyValue { string key = 1; AnyValue value = 2; }
+message InstrumentationScope { string name = 1; string version = 2; repeated KeyValue attributes = 3; uint32 dropped_attributes_count = 4; }
+message Resource { repeated KeyValue attributes = 1; uint32 dropped_attributes_count = 2; }
+message ExportMetricsServiceRequest { repeated ResourceMetrics resource_metrics = 1; }
+message ResourceMetrics { Resource resource = 1; repeated ScopeMetrics scope_metrics = 2; string schema_url = 3; }
+message ScopeMetrics { InstrumentationScope scope = 1; repeated Metric metrics = 2; string schema_url = 3; }
+message Metric { string name = 1; string description = 2; string unit = 3; oneof data { Gauge gauge = 5; Sum sum = 7; } }
+message Gauge { repeated NumberDataPoint data_points = 1; }
+message Sum { repeated NumberDataPoint data_points = 1; int32 aggregation_temporality = 2; bool is_monotonic = 3; }
+message NumberDataPoint { repeated KeyValue attributes = 7; fixed64 start_time_unix_nano = 2; fixed64 time_unix_nano = 3; oneof value { double as_double = 4; sfixed64 as_int = 6; } uint32 flags = 8; }
+`;
+
+const root = protobuf.parse(PROTO, { keepCase: false }).root;
+const RequestType = root.lookupType('opentelemetry.proto.ExportMetricsServiceRequest');
+
+export interface ReceivedPoint {
+  attributes: Record<string, string | number | boolean>;
+  startTimeUnixNano: bigint;
+  timeUnixNano: bigint;
+  value: number;
+}
+export interface ReceivedMetric {
+  name: string;
+  description: string;
+  unit: string;
+  kind: 'gauge' | 'sum' | 'other';
+  isMonotonic: boolean;
+  /** 1 delta, 2 cumulative (sum only). */
+  temporality: number;
+  points: ReceivedPoint[];
+}
+export interface ReceivedRequest {
+  transport: 'grpc' | 'http';
+  /** gRPC metadata or HTTP headers, lower-case keys. */
+  headers: Record<string, string>;
+  bytes: number;
+  resourceAttributes: Record<string, string | number | boolean>[];
+  metrics: ReceivedMetric[];
+  points: number;
+}
+
+type Obj = Record<string, unknown>;
+function anyValue(v: Obj | undefined): string | number | boolean {
+  if (!v) return '';
+  if (v.stringValue !== undefined) return v.stringValue as string;
+  if (v.boolValue !== undefined) return v.boolValue as boolean;
+  if (v.intValue !== undefined) return Number(v.intValue);
+  if (v.doubleValue !== undefined) return v.doubleValue as number;
+  return JSON.stringify(v);
+}
+function kv(list: unknown): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const e of (list as Obj[] | undefined) ?? []) out[e.key as string] = anyValue(e.value as Obj | undefined);
+  return out;
+}
+
+/** Decodes an ExportMetricsServiceRequest (protobuf bytes or an OTLP/JSON object) into a flat, test-friendly shape. */
+export function decodeExportRequest(
+  input: Uint8Array | Obj,
+  transport: 'grpc' | 'http',
+  headers: Record<string, string> = {},
+): ReceivedRequest {
+  const msg = input instanceof Uint8Array ? RequestType.decode(input) : RequestType.fromObject(input);
+  const o = RequestType.toObject(msg, { longs: String, defaults: false, oneofs: false }) as Obj;
+  const resourceAttributes: Record<string, string | number | boolean>[] = [];
+  const metrics: ReceivedMetric[] = [];
+  let points = 0;
+  for (const rm of (o.resourceMetrics as Obj[] | undefined) ?? []) {
+    resourceAttributes.push(kv((rm.resource as Obj | undefined)?.attributes));
+    for (const sm of (rm.scopeMetrics as Obj[] | undefined) ?? []) {
+      for (const m of (sm.metrics as Obj[] | undefined) ?? []) {
+        const data = (m.gauge ?? m.sum) as Obj | undefined;
+        const pts = ((data?.dataPoints as Obj[] | undefined) ?? []).map((p) => ({
+          attributes: kv(p.attributes),
+          startTimeUnixNano: BigInt((p.startTimeUnixNano as string | undefined) ?? '0'),
+          timeUnixNano: BigInt((p.timeUnixNano as string | undefined) ?? '0'),
+          value: p.asDouble !== undefined ? Number(p.asDouble) : Number(p.asInt ?? 0),
+        }));
+        points += pts.length;
+        metrics.push({
+          name: m.name as string,
+          description: (m.description as string | undefined) ?? '',
+          unit: (m.unit as string | undefined) ?? '',
+          kind: m.gauge ? 'gauge' : m.sum ? 'sum' : 'other',
+          isMonotonic: Boolean((m.sum as Obj | undefined)?.isMonotonic),
+          temporality: Number((m.sum as Obj | undefined)?.aggregationTemporality ?? 0),
+          points: pts,
+        });
+      }
+    }
+  }
+  return {
+    transport,
+    headers,
+    bytes: input instanceof Uint8Array ? input.length : 0,
+    resourceAttributes,
+    metrics,
+    points,
+  };
+}
+
+export interface OtlpReceiver {
+  /** host:port for gRPC (use `http://${grpcAddress}` as exporter url). */
+  grpcAddress: string;
+  /** Base URL of the HTTP endpoint, e.g. http://127.0.0.1:1234 (POST /v1/metrics). */
+  httpUrl: string;
+  received: ReceivedRequest[];
+  /** Every request (failed ones too). */
+  attempts: number;
+  /** Fails the next n requests with the gRPC status (HTTP: 503 for UNAVAILABLE, 429 RESOURCE_EXHAUSTED, else 500). */
+  failNext(n: number, status?: grpc.status): void;
+  /** true: stop listening (connections refused); false: listen again on the same ports. */
+  setDown(down: boolean): Promise<void>;
+  /** Delay answers by ms (0 to stop). */
+  hang(ms: number): void;
+  waitFor(predicate: (r: ReceivedRequest[]) => boolean, timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startOtlpReceiver(opts: { maxReceiveMessageBytes?: number } = {}): Promise<OtlpReceiver> {
+  const received: ReceivedRequest[] = [];
+  let failures: { n: number; status: grpc.status } = { n: 0, status: grpc.status.UNAVAILABLE };
+  let hangMs = 0;
+  let attempts = 0;
+  const waiters = new Set<() => void>();
+  const notify = () => {
+    for (const w of waiters) w();
+  };
+  const delay = () => (hangMs > 0 ? new Promise((r) => setTimeout(r, hangMs)) : Promise.resolve());
+  const takeFailure = (): grpc.status | undefined => {
+    if (failures.n <= 0) return undefined;
+    failures.n--;
+    return failures.status;
+  };
+
+  let grpcServer: grpc.Server | undefined;
+  let grpcPort = 0;
+  const startGrpc = async () => {
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
+    });
+    const ident = (b: Buffer) => b;
+    server.addService(
+      {
+        Export: {
+          path: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: ident,
+          requestDeserialize: ident,
+          responseSerialize: ident,
+          responseDeserialize: ident,
+        },
+      },
+      {
+        Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+          attempts++;
+          void delay().then(() => {
+            const fail = takeFailure();
+            if (fail !== undefined) {
+              cb({ code: fail, details: 'injected failure' });
+              return;
+            }
+            try {
+              const md: Record<string, string> = {};
+              for (const [k, v] of Object.entries(call.metadata.getMap())) md[k] = String(v);
+              received.push(decodeExportRequest(call.request, 'grpc', md));
+              cb(null, Buffer.alloc(0));
+              notify();
+            } catch (err) {
+              cb({ code: grpc.status.INVALID_ARGUMENT, details: String(err) });
+            }
+          });
+        },
+      },
+    );
+    grpcPort = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`127.0.0.1:${grpcPort}`, grpc.ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(err) : resolve(port),
+      ),
+    );
+    grpcServer = server;
+  };
+
+  let httpServer: HttpServer | undefined;
+  let httpPort = 0;
+  const onHttp = async (req: IncomingMessage, body: Buffer): Promise<[number, string]> => {
+    if (req.method !== 'POST' || req.url !== '/v1/metrics') return [404, 'not found'];
+    attempts++;
+    await delay();
+    const fail = takeFailure();
+    if (fail !== undefined)
+      return [
+        fail === grpc.status.UNAVAILABLE ? 503 : fail === grpc.status.RESOURCE_EXHAUSTED ? 429 : 500,
+        'injected failure',
+      ];
+    const raw = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) headers[k] = String(v);
+    const isJson = (req.headers['content-type'] ?? '').includes('json');
+    received.push(decodeExportRequest(isJson ? (JSON.parse(raw.toString('utf8')) as Obj) : raw, 'http', headers));
+    notify();
+    return [200, isJson ? '{}' : ''];
+  };
+  const startHttp = async () => {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        onHttp(req, Buffer.concat(chunks)).then(
+          ([code, text]) =>
+            res
+              .writeHead(code, { 'content-type': text === '{}' ? 'application/json' : 'application/x-protobuf' })
+              .end(text),
+          (err: unknown) => res.writeHead(400).end(String(err)),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(httpPort, '127.0.0.1', () => resolve()));
+    httpPort = (server.address() as AddressInfo).port;
+    httpServer = server;
+  };
+  const stop = async () => {
+    const g = grpcServer;
+    const h = httpServer;
+    grpcServer = undefined;
+    httpServer = undefined;
+    g?.forceShutdown();
+    if (h) {
+      h.closeAllConnections();
+      await new Promise<void>((r) => h.close(() => r()));
+    }
+  };
+
+  await startGrpc();
+  await startHttp();
+  return {
+    grpcAddress: `127.0.0.1:${grpcPort}`,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    received,
+    get attempts() {
+      return attempts;
+    },
+    failNext(n, status = grpc.status.UNAVAILABLE) {
+      failures = { n, status };
+    },
+    async setDown(down) {
+      if (down) await stop();
+      else if (!grpcServer) {
+        await startGrpc();
+        await startHttp();
+      }
+    },
+    hang(ms) {
+      hangMs = ms;
+    },
+    waitFor(predicate, timeoutMs) {
+      if (predicate(received)) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (predicate(received)) {
+            clearTimeout(t);
+            waiters.delete(check);
+            resolve();
+          }
+        };
+        const t = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`waitFor timed out after ${timeoutMs} ms (${received.length} requests received)`));
+        }, timeoutMs);
+        waiters.add(check);
+      });
+    },
+    close: stop,
+  };
+}
