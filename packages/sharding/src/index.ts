@@ -1,1 +1,7 @@
-export {};
+export { fnv1a64, jumpHash, makeShardFilter, shardOf } from './hash.ts';
+export type { OwnerRef } from './identity.ts';
+export { ordinalFromPodName, ShardIdentityTracker, statefulSetOwnerName, totalFromStatefulSet } from './identity.ts';
+export type { ShardInstrumentStats, ShardInstrumentsHandle } from './instruments.ts';
+export { registerShardInstruments } from './instruments.ts';
+export type { ResharderOptions, ResharderStats, ShardAssignment, ShardView } from './resharder.ts';
+export { Resharder, SwitchableSource } from './resharder.ts';
