@@ -1,0 +1,286 @@
+// Relays the main container's own Prometheus metrics: scrape → parse → keep the last good scrape →
+// expose it as OTel MetricData through a MetricProducer (OTLP) and as Prometheus text (Pushgateway).
+// Workloads like Descheduler expose only a pull endpoint and finish before Prometheus scrapes them;
+// relaying their last good scrape with the Job/Pod identity attached is the whole point.
+
+import type { Attributes, HrTime } from '@opentelemetry/api';
+import { ValueType } from '@opentelemetry/api';
+import { emptyResource } from '@opentelemetry/resources';
+import {
+  AggregationTemporality,
+  type CollectionResult,
+  DataPointType,
+  type MetricData,
+  type MetricProducer,
+} from '@opentelemetry/sdk-metrics';
+import { type PromFamily, type PromSample, parsePrometheusText } from './prom-text.ts';
+
+export type Identity = Readonly<Record<string, string>>;
+
+export interface Scrape {
+  readonly families: PromFamily[];
+  readonly atMs: number;
+}
+
+function hr(ms: number): HrTime {
+  return [Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)];
+}
+
+/**
+ * Adds the identity labels; a same-named label from the workload is kept as `exported_<name>`,
+ * the convention Prometheus uses for conflicting target labels.
+ */
+export function withIdentity(labels: Readonly<Record<string, string>>, identity: Identity): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) out[k in identity ? `exported_${k}` : k] = v;
+  for (const [k, v] of Object.entries(identity)) out[k] = v;
+  return out;
+}
+
+function labelKey(labels: Readonly<Record<string, string>>, drop: string): string {
+  return JSON.stringify(
+    Object.keys(labels)
+      .filter((k) => k !== drop)
+      .sort()
+      .map((k) => [k, labels[k]]),
+  );
+}
+
+interface HistGroup {
+  labels: Record<string, string>;
+  buckets: { le: number; cum: number }[];
+  sum: number;
+  count: number | undefined;
+}
+
+/** Cumulative Prometheus buckets → OTel explicit-bucket histogram; undefined when inconsistent. */
+function toOtelHistogram(
+  g: HistGroup,
+): { boundaries: number[]; counts: number[]; sum: number; count: number } | undefined {
+  const sorted = [...g.buckets].sort((a, b) => a.le - b.le);
+  const finite = sorted.filter((b) => Number.isFinite(b.le));
+  const inf = sorted.find((b) => b.le === Number.POSITIVE_INFINITY);
+  const total = inf?.cum ?? g.count;
+  if (total === undefined) return undefined;
+  const counts: number[] = [];
+  let prev = 0;
+  for (const b of finite) {
+    if (b.cum < prev) return undefined;
+    counts.push(b.cum - prev);
+    prev = b.cum;
+  }
+  if (total < prev) return undefined;
+  counts.push(total - prev);
+  return { boundaries: finite.map((b) => b.le), counts, sum: g.sum, count: total };
+}
+
+type Pt = { labels: Attributes; value: number };
+
+/** Samples grouped by sample name (a family's `_sum`/`_count` lines become their own metrics). */
+function bySampleName(samples: readonly PromSample[], identity: Identity): Map<string, Pt[]> {
+  const out = new Map<string, Pt[]>();
+  for (const s of samples) {
+    if (s.name.endsWith('_created')) continue;
+    const list = out.get(s.name) ?? [];
+    if (list.length === 0) out.set(s.name, list);
+    list.push({ labels: withIdentity(s.labels, identity), value: s.value });
+  }
+  return out;
+}
+
+function gauge(
+  name: string,
+  help: string,
+  points: { labels: Attributes; value: number }[],
+  start: HrTime,
+  end: HrTime,
+): MetricData {
+  return {
+    descriptor: { name, description: help, unit: '', valueType: ValueType.DOUBLE },
+    aggregationTemporality: AggregationTemporality.CUMULATIVE,
+    dataPointType: DataPointType.GAUGE,
+    dataPoints: points.map((p) => ({ startTime: start, endTime: end, attributes: p.labels, value: p.value })),
+  };
+}
+
+/**
+ * Mapping (documented in README): counter → monotonic cumulative Sum named like the sample (keeps `_total`);
+ * gauge/untyped → Gauge; histogram → OTel explicit-bucket Histogram (inconsistent buckets fall back to
+ * per-line gauges); summary → per-line gauges (`name{quantile}`, `name_sum`, `name_count`), because OTel
+ * has no summary instrument and its legacy Summary point is not exposed by the JS SDK.
+ */
+export function toMetricData(
+  families: readonly PromFamily[],
+  identity: Identity,
+  startMs: number,
+  nowMs: number,
+): MetricData[] {
+  const start = hr(startMs);
+  const end = hr(nowMs);
+  const out: MetricData[] = [];
+  const perLine = (fam: PromFamily, samples: readonly PromSample[]): void => {
+    for (const [name, points] of bySampleName(samples, identity)) out.push(gauge(name, fam.help, points, start, end));
+  };
+  for (const fam of families) {
+    if (fam.type === 'counter') {
+      const byName = bySampleName(fam.samples, identity);
+      for (const [name, points] of byName) {
+        out.push({
+          descriptor: { name, description: fam.help, unit: '', valueType: ValueType.DOUBLE },
+          aggregationTemporality: AggregationTemporality.CUMULATIVE,
+          dataPointType: DataPointType.SUM,
+          isMonotonic: true,
+          dataPoints: points.map((p) => ({ startTime: start, endTime: end, attributes: p.labels, value: p.value })),
+        });
+      }
+    } else if (fam.type === 'histogram') {
+      const groups = new Map<string, HistGroup>();
+      for (const s of fam.samples) {
+        const key = labelKey(s.labels, 'le');
+        let g = groups.get(key);
+        if (!g) {
+          const labels = { ...s.labels };
+          delete labels['le'];
+          g = { labels, buckets: [], sum: 0, count: undefined };
+          groups.set(key, g);
+        }
+        if (s.name === `${fam.name}_bucket`) {
+          const le = s.labels['le'] === '+Inf' ? Number.POSITIVE_INFINITY : Number(s.labels['le']);
+          if (!Number.isNaN(le)) g.buckets.push({ le, cum: s.value });
+        } else if (s.name === `${fam.name}_sum`) g.sum = s.value;
+        else if (s.name === `${fam.name}_count`) g.count = s.value;
+      }
+      const points = [...groups.values()].map((g) => ({ g, h: toOtelHistogram(g) }));
+      if (points.every((p) => p.h !== undefined)) {
+        out.push({
+          descriptor: { name: fam.name, description: fam.help, unit: '', valueType: ValueType.DOUBLE },
+          aggregationTemporality: AggregationTemporality.CUMULATIVE,
+          dataPointType: DataPointType.HISTOGRAM,
+          dataPoints: points.map(({ g, h }) => ({
+            startTime: start,
+            endTime: end,
+            attributes: withIdentity(g.labels, identity),
+            value: {
+              buckets: { boundaries: h!.boundaries, counts: h!.counts },
+              sum: h!.sum,
+              count: h!.count,
+            },
+          })),
+        });
+      } else perLine(fam, fam.samples);
+    } else perLine(fam, fam.samples);
+  }
+  return out;
+}
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function fmt(v: number): string {
+  if (v === Number.POSITIVE_INFINITY) return '+Inf';
+  if (v === Number.NEGATIVE_INFINITY) return '-Inf';
+  return String(v);
+}
+
+/** Re-emits a scrape as Prometheus text with the identity labels added (for the Pushgateway body). */
+export function toPrometheusText(families: readonly PromFamily[], identity: Identity): string {
+  const lines: string[] = [];
+  for (const fam of families) {
+    if (fam.help) lines.push(`# HELP ${fam.name} ${fam.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
+    lines.push(`# TYPE ${fam.name} ${fam.type}`);
+    for (const s of fam.samples) {
+      const labels = withIdentity(s.labels, identity);
+      const body = Object.entries(labels)
+        .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+        .join(',');
+      lines.push(`${s.name}{${body}} ${fmt(s.value)}`);
+    }
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+export interface ScrapeResult {
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly families?: number;
+}
+
+export interface RelayOptions {
+  readonly url: string;
+  readonly timeoutMs: number;
+  /** Identity attributes for OTLP (schema-dependent names). */
+  readonly identity: () => Identity;
+  readonly startMs?: number;
+}
+
+/**
+ * Keeps the last good scrape. A failed scrape (main container already gone, 500, garbage) never
+ * replaces good data: the last known values are what the user wants to see after the Job ends.
+ */
+export class Relay implements MetricProducer {
+  readonly #opts: RelayOptions;
+  readonly #startMs: number;
+  #last: Scrape | undefined;
+  #scrapes = 0;
+  #failures = 0;
+
+  constructor(opts: RelayOptions) {
+    this.#opts = opts;
+    this.#startMs = opts.startMs ?? Date.now();
+  }
+
+  get last(): Scrape | undefined {
+    return this.#last;
+  }
+
+  stats(): { scrapes: number; failures: number; lastScrapeMs: number | undefined; families: number } {
+    return {
+      scrapes: this.#scrapes,
+      failures: this.#failures,
+      lastScrapeMs: this.#last?.atMs,
+      families: this.#last?.families.length ?? 0,
+    };
+  }
+
+  async scrape(timeoutMs = this.#opts.timeoutMs): Promise<ScrapeResult> {
+    this.#scrapes++;
+    try {
+      const res = await fetch(this.#opts.url, {
+        signal: AbortSignal.timeout(timeoutMs),
+        headers: { accept: 'text/plain;version=0.0.4' },
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const parsed = parsePrometheusText(text);
+      if (parsed.families.length === 0 && parsed.errors.length > 0) {
+        throw new Error(`unparseable body (line ${parsed.errors[0]!.line}: ${parsed.errors[0]!.message})`);
+      }
+      this.#last = { families: parsed.families, atMs: Date.now() };
+      return { ok: true, families: parsed.families.length };
+    } catch (err) {
+      this.#failures++;
+      const e = err as Error & { cause?: { code?: string } };
+      return { ok: false, error: e.cause?.code ?? e.message };
+    }
+  }
+
+  metricData(nowMs = Date.now()): MetricData[] {
+    if (!this.#last) return [];
+    return toMetricData(this.#last.families, this.#opts.identity(), this.#startMs, nowMs);
+  }
+
+  async collect(): Promise<CollectionResult> {
+    return {
+      resourceMetrics: {
+        resource: emptyResource(),
+        scopeMetrics: [{ scope: { name: '@kso/sidecar/relay' }, metrics: this.metricData() }],
+      },
+      errors: [],
+    };
+  }
+
+  prometheusText(identity: Identity): string {
+    return this.#last ? toPrometheusText(this.#last.families, identity) : '';
+  }
+}

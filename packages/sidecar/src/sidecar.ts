@@ -1,0 +1,405 @@
+// The sidecar's lifecycle: watch own Pod (+ owning Job) → MetricsStore; scrape the main container;
+// push periodically; on SIGTERM/SIGINT or when every main container has terminated, run exactly one
+// final collection and wait for confirmed delivery within the flush deadline.
+
+import { createOtlpPush, deletePushgatewayGroup, pushToPushgateway, StoreRenderer } from '@kso/exporters';
+import { MetricsStore } from '@kso/metrics';
+import { compactJob, compactPod } from '@kso/model';
+import { loadKubeConfig, Reflector } from '@kso/watch';
+import pino, { type Logger } from 'pino';
+import { ExitCodeProducer } from './exit-code.ts';
+import { type PodView, podView } from './pod-view.ts';
+import { type Identity, Relay } from './relay.ts';
+
+export type Schema = 'ksm' | 'semconv';
+
+export interface SidecarOptions {
+  readonly podName: string;
+  readonly podNamespace: string;
+  /** Overrides the owning Job found from the Pod's ownerReferences. */
+  readonly jobName?: string;
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly inCluster?: boolean;
+  readonly schema?: Schema;
+  readonly otlp?: {
+    readonly endpoint: string;
+    readonly protocol?: 'grpc' | 'http';
+    readonly headers?: Record<string, string>;
+    readonly compression?: 'gzip' | 'none';
+    /** Per-attempt export timeout. */
+    readonly timeoutMs?: number;
+  };
+  readonly pushgateway?: {
+    readonly url: string;
+    /** Grouping-key `job` value; defaults to the Job name (or the Pod name for a bare Pod). */
+    readonly job?: string;
+    readonly deleteOnFinish?: boolean;
+  };
+  readonly scrapeUrl?: string;
+  readonly scrapeIntervalMs?: number;
+  readonly scrapeTimeoutMs?: number;
+  /** Periodic push interval. */
+  readonly intervalMs?: number;
+  /** Total budget for the final flush, counted from the trigger (signal or main-container exit). */
+  readonly flushDeadlineMs?: number;
+  /** After a signal, how long to wait for the Pod watch to show the main containers' final state. */
+  readonly finalStateWaitMs?: number;
+  /** Start the final flush by itself once every main container has terminated (default true). */
+  readonly exitOnMainDone?: boolean;
+  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
+  readonly logger?: Logger;
+}
+
+export interface SinkOutcome {
+  readonly delivered: boolean;
+  readonly attempts: number;
+  readonly lastError?: string;
+  readonly points?: number;
+}
+
+export interface SidecarResult {
+  readonly exitCode: number;
+  readonly trigger: string;
+  readonly flushMs: number;
+  readonly otlp?: SinkOutcome;
+  readonly pushgateway?: SinkOutcome;
+  /** Present when some sink did not confirm delivery. */
+  readonly lost?: { readonly families: number; readonly points: number };
+}
+
+export interface SidecarStats {
+  readonly startedAtMs: number;
+  readonly firstPushAtMs: number | undefined;
+  readonly pod: PodView | undefined;
+  readonly jobGone: boolean;
+  readonly scrape: ReturnType<Relay['stats']>;
+}
+
+export interface Sidecar {
+  /** Resolves once the Pod was seen and the first push was attempted. */
+  readonly ready: Promise<void>;
+  /** Resolves after the final flush; never rejects. */
+  readonly done: Promise<SidecarResult>;
+  /** Starts the final flush (idempotent: later calls return the same result). */
+  finish(trigger: string): Promise<SidecarResult>;
+  stats(): SidecarStats;
+}
+
+const POD = { group: '', version: 'v1', plural: 'pods', kind: 'Pod' } as const;
+const JOB = { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job' } as const;
+
+type PodSnap = { readonly model: ReturnType<typeof compactPod>; readonly view: PodView };
+type JobSnap = ReturnType<typeof compactJob>;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+
+function identityFor(
+  schema: Schema,
+  ns: string,
+  pod: string,
+  job: string | undefined,
+  forPrometheus: boolean,
+): Identity {
+  if (schema === 'semconv' && !forPrometheus) {
+    return { 'k8s.namespace.name': ns, 'k8s.pod.name': pod, ...(job ? { 'k8s.job.name': job } : {}) };
+  }
+  if (schema === 'semconv') {
+    return { k8s_namespace_name: ns, k8s_pod_name: pod, ...(job ? { k8s_job_name: job } : {}) };
+  }
+  return { namespace: ns, pod, ...(job ? { job_name: job } : {}) };
+}
+
+function countStore(store: MetricsStore): { families: number; points: number } {
+  let families = 0;
+  let points = 0;
+  for (const resource of store.resources()) {
+    const withPoints = new Set<number>();
+    for (const entry of store.entries(resource)) {
+      entry.families.forEach((pts, i) => {
+        if (pts.length > 0) withPoints.add(i);
+        points += pts.length;
+      });
+    }
+    families += withPoints.size;
+  }
+  return { families, points };
+}
+
+export function startSidecar(opts: SidecarOptions): Sidecar {
+  const log = opts.logger ?? pino({ level: 'silent' });
+  const schema: Schema = opts.schema ?? 'ksm';
+  const intervalMs = opts.intervalMs ?? 10_000;
+  const flushDeadlineMs = opts.flushDeadlineMs ?? 20_000;
+  const scrapeIntervalMs = opts.scrapeIntervalMs ?? 2_000;
+  const scrapeTimeoutMs = opts.scrapeTimeoutMs ?? Math.min(1_000, scrapeIntervalMs);
+  const startedAtMs = Date.now();
+  if (!opts.otlp && !opts.pushgateway)
+    log.warn('no sink configured (--otlp-endpoint / --pushgateway-url): nothing will be pushed');
+
+  const kc = loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context, inCluster: opts.inCluster });
+  const store = new MetricsStore({ schema, resources: ['pods', 'jobs'], logger: log.child({ part: 'store' }) });
+
+  let pod: PodView | undefined;
+  let jobName = opts.jobName;
+  let jobGone = false;
+  let firstPushAtMs: number | undefined;
+  let finishing: Promise<SidecarResult> | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  let resolveDone: (r: SidecarResult) => void = () => {};
+  const done = new Promise<SidecarResult>((r) => {
+    resolveDone = r;
+  });
+
+  const relay = opts.scrapeUrl
+    ? new Relay({
+        url: opts.scrapeUrl,
+        timeoutMs: scrapeTimeoutMs,
+        startMs: startedAtMs,
+        identity: () => identityFor(schema, opts.podNamespace, opts.podName, jobName, false),
+      })
+    : undefined;
+
+  const exitCodes = new ExitCodeProducer(schema, () => pod, startedAtMs);
+
+  const otlp = opts.otlp
+    ? createOtlpPush({
+        protocol: opts.otlp.protocol ?? 'grpc',
+        endpoint: opts.otlp.endpoint,
+        headers: opts.otlp.headers ?? {},
+        compression: opts.otlp.compression ?? 'none',
+        intervalMs,
+        // One hung attempt must not eat the whole final-flush budget.
+        timeoutMs: Math.min(opts.otlp.timeoutMs ?? 5_000, Math.max(500, flushDeadlineMs / 3)),
+        retry: {
+          initialMs: opts.retry?.initialMs ?? 250,
+          maxMs: opts.retry?.maxMs ?? 2_000,
+          maxElapsedMs: flushDeadlineMs,
+        },
+        source: store,
+        extraProducers: relay ? [exitCodes, relay] : [exitCodes],
+        logger: log.child({ sink: 'otlp' }),
+      })
+    : undefined;
+
+  // Pushgateway -----------------------------------------------------------------------------------
+  const pgJob = () => opts.pushgateway?.job ?? jobName ?? opts.podName;
+  // The same renderer as the pull endpoint, so Pushgateway users see exactly the `kso run` exposition.
+  const renderer = new StoreRenderer({ numberFormat: schema === 'ksm' ? 'go' : 'js' });
+  const pgBody = (): string =>
+    renderer.renderStore(store, 'text').toString('utf8') +
+    exitCodes.prometheusText() +
+    (relay?.prometheusText(identityFor(schema, opts.podNamespace, opts.podName, jobName, true)) ?? '');
+  const pgPush = async (): Promise<void> => {
+    const pg = opts.pushgateway!;
+    await pushToPushgateway({
+      url: pg.url,
+      job: pgJob(),
+      groupingKey: { pod: opts.podName },
+      body: pgBody(),
+      method: 'PUT',
+    });
+  };
+
+  // Watches ---------------------------------------------------------------------------------------
+  const podReflector = new Reflector<PodSnap>(kc, {
+    resource: POD,
+    namespace: opts.podNamespace,
+    fieldSelector: `metadata.name=${opts.podName}`,
+    compact: (raw: unknown) => ({
+      model: compactPod(raw as never),
+      view: podView(raw as Record<string, unknown>),
+    }),
+    logger: log.child({ watch: 'pod' }),
+  });
+  let jobReflector: Reflector<JobSnap> | undefined;
+  let podSeen: () => void = () => {};
+  const podSeenP = new Promise<void>((r) => {
+    podSeen = r;
+  });
+
+  const startJobWatch = (name: string): void => {
+    if (jobReflector) return;
+    jobReflector = new Reflector<JobSnap>(kc, {
+      resource: JOB,
+      namespace: opts.podNamespace,
+      fieldSelector: `metadata.name=${name}`,
+      compact: (raw: unknown) => compactJob(raw as never),
+      logger: log.child({ watch: 'job' }),
+    });
+    jobReflector.on('add', (j: JobSnap) => store.upsert('jobs', j));
+    jobReflector.on('update', (j: JobSnap) => store.upsert('jobs', j));
+    // The Job's last state stays in the store: delivering it is the sidecar's purpose.
+    jobReflector.on('delete', () => {
+      jobGone = true;
+      log.info({ job: name }, 'owning Job deleted');
+    });
+    Promise.resolve(jobReflector.start()).catch((err: Error) => log.error({ error: err.message }, 'Job watch failed'));
+  };
+
+  const onPod = (snap: PodSnap): void => {
+    const before = pod;
+    pod = snap.view;
+    store.upsert('pods', snap.model);
+    if (!jobName && snap.view.jobName) jobName = snap.view.jobName;
+    if (jobName) startJobWatch(jobName);
+    podSeen();
+    if (!before) {
+      const grace = snap.view.graceSeconds;
+      if (grace !== undefined && grace * 1000 <= flushDeadlineMs) {
+        log.warn(
+          { terminationGracePeriodSeconds: grace, flushDeadlineMs },
+          'flush deadline is not below the pod termination grace period: the kubelet may SIGKILL the sidecar mid-flush',
+        );
+      }
+    }
+    for (const c of snap.view.terminated) {
+      if (!before?.terminated.some((b) => b.name === c.name)) {
+        log.info({ container: c.name, reason: c.reason, exitCode: c.exitCode }, 'main container terminated');
+      }
+    }
+    if (snap.view.mainDone && !before?.mainDone && (opts.exitOnMainDone ?? true))
+      void finish('main-container-terminated');
+  };
+  podReflector.on('add', onPod);
+  podReflector.on('update', onPod);
+  // Keep our own Pod's last state for the final flush even if the Pod object is deleted.
+  podReflector.on('delete', () => log.info('own Pod deleted'));
+  if (opts.jobName) startJobWatch(opts.jobName);
+  Promise.resolve(podReflector.start()).catch((err: Error) => log.error({ error: err.message }, 'Pod watch failed'));
+
+  // Periodic work ---------------------------------------------------------------------------------
+  if (relay) {
+    const tick = async () => {
+      const r = await relay.scrape();
+      if (!r.ok) log.debug({ error: r.error }, 'scrape failed; keeping last good scrape');
+    };
+    timers.push(setInterval(tick, scrapeIntervalMs));
+  }
+  if (opts.pushgateway) {
+    timers.push(
+      setInterval(() => {
+        pgPush().catch((err: Error) =>
+          log.warn({ error: err.message }, 'pushgateway push failed; will retry next interval'),
+        );
+      }, intervalMs),
+    );
+  }
+
+  const ready = (async () => {
+    // Push as soon as there is something worth pushing instead of waiting a whole interval:
+    // a CronJob run may be shorter than the interval.
+    const seen = await Promise.race([podSeenP.then(() => true), sleep(Math.min(intervalMs, 5_000)).then(() => false)]);
+    if (!seen) log.warn({ pod: opts.podName, namespace: opts.podNamespace }, 'own Pod not seen yet; pushing anyway');
+    // The Job watch starts once the Pod names its owner; give its initial list a moment.
+    if (jobReflector) await Promise.race([jobReflector.synced, sleep(1_000)]);
+    if (finishing) return;
+    if (relay) await relay.scrape();
+    if (finishing) return;
+    const [o, p] = await Promise.allSettled([otlp?.forceFlush(), opts.pushgateway ? pgPush() : undefined]);
+    firstPushAtMs = Date.now();
+    log.info(
+      {
+        startToFirstPushMs: firstPushAtMs - startedAtMs,
+        ...(otlp ? { otlpDelivered: o.status === 'fulfilled' && o.value?.delivered === true } : {}),
+        ...(opts.pushgateway ? { pushgatewayDelivered: p.status === 'fulfilled' } : {}),
+      },
+      'first push done',
+    );
+  })();
+
+  // Final flush -----------------------------------------------------------------------------------
+  const pgFinal = async (deadlineAt: number): Promise<SinkOutcome> => {
+    const pg = opts.pushgateway!;
+    let attempts = 0;
+    let lastError: string | undefined;
+    let delay = opts.retry?.initialMs ?? 250;
+    const deleting = pg.deleteOnFinish === true && jobGone;
+    for (;;) {
+      attempts++;
+      try {
+        if (deleting) await deletePushgatewayGroup({ url: pg.url, job: pgJob(), groupingKey: { pod: opts.podName } });
+        else await pgPush();
+        return { delivered: true, attempts };
+      } catch (err) {
+        lastError = (err as Error).message;
+      }
+      if (Date.now() + delay >= deadlineAt) return { delivered: false, attempts, lastError };
+      await sleep(delay);
+      delay = Math.min(delay * 2, opts.retry?.maxMs ?? 2_000);
+    }
+  };
+
+  function finish(trigger: string): Promise<SidecarResult> {
+    finishing ??= (async (): Promise<SidecarResult> => {
+      const t0 = Date.now();
+      const deadlineAt = t0 + flushDeadlineMs;
+      log.info({ trigger, flushDeadlineMs }, 'final flush started');
+      for (const t of timers) clearInterval(t);
+      // A signal can arrive before the kubelet's status update reaches us: give the watch a moment
+      // so the final batch carries the main container's termination reason and exit code.
+      const waitUntil = t0 + Math.min(opts.finalStateWaitMs ?? 2_000, flushDeadlineMs / 4);
+      while (!pod?.mainDone && Date.now() < waitUntil) await sleep(50);
+      if (relay) {
+        const r = await relay.scrape(Math.min(scrapeTimeoutMs, flushDeadlineMs / 4));
+        if (!r.ok) log.info({ error: r.error }, 'final scrape failed; relaying the last good scrape');
+      }
+      const remaining = () => Math.max(0, deadlineAt - Date.now());
+      const [o, p] = await Promise.all([
+        otlp ? otlp.shutdown({ timeoutMs: remaining() }) : undefined,
+        opts.pushgateway ? pgFinal(deadlineAt) : undefined,
+      ]);
+      await Promise.allSettled([podReflector.stop(), jobReflector?.stop()]);
+      const otlpOut: SinkOutcome | undefined = o
+        ? {
+            delivered: o.delivered,
+            attempts: o.attempts,
+            points: o.points,
+            ...(o.lastError ? { lastError: o.lastError } : {}),
+          }
+        : undefined;
+      const failed = (otlpOut && !otlpOut.delivered) || (p && !p.delivered);
+      const flushMs = Date.now() - t0;
+      const counts = countStore(store);
+      const relayFamilies = relay?.metricData().length ?? 0;
+      const relayPoints = relay?.metricData().reduce((n, m) => n + m.dataPoints.length, 0) ?? 0;
+      const lost = failed
+        ? { families: counts.families + relayFamilies, points: counts.points + relayPoints }
+        : undefined;
+      if (failed) {
+        log.error(
+          { trigger, flushMs, otlp: otlpOut, pushgateway: p, lostFamilies: lost!.families, lostPoints: lost!.points },
+          'final flush NOT delivered: metrics of this run are lost',
+        );
+      } else {
+        log.info({ trigger, flushMs, otlp: otlpOut, pushgateway: p }, 'final flush delivered');
+      }
+      return {
+        exitCode: failed ? 1 : 0,
+        trigger,
+        flushMs,
+        ...(otlpOut ? { otlp: otlpOut } : {}),
+        ...(p ? { pushgateway: p } : {}),
+        ...(lost ? { lost } : {}),
+      };
+    })().catch((err: Error): SidecarResult => {
+      log.error({ error: err.message }, 'final flush crashed');
+      return { exitCode: 1, trigger, flushMs: 0 };
+    });
+    finishing.then(resolveDone);
+    return finishing;
+  }
+
+  return {
+    ready,
+    done,
+    finish,
+    stats: () => ({
+      startedAtMs,
+      firstPushAtMs,
+      pod,
+      jobGone,
+      scrape: relay?.stats() ?? { scrapes: 0, failures: 0, lastScrapeMs: undefined, families: 0 },
+    }),
+  };
+}
