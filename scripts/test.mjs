@@ -15,9 +15,13 @@ for (const ws of workspaces) rmSync(join(root, ws, '.reports'), { recursive: tru
 
 let extraFailed = 0;
 console.error('[test] installing test prerequisites (Debian prometheus, pushgateway) when missing');
-if (run('bash', ['scripts/test-deps.sh']) !== 0) console.error('[test] some prerequisites are missing; dependent tests will report it');
+if (run('bash', ['scripts/test-deps.sh']) !== 0)
+  console.error('[test] some prerequisites are missing; dependent tests will report it');
 console.error('[test] type-check and lint');
-if (run('pnpm', ['exec', 'turbo', 'run', 'build', 'lint', '--output-logs=errors-only']) !== 0) {
+if (
+  run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0 ||
+  run('pnpm', ['exec', 'biome', 'check', '--diagnostic-level=error', '.']) !== 0
+) {
   console.error('[test] type-check or lint failed');
   extraFailed += 1;
 }

@@ -1,0 +1,119 @@
+// Self-metrics of `kso run` as ordinary SDK observable instruments: few, low-cardinality series (one per
+// watched resource at most), so the SDK's cardinality and stale-series traps do not apply. The wildcard View
+// in agent.ts still sets an explicit cardinality limit. Names and meaning are listed in SELF_METRICS (README).
+import type { Meter } from '@opentelemetry/api';
+
+export interface ResourceWatchStats {
+  resource: string;
+  objects: number;
+  /** Epoch ms of the newest event (0 = none yet). */
+  lastEventTimeMs: number;
+  /** Epoch ms of the oldest "last successful sync/progress" among this resource's watches (0 = never). */
+  lastSyncTimeMs: number;
+  relists: number;
+  watchRestarts: number;
+  errors: number;
+  parseErrors: number;
+  synced: boolean;
+}
+
+export interface OtlpSelfStats {
+  exports: number;
+  failures: number;
+  lastSuccessMs: number;
+  pointsSent: number;
+  pointsLost: number;
+}
+
+export interface SelfMetricsSources {
+  watch: () => ResourceWatchStats[];
+  otlp?: () => OtlpSelfStats;
+  shard: () => { ordinal: number; total: number };
+  now?: () => number;
+}
+
+/** Name, type, help: the documented self-metrics (README "Self-metrics"). */
+export const SELF_METRICS: readonly (readonly [string, 'gauge' | 'counter', string])[] = [
+  ['kso_watch_objects', 'gauge', 'Objects currently held per resource (after sharding)'],
+  ['kso_watch_last_event_age_seconds', 'gauge', 'Seconds since the last watch event per resource (-1 = none yet)'],
+  [
+    'kso_watch_last_sync_age_seconds',
+    'gauge',
+    'Seconds since the last successful list/watch progress per resource (-1 = never); /healthz bound',
+  ],
+  ['kso_watch_synced', 'gauge', '1 when the initial list of the resource completed'],
+  ['kso_watch_relists_total', 'counter', 'Full relists per resource (e.g. after 410 Gone)'],
+  ['kso_watch_restarts_total', 'counter', 'Watch restarts per resource'],
+  ['kso_watch_errors_total', 'counter', 'List/watch errors per resource'],
+  ['kso_watch_parse_errors_total', 'counter', 'Objects rejected as malformed per resource'],
+  ['kso_otlp_exports_total', 'counter', 'OTLP export requests by result (success|failure)'],
+  ['kso_otlp_points_total', 'counter', 'OTLP data points by result (sent|lost)'],
+  ['kso_otlp_last_success_timestamp_seconds', 'gauge', 'Unix time of the last successful OTLP export (0 = none)'],
+  ['kube_state_metrics_shard_ordinal', 'gauge', 'Shard ordinal of this instance (kube-state-metrics name)'],
+  ['kube_state_metrics_total_shards', 'gauge', 'Total number of shards (kube-state-metrics name)'],
+];
+
+export function registerSelfMetrics(meter: Meter, src: SelfMetricsSources): void {
+  const now = src.now ?? Date.now;
+  const age = (t: number) => (t > 0 ? Math.max(0, (now() - t) / 1000) : -1);
+  const g = (name: string) => meter.createObservableGauge(name, { description: describeOf(name) });
+  const c = (name: string) => meter.createObservableCounter(name, { description: describeOf(name) });
+
+  const objects = g('kso_watch_objects');
+  const eventAge = g('kso_watch_last_event_age_seconds');
+  const syncAge = g('kso_watch_last_sync_age_seconds');
+  const synced = g('kso_watch_synced');
+  const relists = c('kso_watch_relists_total');
+  const restarts = c('kso_watch_restarts_total');
+  const errors = c('kso_watch_errors_total');
+  const parseErrors = c('kso_watch_parse_errors_total');
+  meter.addBatchObservableCallback(
+    (r) => {
+      for (const s of src.watch()) {
+        const a = { resource: s.resource };
+        r.observe(objects, s.objects, a);
+        r.observe(eventAge, age(s.lastEventTimeMs), a);
+        r.observe(syncAge, age(s.lastSyncTimeMs), a);
+        r.observe(synced, s.synced ? 1 : 0, a);
+        r.observe(relists, s.relists, a);
+        r.observe(restarts, s.watchRestarts, a);
+        r.observe(errors, s.errors, a);
+        r.observe(parseErrors, s.parseErrors, a);
+      }
+    },
+    [objects, eventAge, syncAge, synced, relists, restarts, errors, parseErrors],
+  );
+
+  const otlp = src.otlp;
+  if (otlp) {
+    const exports = c('kso_otlp_exports_total');
+    const points = c('kso_otlp_points_total');
+    const last = g('kso_otlp_last_success_timestamp_seconds');
+    meter.addBatchObservableCallback(
+      (r) => {
+        const s = otlp();
+        r.observe(exports, s.exports - s.failures, { result: 'success' });
+        r.observe(exports, s.failures, { result: 'failure' });
+        r.observe(points, s.pointsSent, { result: 'sent' });
+        r.observe(points, s.pointsLost, { result: 'lost' });
+        r.observe(last, s.lastSuccessMs / 1000);
+      },
+      [exports, points, last],
+    );
+  }
+
+  const ordinal = g('kube_state_metrics_shard_ordinal');
+  const total = g('kube_state_metrics_total_shards');
+  meter.addBatchObservableCallback(
+    (r) => {
+      const s = src.shard();
+      r.observe(ordinal, s.ordinal, { shard_ordinal: String(s.ordinal) });
+      r.observe(total, s.total);
+    },
+    [ordinal, total],
+  );
+}
+
+function describeOf(name: string): string {
+  return SELF_METRICS.find((m) => m[0] === name)?.[2] ?? '';
+}

@@ -1,0 +1,227 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { missingPeerMessage, peerBinary } from './paths.ts';
+import { freePort, httpGet, type PeerProcess, spawnPeer, waitUntil } from './process.ts';
+
+const run = promisify(execFile);
+
+export interface RealApiServer {
+  /** https://127.0.0.1:<port> */
+  url: string;
+  /** Bearer token of user `admin` in group system:masters. */
+  token: string;
+  /** Kubeconfig (context `kso-e2e`) with inline CA and the admin token, usable by kubectl and client-node. */
+  kubeconfigPath: string;
+  /** PEM of the CA that signed the serving certificate. */
+  caPem: string;
+  /** Stops kube-apiserver then etcd and deletes the temp dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartApiServerOptions {
+  /** Bound on the whole startup (etcd + apiserver + namespace default). The apiserver takes 5–20 s on 2 busy cores. */
+  timeoutMs?: number;
+  /** Extra kube-apiserver flags, e.g. `--feature-gates=...`; later flags override the defaults. */
+  extraArgs?: string[];
+}
+
+/**
+ * etcd + kube-apiserver with envtest's defaults (controller-runtime controlplane), except that auth uses a static
+ * token file instead of client certificates: simpler for kubectl and client-node, same authorization (RBAC,
+ * system:masters). No controllers run: tests create and advance every object themselves.
+ */
+export async function startRealApiServer(opts: StartApiServerOptions = {}): Promise<RealApiServer> {
+  const etcdBin = peerBinary('etcd');
+  const apiBin = peerBinary('kube-apiserver');
+  if (!etcdBin || !apiBin) throw new Error(missingPeerMessage('etcd', 'kube-apiserver'));
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const dir = await mkdtemp(join(tmpdir(), 'kso-apiserver-'));
+  const procs: PeerProcess[] = [];
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    // Apiserver first: stopping etcd under it makes it log errors and retry until its own grace period ends.
+    for (const p of procs.reverse()) await p.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    const [clientPort, peerPort, securePort] = await distinctFreePorts(3);
+    const certs = await makeCerts(dir);
+    const token = randomBytes(24).toString('hex');
+    const tokenFile = join(dir, 'tokens.csv');
+    await writeFile(tokenFile, `${token},admin,admin-uid,"system:masters"\n`, { mode: 0o600 });
+
+    const etcdUrl = `http://127.0.0.1:${clientPort}`;
+    const peerUrl = `http://127.0.0.1:${peerPort}`;
+    const etcd = spawnPeer('etcd', etcdBin, [
+      `--name=kso-e2e`,
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=${peerUrl}`,
+      `--initial-advertise-peer-urls=${peerUrl}`,
+      `--initial-cluster=kso-e2e=${peerUrl}`,
+      // Durability is pointless for a throw-away store and fsync dominates etcd latency on a shared disk.
+      '--unsafe-no-fsync=true',
+      '--log-level=warn',
+    ]);
+    procs.push(etcd);
+    await waitUntil(
+      'etcd /health',
+      async () => {
+        const r = await httpGet(`${etcdUrl}/health`, { timeoutMs: 2_000 });
+        return r.status === 200 && r.body.includes('"health":"true"');
+      },
+      { timeoutMs, peer: etcd },
+    );
+
+    const url = `https://127.0.0.1:${securePort}`;
+    const api = spawnPeer('kube-apiserver', apiBin, [
+      `--etcd-servers=${etcdUrl}`,
+      `--secure-port=${securePort}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--cert-dir=${dir}`,
+      `--tls-cert-file=${certs.servingCert}`,
+      `--tls-private-key-file=${certs.servingKey}`,
+      `--token-auth-file=${tokenFile}`,
+      '--authorization-mode=RBAC',
+      '--service-cluster-ip-range=10.0.0.0/24',
+      '--allow-privileged=true',
+      // No service-account controller runs, so pods would otherwise be rejected for lack of a default SA.
+      '--disable-admission-plugins=ServiceAccount',
+      `--service-account-issuer=${url}/`,
+      `--service-account-key-file=${certs.saPublic}`,
+      `--service-account-signing-key-file=${certs.saPrivate}`,
+      ...(opts.extraArgs ?? []),
+    ]);
+    procs.push(api);
+    const caPem = await readFile(certs.caCert, 'utf8');
+    await waitUntil(
+      'kube-apiserver /healthz',
+      async () => {
+        const r = await httpGet(`${url}/healthz`, { ca: caPem, token, timeoutMs: 5_000 });
+        return r.status === 200 && r.body.trim() === 'ok';
+      },
+      { timeoutMs, peer: api, intervalMs: 300 },
+    );
+    // /healthz can pass before the bootstrap controllers created `default`; envtest waits for it too.
+    await waitUntil(
+      'namespace default',
+      async () => (await httpGet(`${url}/api/v1/namespaces/default`, { ca: caPem, token })).status === 200,
+      { timeoutMs, peer: api, intervalMs: 300 },
+    );
+
+    const kubeconfigPath = join(dir, 'kubeconfig');
+    await writeFile(kubeconfigPath, kubeconfig(url, caPem, token), { mode: 0o600 });
+    return { url, token, kubeconfigPath, caPem, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function distinctFreePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+interface CertFiles {
+  caCert: string;
+  servingCert: string;
+  servingKey: string;
+  saPrivate: string;
+  saPublic: string;
+}
+
+/** Throw-away CA, serving cert for localhost/127.0.0.1 and service-account key pair (envtest's TinyCA, via openssl). */
+async function makeCerts(dir: string): Promise<CertFiles> {
+  const f = (name: string): string => join(dir, name);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const openssl = async (...args: string[]): Promise<void> => {
+    try {
+      await run('openssl', args, { cwd: dir });
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      throw new Error(`openssl ${args[0]} failed: ${e.stderr?.trim() || e.message}`);
+    }
+  };
+  await openssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.crt'),
+    '-subj',
+    '/CN=kso-e2e-ca',
+    '-days',
+    '2',
+  );
+  await openssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-keyout',
+    f('apiserver.key'),
+    '-out',
+    f('apiserver.crt'),
+    '-subj',
+    '/CN=localhost',
+    '-days',
+    '2',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-addext',
+    'basicConstraints=critical,CA:FALSE',
+    '-addext',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    '-addext',
+    'extendedKeyUsage=serverAuth',
+  );
+  await openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', f('sa-signer.key'));
+  await openssl('pkey', '-in', f('sa-signer.key'), '-pubout', '-out', f('sa-signer.pub'));
+  return {
+    caCert: f('ca.crt'),
+    servingCert: f('apiserver.crt'),
+    servingKey: f('apiserver.key'),
+    saPrivate: f('sa-signer.key'),
+    saPublic: f('sa-signer.pub'),
+  };
+}
+
+function kubeconfig(url: string, caPem: string, token: string): string {
+  const ca = Buffer.from(caPem).toString('base64');
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: kso-e2e',
+    '  cluster:',
+    `    server: ${url}`,
+    `    certificate-authority-data: ${ca}`,
+    'users:',
+    '- name: admin',
+    '  user:',
+    `    token: ${token}`,
+    'contexts:',
+    '- name: kso-e2e',
+    '  context:',
+    '    cluster: kso-e2e',
+    '    user: admin',
+    'current-context: kso-e2e',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,61 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { missingPeerMessage, peerBinary } from './paths.ts';
+import { spawnPeer } from './process.ts';
+
+export interface RealCollector {
+  /** Temp dir owned by this collector (config lives here; handy for fileexporter output). Deleted by stop(). */
+  dir: string;
+  /** Last lines of the collector's log (debugexporter writes here), for assertions and failure messages. */
+  output(): string;
+  /** Resolves when the log matches `pattern` (e.g. a metric name printed by debugexporter). */
+  waitForOutput(pattern: RegExp, timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartCollectorOptions {
+  timeoutMs?: number;
+  /**
+   * The collector's own metrics listen on 127.0.0.1:8888 by default, so two collectors (or parallel test files)
+   * collide. By default an override sets `service.telemetry.metrics.level: none`; pass false to keep the
+   * config's own telemetry section.
+   */
+  quietTelemetry?: boolean;
+}
+
+/**
+ * Starts `otelcol-kso` with the given YAML config (bind receivers/exporters to 127.0.0.1 and pick ports in the
+ * test). `{{DIR}}` in the config is replaced by the collector's temp dir, e.g. for fileexporter paths.
+ * Ready when the collector logs "Everything is ready", i.e. all receivers are listening.
+ */
+export async function startCollector(configYaml: string, opts: StartCollectorOptions = {}): Promise<RealCollector> {
+  const bin = peerBinary('otelcol-kso');
+  if (!bin) throw new Error(missingPeerMessage('otelcol-kso'));
+  const dir = await mkdtemp(join(tmpdir(), 'kso-otelcol-'));
+  const configPath = join(dir, 'config.yaml');
+  await writeFile(configPath, configYaml.replaceAll('{{DIR}}', dir));
+  const args = [`--config=file:${configPath}`];
+  if (opts.quietTelemetry ?? true) {
+    // Several --config sources are merged in order; a second file is the only override that needs no
+    // extra confmap provider (the manifest ships file and env only).
+    const override = join(dir, 'quiet-telemetry.yaml');
+    await writeFile(override, 'service:\n  telemetry:\n    metrics:\n      level: none\n');
+    args.push(`--config=file:${override}`);
+  }
+  const proc = spawnPeer('otelcol-kso', bin, args, { cwd: dir });
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await proc.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await proc.waitForOutput(/Everything is ready/, opts.timeoutMs ?? 60_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { dir, output: proc.output, waitForOutput: proc.waitForOutput, stop };
+}

@@ -1,0 +1,190 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A spawned peer process whose output is kept (bounded) so startup failures can be explained. */
+export interface PeerProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  readonly exited: Promise<number | string>;
+  hasExited(): boolean;
+  /** Last lines of combined stdout/stderr, for error messages. */
+  output(): string;
+  /** Resolves when a line matching `pattern` has been printed (checks past output too). */
+  waitForOutput(pattern: RegExp, timeoutMs: number): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. Idempotent. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const MAX_OUTPUT = 64 * 1024;
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+// If the test runner dies (failed assertion before stop(), Ctrl-C) the peers must not outlive it:
+// an orphaned etcd or apiserver keeps its ports and data dir and slows the whole shared machine.
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
+
+export function spawnPeer(
+  name: string,
+  binary: string,
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): PeerProcess {
+  installExitHook();
+  const child = spawn(binary, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  let buffer = '';
+  let exitedFlag = false;
+  const watchers = new Set<{ pattern: RegExp; resolve: () => void }>();
+  const onData = (chunk: Buffer): void => {
+    buffer += chunk.toString('utf8');
+    if (buffer.length > MAX_OUTPUT) buffer = buffer.slice(buffer.length - MAX_OUTPUT);
+    for (const w of watchers) {
+      if (w.pattern.test(buffer)) {
+        watchers.delete(w);
+        w.resolve();
+      }
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('error', (err) => {
+      buffer += `\n[spawn error] ${err.message}`;
+      exitedFlag = true;
+      live.delete(child);
+      resolve('spawn-error');
+    });
+    child.once('exit', (code, signal) => {
+      exitedFlag = true;
+      live.delete(child);
+      resolve(code ?? signal ?? 'unknown');
+    });
+  });
+  const tail = (): string => buffer.split('\n').slice(-40).join('\n');
+
+  return {
+    name,
+    child,
+    exited,
+    hasExited: () => exitedFlag,
+    output: tail,
+    waitForOutput(pattern, timeoutMs) {
+      if (pattern.test(buffer)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const w = {
+          pattern,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        };
+        const timer = setTimeout(() => {
+          watchers.delete(w);
+          reject(new Error(`${name}: no output matching ${pattern} within ${timeoutMs} ms; last output:\n${tail()}`));
+        }, timeoutMs);
+        watchers.add(w);
+        void exited.then((code) => {
+          if (!watchers.delete(w)) return;
+          clearTimeout(timer);
+          reject(new Error(`${name} exited (${code}) before printing ${pattern}; last output:\n${tail()}`));
+        });
+      });
+    },
+    async stop(graceMs = 10_000) {
+      if (exitedFlag) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** A free TCP port on 127.0.0.1. Racy by nature (the peer binds it later), but the window is tiny. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface HttpResult {
+  status: number;
+  body: string;
+}
+
+/** Minimal GET for readiness probes: no dependency, bounded by a per-request timeout. */
+export function httpGet(
+  url: string,
+  opts: { ca?: string | Buffer; token?: string; timeoutMs?: number } = {},
+): Promise<HttpResult> {
+  const u = new URL(url);
+  const headers: Record<string, string> = {};
+  if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
+  return new Promise((resolve, reject) => {
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(
+      u,
+      { method: 'GET', headers, ca: opts.ca, timeout: opts.timeoutMs ?? 5_000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Polls `probe` until it returns true. Fails early when `peer` dies, so a crashing binary reports its own
+ * output instead of a generic timeout.
+ */
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  opts: { timeoutMs: number; intervalMs?: number; peer?: PeerProcess },
+): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let lastError = '';
+  for (;;) {
+    if (opts.peer?.hasExited()) {
+      throw new Error(`${opts.peer.name} exited while waiting for ${what}; last output:\n${opts.peer.output()}`);
+    }
+    try {
+      if (await probe()) return;
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+    }
+    if (Date.now() > deadline) {
+      const out = opts.peer ? `; last output of ${opts.peer.name}:\n${opts.peer.output()}` : '';
+      throw new Error(
+        `timed out after ${opts.timeoutMs} ms waiting for ${what} (last error: ${lastError || 'none'})${out}`,
+      );
+    }
+    await sleep(opts.intervalMs ?? 200);
+  }
+}
