@@ -22,7 +22,10 @@ test('push, read back and delete a group on a real Pushgateway', {
   timeout: 30_000,
 }, async (t) => {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const pg: ChildProcess = spawn(bin, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  // Debian's build defaults to persisting in /var/lib/prometheus/pushgateway.data: groups would leak between runs.
+  const pg: ChildProcess = spawn(bin, [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file='], {
+    stdio: 'ignore',
+  });
   t.after(async () => {
     pg.kill('SIGTERM');
     await new Promise((r) => (pg.exitCode !== null ? r(null) : pg.once('exit', r)));
@@ -43,7 +46,20 @@ test('push, read back and delete a group on a real Pushgateway', {
   assert.match(metrics, /kube_job_status_succeeded\{.*job="kso-sidecar".*pod="cron-1\/x".*\} 1\.234567e\+06/);
   await assert.rejects(pushToPushgateway({ ...target, body: 'not valid exposition{' }), /answered 400/);
   assert.equal(await deletePushgatewayGroup(target), 202);
-  const after = await (await fetch(`${url}/metrics`)).text();
-  assert.ok(!after.includes('kube_job_status_succeeded'));
+  // 202: the Pushgateway applies deletions asynchronously.
+  let after = '';
+  for (let i = 0; i < 50; i++) {
+    after = await (await fetch(`${url}/metrics`)).text();
+    if (!after.includes('kube_job_status_succeeded')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(
+    !after.includes('kube_job_status_succeeded'),
+    after
+      .split('\n')
+      .filter((l) => l.includes('kube_job_status_succeeded'))
+      .slice(0, 5)
+      .join('\n'),
+  );
   await assert.rejects(pushToPushgateway({ url: 'http://127.0.0.1:1', job: 'x', body }), /failed/);
 });

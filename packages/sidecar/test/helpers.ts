@@ -48,9 +48,14 @@ export interface Pushgateway {
 
 export async function startPushgateway(): Promise<Pushgateway> {
   const port = await freePort();
-  const child: ChildProcess = spawn(PUSHGATEWAY_BIN, [`--web.listen-address=127.0.0.1:${port}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  // Debian's build defaults to persisting in /var/lib/prometheus/pushgateway.data: groups would leak between tests.
+  const child: ChildProcess = spawn(
+    PUSHGATEWAY_BIN,
+    [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file='],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
