@@ -2,11 +2,16 @@
 # Debian packages the integration tests use as real peers. Installed only when missing.
 set -uo pipefail
 need=()
-command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
-command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then echo "[test-deps] not root: cannot install ${need[*]}" >&2; exit 1; fi
 echo "[test-deps] apt-get install ${need[*]}" >&2
+log=$(mktemp)
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}"; } >"$log" 2>&1; then
+  echo "[test-deps] apt-get failed:" >&2
+  tail -20 "$log" >&2
+  exit 1
+fi
+echo "[test-deps] installed ${need[*]}" >&2
