@@ -17,6 +17,9 @@ let extraFailed = 0;
 console.error('[test] installing test prerequisites (Debian prometheus, pushgateway) when missing');
 if (run('bash', ['scripts/test-deps.sh']) !== 0)
   console.error('[test] some prerequisites are missing; dependent tests will report it');
+console.error('[test] building real peers (Go) when missing or outdated; KSO_PEERS=off skips them');
+if (run('bash', ['test/peers/ensure.sh']) !== 0)
+  console.error('[test] some real peers failed to build; the tests that need them will fail');
 console.error('[test] type-check and lint');
 if (
   run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0 ||

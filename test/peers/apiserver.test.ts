@@ -6,14 +6,12 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { type RealApiServer, startRealApiServer } from './apiserver.ts';
 import { startKsm } from './ksm.ts';
-import { missingPeerMessage, peerBinary } from './paths.ts';
+import { kubectlPath, skipUnlessPeers } from './paths.ts';
 import { httpGet } from './process.ts';
 
 const run = promisify(execFile);
-const apiMissing = !peerBinary('etcd') || !peerBinary('kube-apiserver');
-const skipApi = apiMissing ? missingPeerMessage('etcd', 'kube-apiserver') : false;
-const skipKsm =
-  apiMissing || !peerBinary('kube-state-metrics') ? missingPeerMessage('etcd', 'kube-apiserver', 'ksm') : false;
+const skipApi = skipUnlessPeers('etcd', 'kube-apiserver');
+const skipKsm = skipUnlessPeers('etcd', 'kube-apiserver', 'ksm');
 
 const POD = `apiVersion: v1
 kind: Pod
@@ -30,9 +28,13 @@ spec:
 describe('real kube-apiserver + etcd', { skip: skipApi, timeout: 240_000 }, () => {
   let api: RealApiServer | undefined;
   const kubectl = async (args: string[], input?: string): Promise<string> => {
-    const child = run('kubectl', ['--kubeconfig', api!.kubeconfigPath, '--request-timeout=20s', ...args], {
-      timeout: 60_000,
-    });
+    const child = run(
+      kubectlPath() ?? 'kubectl',
+      ['--kubeconfig', api!.kubeconfigPath, '--request-timeout=20s', ...args],
+      {
+        timeout: 60_000,
+      },
+    );
     if (input !== undefined) child.child.stdin?.end(input);
     return (await child).stdout;
   };

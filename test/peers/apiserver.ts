@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { missingPeerMessage, peerBinary } from './paths.ts';
-import { freePort, httpGet, type PeerProcess, spawnPeer, waitUntil } from './process.ts';
+import { apiRequest, freePort, httpGet, type PeerProcess, spawnPeer, waitUntil } from './process.ts';
 
 const run = promisify(execFile);
 
@@ -18,6 +18,10 @@ export interface RealApiServer {
   kubeconfigPath: string;
   /** PEM of the CA that signed the serving certificate. */
   caPem: string;
+  /** http://127.0.0.1:<port> of the etcd behind it (v3 JSON gateway at /v3/..., e.g. to compact). */
+  etcdUrl: string;
+  /** JSON request with the admin token, e.g. `call('PATCH', '/api/v1/.../status', patch, 'application/merge-patch+json')`. */
+  call(method: string, path: string, body?: unknown, contentType?: string): Promise<unknown>;
   /** Stops kube-apiserver then etcd and deletes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -120,7 +124,9 @@ export async function startRealApiServer(opts: StartApiServerOptions = {}): Prom
 
     const kubeconfigPath = join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeconfig(url, caPem, token), { mode: 0o600 });
-    return { url, token, kubeconfigPath, caPem, stop };
+    const call = (method: string, path: string, body?: unknown, contentType?: string): Promise<unknown> =>
+      apiRequest(`${url}${path}`, { method, body, contentType, ca: caPem, token });
+    return { url, token, kubeconfigPath, caPem, etcdUrl, call, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -202,7 +208,8 @@ async function makeCerts(dir: string): Promise<CertFiles> {
   };
 }
 
-function kubeconfig(url: string, caPem: string, token: string): string {
+/** A kubeconfig (context kso-e2e) for `url` with an inline CA and a bearer token. */
+export function kubeconfig(url: string, caPem: string, token: string): string {
   const ca = Buffer.from(caPem).toString('base64');
   return [
     'apiVersion: v1',

@@ -4,8 +4,9 @@
 #   otelcol         OTel Collector "otelcol-kso" (collector builder + otelcol-manifest.yaml)
 #   kube-apiserver  kube-apiserver              (generated wrapper module, staging modules replaced)
 #   etcd            etcd server                 (generated wrapper module, Go tool)
+#   kubectl         kubectl                     (same wrapper module and pin as kube-apiserver)
 #
-# Usage: bash test/peers/build.sh [ksm] [otelcol] [kube-apiserver] [etcd]   (no args = all)
+# Usage: bash test/peers/build.sh [ksm] [otelcol] [kube-apiserver] [etcd] [kubectl]   (no args = all)
 #
 # Binaries go to $KSO_PEERS_DIR/bin (default ${XDG_CACHE_HOME:-$HOME/.cache}/kube-state-otel/peers/bin),
 # outside the repo so they survive clean checkouts. A peer is skipped when its binary exists and its stamp file
@@ -19,7 +20,7 @@ set -euo pipefail
 # --- pins (verified with `go list -m` against the module proxy) --------------------------------------------------
 KSM_VERSION=v2.20.0
 OTELCOL_BUILDER_VERSION=v0.159.0 # components in otelcol-manifest.yaml are pinned to the same release train
-K8S_VERSION=1.33.13              # staging modules are replaced with v0.33.13
+K8S_VERSION=1.33.13              # kube-apiserver and kubectl; staging modules are replaced with v0.33.13
 ETCD_VERSION=v3.5.21             # envtest pairs Kubernetes 1.33 with etcd 3.5.21
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,7 +29,7 @@ PEERS_DIR=${KSO_PEERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kube-state-otel/peers
 BIN_DIR=$PEERS_DIR/bin
 WORK_DIR=$PEERS_DIR/work
 TOOLS_DIR=$PEERS_DIR/tools
-ALL_PEERS=(ksm otelcol kube-apiserver etcd)
+ALL_PEERS=(ksm otelcol kube-apiserver etcd kubectl)
 
 log() { printf '[peers %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() {
@@ -117,12 +118,14 @@ gomod_of() { # module@version
   sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p' <<<"$json"
 }
 
-build_kube_apiserver() {
-  local k=$K8S_VERSION v=v0.${K8S_VERSION#1.} minor dir=$WORK_DIR/kube-apiserver modfile goline mods m
-  minor=$(cut -d. -f2 <<<"$k")
+# One wrapper module for every k8s.io/kubernetes command (kube-apiserver, kubectl): both come from the same tag,
+# so they share the replace set and most compiled packages. Prepared once per pin; a marker records the pin.
+prepare_k8s_wrapper() {
+  local k=$K8S_VERSION v=v0.${K8S_VERSION#1.} dir=$WORK_DIR/k8s modfile goline mods m
+  if [[ -f $dir/.prepared && $(cat "$dir/.prepared") == "v$k" ]]; then return 0; fi
   fresh_dir "$dir"
   cd "$dir"
-  "$GO" mod init kso.local/peers/kube-apiserver >/dev/null 2>&1 || die "go mod init failed in $dir"
+  "$GO" mod init kso.local/peers/k8s >/dev/null 2>&1 || die "go mod init failed in $dir"
   modfile=$(gomod_of "k8s.io/kubernetes@v$k")
   [[ -f $modfile ]] || die "cannot locate go.mod of k8s.io/kubernetes@v$k"
   # GODEBUG defaults follow the main module's go line, so match Kubernetes' own.
@@ -131,17 +134,24 @@ build_kube_apiserver() {
   # The staging set drifts between releases: derive it from the tag's own replace block.
   mods=$(sed -n 's#^[[:space:]]*\(k8s\.io/[a-z0-9-]*\) => \./staging/.*#\1#p' "$modfile")
   [[ -n $mods ]] || die "no staging replaces found in $modfile (format changed?)"
-  log "kube-apiserver: replacing $(wc -w <<<"$mods") staging modules with $v (go $goline)"
+  log "k8s wrapper: replacing $(wc -w <<<"$mods") staging modules with $v (go $goline)"
   for m in $mods; do "$GO" mod edit "-replace=$m=$m@$v"; done
-  "$GO" get -tool "k8s.io/kubernetes/cmd/kube-apiserver@v$k" || die "go get -tool kube-apiserver@v$k failed"
-  local ld="-s -w" p
+  "$GO" get -tool "k8s.io/kubernetes/cmd/kube-apiserver@v$k" "k8s.io/kubernetes/cmd/kubectl@v$k" ||
+    die "go get -tool kube-apiserver/kubectl@v$k failed"
+  echo "v$k" >"$dir/.prepared"
+}
+
+build_k8s_cmd() { # command name under k8s.io/kubernetes/cmd
+  local k=$K8S_VERSION minor dir=$WORK_DIR/k8s ld="-s -w" p
+  minor=$(cut -d. -f2 <<<"$k")
+  prepare_k8s_wrapper
+  cd "$dir"
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld+=" -X $p.gitVersion=v$k -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
     ld+=" -X $p.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   done
-  "$GO" build -trimpath -o "$dir/kube-apiserver" -ldflags "$ld" k8s.io/kubernetes/cmd/kube-apiserver ||
-    die "go build kube-apiserver failed"
-  install_bin "$dir/kube-apiserver" kube-apiserver
+  "$GO" build -trimpath -o "$dir/$1" -ldflags "$ld" "k8s.io/kubernetes/cmd/$1" || die "go build $1 failed"
+  install_bin "$dir/$1" "$1"
 }
 
 build_etcd() {
@@ -167,6 +177,7 @@ pin_of() {
   otelcol) echo "otelcol-kso builder $OTELCOL_BUILDER_VERSION manifest $(sha256sum "$MANIFEST" | cut -c1-16)" ;;
   kube-apiserver) echo "kube-apiserver v$K8S_VERSION" ;;
   etcd) echo "etcd $ETCD_VERSION" ;;
+  kubectl) echo "kubectl v$K8S_VERSION" ;;
   esac
 }
 binary_of() {
@@ -181,7 +192,7 @@ peers=("$@")
 ((${#peers[@]})) || peers=("${ALL_PEERS[@]}")
 for p in "${peers[@]}"; do
   case $p in
-  ksm | otelcol | kube-apiserver | etcd) ;;
+  ksm | otelcol | kube-apiserver | etcd | kubectl) ;;
   *) die "unknown peer '$p' (expected: ${ALL_PEERS[*]})" ;;
   esac
 done
@@ -205,8 +216,9 @@ for p in "${peers[@]}"; do
     case $p in
     ksm) build_ksm ;;
     otelcol) build_otelcol ;;
-    kube-apiserver) build_kube_apiserver ;;
+    kube-apiserver) build_k8s_cmd kube-apiserver ;;
     etcd) build_etcd ;;
+    kubectl) build_k8s_cmd kubectl ;;
     esac
   )
   rc=$?

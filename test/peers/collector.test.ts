@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startCollector } from './collector.ts';
-import { missingPeerMessage, peerBinary } from './paths.ts';
+import { skipUnlessPeers } from './paths.ts';
 import { freePort, httpGet, waitUntil } from './process.ts';
 
-const skip = peerBinary('otelcol-kso') ? false : missingPeerMessage('otelcol-kso');
+const skip = skipUnlessPeers('otelcol-kso');
 
 test('otelcol-kso turns an OTLP/HTTP push into Prometheus exposition and a file export', {
   skip,

@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { peerBinary, peersDir } from './paths.ts';
+import { kubectlPath, peerBinary, peersDir, peersOff } from './paths.ts';
 
 test('peersDir follows build.sh: KSO_PEERS_DIR, then XDG_CACHE_HOME, then ~/.cache', () => {
   assert.equal(peersDir({ KSO_PEERS_DIR: '/x/peers', XDG_CACHE_HOME: '/c', HOME: '/h' }), '/x/peers');
@@ -26,4 +26,25 @@ test('peerBinary finds executables only, and maps build.sh peer names to binarie
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('kubectlPath prefers the pinned build, else the system kubectl', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kso-peers-'));
+  try {
+    const env = { KSO_PEERS_DIR: dir };
+    await mkdir(join(dir, 'bin'));
+    const system = kubectlPath(env);
+    assert.ok(system === '/usr/bin/kubectl' || system === undefined);
+    await writeFile(join(dir, 'bin', 'kubectl'), '#!/bin/sh\n');
+    await chmod(join(dir, 'bin', 'kubectl'), 0o755);
+    assert.equal(kubectlPath(env), join(dir, 'bin', 'kubectl'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('peers are switched off only explicitly', () => {
+  assert.equal(peersOff({ KSO_PEERS: 'off' }), true);
+  assert.equal(peersOff({ KSO_PEERS: '0' }), false);
+  assert.equal(peersOff({}), false);
 });

@@ -188,3 +188,61 @@ export async function waitUntil(
     await sleep(opts.intervalMs ?? 200);
   }
 }
+
+/**
+ * Starts several peers concurrently. If any fails, the ones that did start are stopped before the error is
+ * rethrown: a leaked child would keep the test process alive long after the test has failed.
+ */
+export async function startAll<T extends readonly { stop(): Promise<void> }[]>(
+  starters: {
+    [K in keyof T]: () => Promise<T[K]>;
+  },
+): Promise<T> {
+  const results = await Promise.allSettled(starters.map((s) => s()));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.allSettled(results.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    throw failed.reason;
+  }
+  return results.map((r) => (r as PromiseFulfilledResult<T[number]>).value) as unknown as T;
+}
+
+/** A JSON request to an API server (create, patch, delete); rejects on HTTP >= 400 with the Status message. */
+export function apiRequest(
+  url: string,
+  opts: { method: string; body?: unknown; contentType?: string; ca?: string | Buffer; token?: string },
+): Promise<unknown> {
+  const u = new URL(url);
+  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
+  if (payload !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
+  return new Promise((resolve, reject) => {
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(
+      u,
+      { method: opts.method, headers, ca: opts.ca, timeout: 15_000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          let parsed: unknown = body;
+          try {
+            parsed = JSON.parse(body);
+          } catch {}
+          if (status >= 400) {
+            const msg = (parsed as { message?: string })?.message ?? body.slice(0, 300);
+            reject(new Error(`${opts.method} ${u.pathname}: HTTP ${status}: ${msg}`));
+          } else resolve(parsed);
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${opts.method} ${url} timed out`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}

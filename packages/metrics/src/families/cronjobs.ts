@@ -121,8 +121,8 @@ export const CRONJOB_FAMILIES_KSM: readonly FamilyDef<C>[] = [
     'STABLE',
     'Suspend flag tells the controller to suspend subsequent executions.',
     [],
-    'spec.suspend as 0/1, when set.',
-    (c) => (c.suspend === undefined ? NONE : [p(c, b2f(c.suspend))]),
+    'spec.suspend as 0/1 (unset = 0, like kube-state-metrics).',
+    (c) => [p(c, b2f(c.suspend === true))],
   ),
   family<C>(
     'cronjobs',

@@ -606,9 +606,14 @@ export const POD_FAMILIES_KSM: readonly FamilyDef<P>[] = [
     'ALPHA',
     'Information about the pod tolerations',
     ['key', 'operator', 'value', 'effect', 'toleration_seconds'],
-    '1 per toleration; only the fields that are set become labels; a toleration with none is skipped.',
-    (s) =>
-      s.tolerations.flatMap((t) => {
+    '1 per distinct toleration (duplicates in the spec count once, like KSM); only the fields that are set become labels; a toleration with none is skipped.',
+    (s) => {
+      const seen = new Set<string>();
+      return s.tolerations.flatMap((t) => {
+        // The API server accepts repeated tolerations; one series each would be a duplicate sample.
+        const id = JSON.stringify([t.key, t.operator, t.value, t.effect, t.tolerationSeconds]);
+        if (seen.has(id)) return NONE;
+        seen.add(id);
         const a = base(s);
         if (t.key !== '') a.key = t.key;
         if (t.operator !== '') a.operator = t.operator;
@@ -616,7 +621,8 @@ export const POD_FAMILIES_KSM: readonly FamilyDef<P>[] = [
         if (t.effect !== '') a.effect = t.effect;
         if (t.tolerationSeconds !== undefined) a.toleration_seconds = String(t.tolerationSeconds);
         return Object.keys(a).length === 3 ? NONE : [{ attributes: a, value: 1 }];
-      }),
+      });
+    },
   ),
   family<P>(
     'pods',
@@ -635,8 +641,8 @@ export const POD_FAMILIES_KSM: readonly FamilyDef<P>[] = [
     'ALPHA',
     'The scheduler for a pod.',
     ['name'],
-    '1 with name=spec.schedulerName, when set.',
-    (s) => (s.schedulerName === '' ? NONE : [p1(s, 'name', s.schedulerName, 1)]),
+    '1 with name=spec.schedulerName (always, like kube-state-metrics; the API server defaults it).',
+    (s) => [p1(s, 'name', s.schedulerName, 1)],
   ),
   family<P>(
     'pods',

@@ -1,0 +1,132 @@
+// Series sets for comparing expositions of different programs: a series is name + label set, compared by an
+// order-independent key; values are parsed floats, so "1", "1.0" and "1e+00" are the same value.
+
+/** key (name{sorted labels}) → value */
+export type SeriesSet = Map<string, number>;
+
+export interface ParsedSeries {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * Labels with an empty value are left out of the key: in Prometheus an empty label value is the same as no
+ * label (kube-state-metrics writes e.g. `value=""` on tolerations, kso omits it; both store the same series).
+ */
+export function seriesKey(name: string, labels: Record<string, string>): string {
+  const parts = Object.keys(labels)
+    .filter((k) => labels[k] !== '')
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(labels[k])}`);
+  return `${name}{${parts.join(',')}}`;
+}
+
+export function parseValue(s: string): number {
+  if (s === '+Inf' || s === 'Inf') return Number.POSITIVE_INFINITY;
+  if (s === '-Inf') return Number.NEGATIVE_INFINITY;
+  if (s === 'NaN') return Number.NaN;
+  const v = Number(s);
+  if (Number.isNaN(v)) throw new Error(`not a sample value: ${JSON.stringify(s)}`);
+  return v;
+}
+
+/** Parses Prometheus text exposition (0.0.4) samples; comments and blank lines are skipped. */
+export function parseExposition(text: string): ParsedSeries[] {
+  const out: ParsedSeries[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    let i = 0;
+    while (i < line.length && line[i] !== '{' && line[i] !== ' ') i++;
+    const name = line.slice(0, i);
+    const labels: Record<string, string> = {};
+    if (line[i] === '{') {
+      i++;
+      for (;;) {
+        while (line[i] === ' ' || line[i] === ',') i++;
+        if (line[i] === '}') {
+          i++;
+          break;
+        }
+        const eq = line.indexOf('=', i);
+        if (eq < 0 || line[eq + 1] !== '"') throw new Error(`bad label set in: ${line}`);
+        const key = line.slice(i, eq).trim();
+        let j = eq + 2;
+        let value = '';
+        while (line[j] !== '"') {
+          if (j >= line.length) throw new Error(`unterminated label value in: ${line}`);
+          if (line[j] === '\\') {
+            const c = line[j + 1];
+            value += c === 'n' ? '\n' : c;
+            j += 2;
+          } else value += line[j++];
+        }
+        labels[key] = value;
+        i = j + 1;
+      }
+    }
+    const rest = line.slice(i).trim().split(/\s+/);
+    out.push({ name, labels, value: parseValue(rest[0]!) });
+  }
+  return out;
+}
+
+/** Family names declared by `# TYPE` lines (declared even when a family has no series at the moment). */
+export function declaredFamilies(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(/^# TYPE (\S+) /gm)) out.add(m[1]!);
+  return out;
+}
+
+export function toSet(series: Iterable<ParsedSeries>, keep: (s: ParsedSeries) => boolean = () => true): SeriesSet {
+  const set: SeriesSet = new Map();
+  for (const s of series) {
+    if (!keep(s)) continue;
+    const key = seriesKey(s.name, s.labels);
+    if (set.has(key)) throw new Error(`duplicate series ${key}`);
+    set.set(key, s.value);
+  }
+  return set;
+}
+
+export interface SeriesDiff {
+  onlyLeft: string[];
+  onlyRight: string[];
+  /** `key: left != right` */
+  valueDiffs: string[];
+}
+
+const same = (a: number, b: number): boolean => a === b || (Number.isNaN(a) && Number.isNaN(b));
+
+export function diffSets(left: SeriesSet, right: SeriesSet): SeriesDiff {
+  const d: SeriesDiff = { onlyLeft: [], onlyRight: [], valueDiffs: [] };
+  for (const [k, v] of left) {
+    if (!right.has(k)) d.onlyLeft.push(k);
+    else if (!same(v, right.get(k)!)) d.valueDiffs.push(`${k}: ${v} != ${right.get(k)}`);
+  }
+  for (const k of right.keys()) if (!left.has(k)) d.onlyRight.push(k);
+  return d;
+}
+
+export function isEmptyDiff(d: SeriesDiff): boolean {
+  return d.onlyLeft.length === 0 && d.onlyRight.length === 0 && d.valueDiffs.length === 0;
+}
+
+/** A bounded, readable description of a diff for assertion messages. */
+export function describeDiff(d: SeriesDiff, leftName: string, rightName: string, max = 15): string {
+  const part = (title: string, xs: string[]): string =>
+    xs.length === 0
+      ? ''
+      : `${title} (${xs.length}):\n  ${xs.slice(0, max).join('\n  ')}${xs.length > max ? '\n  ...' : ''}\n`;
+  return (
+    part(`only in ${leftName}`, d.onlyLeft) +
+    part(`only in ${rightName}`, d.onlyRight) +
+    part(`different values (${leftName} != ${rightName})`, d.valueDiffs)
+  );
+}
+
+/** Family name of a series key. */
+export function familyOf(key: string): string {
+  return key.slice(0, key.indexOf('{'));
+}
