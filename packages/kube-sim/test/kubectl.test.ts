@@ -1,19 +1,21 @@
-// Fidelity with kubectl (the /usr/bin/kubectl dispatcher picks the client matching /version).
+// Fidelity with kubectl: the pinned build from test/peers/build.sh, or a system one.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { KubeSim } from '../src/index.ts';
+import { findKubectl, type KubeSim } from '../src/index.ts';
 import type { KObj } from '../src/resources.ts';
 import { job, pod, sim as startSim, until } from './helpers.ts';
 
 const exec = promisify(execFile);
-const KUBECTL = '/usr/bin/kubectl';
+const KUBECTL = findKubectl() ?? 'kubectl';
 
-describe('kubectl against kube-sim', { skip: existsSync(KUBECTL) ? false : 'kubectl not installed' }, () => {
+describe('kubectl against kube-sim', {
+  skip: findKubectl() ? false : 'kubectl not installed (bash test/peers/build.sh kubectl)',
+}, () => {
   let sim: KubeSim;
   let dir: string;
   let kubeconfig: string;

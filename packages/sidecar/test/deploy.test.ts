@@ -1,21 +1,21 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { findKubectl } from '@kso/kube-sim';
 import { parseAllDocuments } from 'yaml';
 import { parseDuration } from '../src/pod-view.ts';
 
 const dir = fileURLToPath(new URL('../../../deploy/sidecar-cronjob', import.meta.url));
-const KUBECTL = '/usr/bin/kubectl';
+const KUBECTL = findKubectl();
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered YAML is walked ad hoc; the assertions check its shape
 type Obj = Record<string, any>;
 
 test('deploy/sidecar-cronjob renders: native sidecar, downward API, namespaced RBAC, deadline < grace', {
-  skip: !existsSync(KUBECTL) && 'kubectl missing',
+  skip: !KUBECTL && 'kubectl missing (bash test/peers/build.sh kubectl)',
 }, () => {
-  const out = execFileSync(KUBECTL, ['kustomize', dir], { encoding: 'utf8', timeout: 30_000 });
+  const out = execFileSync(KUBECTL!, ['kustomize', dir], { encoding: 'utf8', timeout: 30_000 });
   const docs = parseAllDocuments(out).map((d) => d.toJS() as Obj);
   const kinds = docs.map((d) => d['kind']).sort();
   assert.deepEqual(kinds, ['CronJob', 'Namespace', 'Role', 'RoleBinding', 'ServiceAccount']);
