@@ -1,6 +1,8 @@
-// The `kso run` pipeline, usable in-process (demo, tests): kubeconfig → one Reflector per resource (× per
-// namespace) with the model's compaction and the shard filter → MetricsStore → Prometheus bridge and/or OTLP
-// push, plus SDK self-metrics and health.
+// The `kso run` pipeline, usable in-process (demo, tests): kubeconfig → shard assignment (static flags, or
+// the own StatefulSet with --pod) → a view per assignment (MetricsStore + one Reflector per resource ×
+// namespace with that assignment's UID filter) → Prometheus bridge and/or OTLP push reading whichever view
+// is current, plus SDK self-metrics and health. A new assignment builds a new view while the old, complete
+// one stays served; the switch is one reference swap (see @kso/sharding Resharder).
 import { readFileSync } from 'node:fs';
 import {
   collectFrom,
@@ -12,37 +14,58 @@ import {
   startPrometheusServer,
 } from '@kso/exporters';
 import { MetricsStore, parseAllowlist } from '@kso/metrics';
-import { RESOURCES } from '@kso/model';
+import {
+  createStoreView,
+  Resharder,
+  registerShardInstruments,
+  type ShardAssignment,
+  ShardIdentityWatcher,
+  type StoreView,
+  SwitchableSource,
+} from '@kso/sharding';
+import { loadKubeConfig } from '@kso/watch';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
-import { parseHeaders, type ResourceName, type RunConfig } from './config.ts';
+import { parseHeaders, type RunConfig } from './config.ts';
 import { type ResourceWatchStats, registerSelfMetrics } from './self-metrics.ts';
-import { makeShardFilter, type Reflector, type WatchModule, type WatchStats, watchModule } from './watch-adapter.ts';
+import type { WatchModule, WatchStats } from './watch-adapter.ts';
+
+export interface ShardStatus {
+  /** Assignment of the served view (before the first switch: the one being built). */
+  ordinal: number;
+  total: number;
+  autosharding: boolean;
+  /** A newer assignment whose view is still syncing. */
+  pending: ShardAssignment | undefined;
+  /** Completed view switches, the initial sync included. */
+  reshards: number;
+  /** Autosharding: the followed StatefulSet and the resourceVersion its watch has reached. */
+  statefulSet?: string;
+  statefulSetResourceVersion?: string;
+}
 
 export interface Agent {
-  store: MetricsStore;
+  /** The store being served (replaced on every reshard); before the first sync, the one being filled. */
+  readonly store: MetricsStore;
   prometheus?: PrometheusServer;
   push?: OtlpPush;
-  /** Resolves when every reflector finished its initial list. */
+  /** Resolves when the first complete view is served. */
   synced: Promise<void>;
   ready(): boolean;
   health(): { live: boolean; ready: boolean; reason?: string };
   watchStats(): ResourceWatchStats[];
+  /** Raw stats of the served view's reflectors (resourceVersion included). */
+  reflectorStats(): WatchStats[];
+  shard(): ShardStatus;
   /** Stops watches and servers, runs the final OTLP export. */
   stop(opts?: { timeoutMs?: number }): Promise<{ otlp?: ExportOutcome }>;
-}
-
-interface Watched {
-  resource: ResourceName;
-  namespace: string | undefined;
-  reflector: Reflector;
 }
 
 const SELF_CARDINALITY_LIMIT = 200;
 
 export interface AgentDeps {
-  /** The list/watch layer (default: @kso/watch). */
+  /** The list/watch layer (default: @kso/watch). Autosharding needs the real one. */
   watch?: WatchModule;
 }
 
@@ -52,71 +75,87 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
     labels: parseAllowlist(c.metricLabelsAllowlist),
     annotations: parseAllowlist(c.metricAnnotationsAllowlist),
   };
-  const store = new MetricsStore({ schema: c.schema, resources: c.resources, allowlists, logger });
+  const createStore = () => new MetricsStore({ schema: c.schema, resources: c.resources, allowlists, logger });
   const numberFormat = c.numberFormat === 'auto' ? (c.schema === 'ksm' ? 'go' : 'js') : c.numberFormat;
-  const watch = deps.watch ?? (await watchModule());
-  const kc = watch.loadKubeConfig({
+  const kcOpts = {
     ...(c.kubeconfig ? { kubeconfig: c.kubeconfig } : {}),
     ...(c.context ? { context: c.context } : {}),
-  });
-  const shard = { ordinal: c.shard, total: c.totalShards };
-  const filter = c.totalShards > 1 ? await makeShardFilter(c.shard, c.totalShards) : undefined;
+  };
+  const realKc = deps.watch ? undefined : loadKubeConfig(kcOpts);
+  const kc: unknown = deps.watch ? deps.watch.loadKubeConfig(kcOpts) : realKc;
+
+  let identity: ShardIdentityWatcher | undefined;
   if (c.pod !== '') {
-    // TODO(H6 integration): ShardIdentityWatcher + Resharder + SwitchableSource once @kso/sharding exports them.
-    // Refuse rather than serve everything: every replica exporting all objects would duplicate every series.
-    throw new Error('autosharding (--pod/--pod-namespace) is not available in this build; use --shard/--total-shards');
-  }
-
-  const watched: Watched[] = [];
-  const namespaces = c.namespaces.length > 0 ? c.namespaces : [undefined];
-  for (const resource of c.resources) {
-    const info = RESOURCES[resource];
-    for (const namespace of namespaces) {
-      const reflector = new watch.Reflector(kc, {
-        resource: { group: info.group, version: info.version, plural: info.plural, kind: info.kind },
-        ...(namespace ? { namespace } : {}),
-        compact: info.compact,
-        ...(filter ? { filter } : {}),
-        logger: logger.child({ resource, ...(namespace ? { namespace } : {}) }),
-      });
-      const upsert = (obj: unknown) => {
-        try {
-          // Reflectors hand over compacted snapshots; a raw object (no compaction applied) is compacted here.
-          if (obj && typeof obj === 'object' && 'metadata' in obj) store.upsertObject(resource, obj);
-          else store.upsert(resource, obj as never);
-        } catch (err) {
-          logger.warn({ resource, err: (err as Error).message }, 'object skipped');
-        }
-      };
-      reflector.on('add', upsert);
-      reflector.on('update', upsert);
-      reflector.on('delete', (obj: unknown) => {
-        const uid = typeof obj === 'string' ? obj : (obj as { uid?: string } | undefined)?.uid;
-        if (uid) store.remove(resource, uid);
-      });
-      watched.push({ resource, namespace, reflector });
-    }
-  }
-
-  const watchStats = (): ResourceWatchStats[] =>
-    c.resources.map((resource) => {
-      const mine = watched.filter((w) => w.resource === resource).map((w) => w.reflector.stats() as WatchStats);
-      const min = (xs: number[]) => (xs.some((x) => !x) ? 0 : Math.min(...xs));
-      return {
-        resource,
-        objects: store.size(resource),
-        lastEventTimeMs: Math.max(0, ...mine.map((s) => s.lastEventTimeMs ?? 0)),
-        // The stalest watch decides: one stuck namespace is a stale resource.
-        lastSyncTimeMs: min(mine.map((s) => Math.max(s.lastSyncTimeMs ?? 0, s.lastProgressTimeMs ?? 0))),
-        relists: sum(mine.map((s) => s.relists ?? 0)),
-        watchRestarts: sum(mine.map((s) => s.watchRestarts ?? 0)),
-        errors: sum(mine.map((s) => s.errors ?? 0)),
-        parseErrors: sum(mine.map((s) => s.parseErrors ?? 0)),
-        synced: mine.every((s) => s.synced === true),
-      };
+    if (!realKc) throw new Error('autosharding (--pod) needs the real Kubernetes client');
+    identity = new ShardIdentityWatcher({
+      kubeConfig: realKc,
+      podName: c.pod,
+      podNamespace: c.podNamespace,
+      logger,
     });
+  }
 
-  const ready = () => watched.every((w) => w.reflector.hasSynced());
+  let firstSwitch!: () => void;
+  let neverSynced!: (err: Error) => void;
+  const synced = new Promise<void>((resolve, reject) => {
+    firstSwitch = resolve;
+    neverSynced = reject;
+  });
+  synced.catch(() => undefined);
+  // Counters of replaced views, so kso_watch_*_total stay monotonic across reshards.
+  const retired = new Map<string, WatchStats>();
+  let servedView: StoreView | undefined;
+  const retire = (view: StoreView) => {
+    for (const w of view.watched) {
+      const s = w.reflector.stats();
+      const r = retired.get(w.resource) ?? {};
+      for (const k of ['relists', 'watchRestarts', 'errors', 'parseErrors'] as const) r[k] = (r[k] ?? 0) + (s[k] ?? 0);
+      retired.set(w.resource, r);
+    }
+  };
+  const resharder = new Resharder<StoreView>({
+    createView: (assignment) =>
+      createStoreView({
+        kubeConfig: kc,
+        assignment,
+        resources: c.resources,
+        namespaces: c.namespaces,
+        createStore,
+        logger,
+        ...(deps.watch ? { Reflector: deps.watch.Reflector } : {}),
+      }),
+    onSwitch: (assignment, view) => {
+      if (servedView) retire(servedView);
+      servedView = view;
+      // Later switches are logged by the Resharder ('shard view switched').
+      if (resharder.stats().reshards === 1)
+        logger.info(
+          { durationMs: Date.now() - startedAt, objects: view.store.counts(), ...assignment },
+          'all resources synced; ready',
+        );
+      firstSwitch();
+    },
+    logger: logger.child({ component: 'resharder' }),
+  });
+  identity?.on('assignment', (a) => void resharder.apply(a));
+  const source = new SwitchableSource(resharder, c.schema);
+  const placeholder = createStore();
+  const served = (): StoreView | undefined => resharder.current() ?? resharder.pending()?.view;
+
+  const watchStats = (): ResourceWatchStats[] => {
+    const view = served();
+    const out = c.resources.map((resource) => {
+      const mine = (view?.watched ?? []).filter((w) => w.resource === resource).map((w) => w.reflector.stats());
+      const old = retired.get(resource);
+      return aggregate(resource, view?.store.size(resource) ?? 0, mine, old ? [old] : []);
+    });
+    // The StatefulSet watch decides which objects this shard owns: its freshness matters like the data's.
+    const sts = identity?.reflectorStats();
+    if (sts) out.push(aggregate('statefulsets', sts.objects, [sts]));
+    return out;
+  };
+
+  const ready = () => resharder.current() !== undefined;
   const health = () => {
     const now = Date.now();
     const stale: string[] = [];
@@ -132,6 +171,22 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
         reason: `stale: no successful sync within ${c.maxStaleness / 1000}s: ${stale.join(', ')}`,
       };
     return isReady ? { live: true, ready: true } : { live: true, ready: false, reason: 'initial sync in progress' };
+  };
+
+  const shard = (): ShardStatus => {
+    const st = resharder.stats();
+    const pending = resharder.pending()?.assignment;
+    const shown =
+      st.reshards > 0 ? { shard: st.shard, total: st.total } : (pending ?? { shard: c.shard, total: c.totalShards });
+    const id = identity?.stats();
+    return {
+      ordinal: shown.shard,
+      total: shown.total,
+      autosharding: identity !== undefined,
+      pending: st.reshards > 0 ? pending : undefined,
+      reshards: st.reshards,
+      ...(id ? { statefulSet: id.statefulSet, statefulSetResourceVersion: id.resourceVersion } : {}),
+    };
   };
 
   // Self-metrics: one MeterProvider, read by the Prometheus bridge at scrape time and by the OTLP push reader.
@@ -152,7 +207,7 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
       compression: c.otlp.compression,
       intervalMs: c.otlp.interval,
       timeoutMs: c.otlp.timeout,
-      source: store,
+      source,
       ownMeterProvider: false,
       autoStart: false,
       logger: logger.child({ component: 'otlp' }),
@@ -164,17 +219,18 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
     views: [{ instrumentName: '*', aggregationCardinalityLimit: SELF_CARDINALITY_LIMIT }],
     readers,
   });
+  const meter = meterProvider.getMeter('kube-state-otel');
   const pushRef = push;
-  registerSelfMetrics(meterProvider.getMeter('kube-state-otel'), {
-    watch: watchStats,
-    ...(pushRef ? { otlp: () => pushRef.stats() } : {}),
-    shard: () => shard,
+  registerSelfMetrics(meter, { watch: watchStats, ...(pushRef ? { otlp: () => pushRef.stats() } : {}) });
+  registerShardInstruments(meter, () => {
+    const s = shard();
+    return { ...resharder.stats(), shard: s.ordinal, total: s.total, pending: s.pending !== undefined };
   });
 
   let prometheus: PrometheusServer | undefined;
   if (pullReader) {
     prometheus = await startPrometheusServer({
-      source: store,
+      source,
       host: c.prometheus.host,
       port: c.prometheus.port,
       numberFormat,
@@ -184,57 +240,64 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
     });
   }
 
-  // Start watches after the servers are up, so /readyz and /healthz answer during the initial list.
-  for (const w of watched) {
-    const t0 = Date.now();
-    w.reflector.start();
-    w.reflector.synced.then(
-      () =>
-        logger.info(
-          {
-            resource: w.resource,
-            ...(w.namespace ? { namespace: w.namespace } : {}),
-            objects: store.size(w.resource),
-            durationMs: Date.now() - t0,
-          },
-          'initial sync done',
-        ),
-      () => undefined,
-    );
-  }
-  const synced = Promise.all(watched.map((w) => w.reflector.synced)).then(() => {
-    logger.info({ durationMs: Date.now() - startedAt, objects: store.counts() }, 'all resources synced; ready');
-  });
-  synced.catch(() => undefined);
-  push?.start();
-
   let stopping: Promise<{ otlp?: ExportOutcome }> | undefined;
   const stop = (opts: { timeoutMs?: number } = {}) => {
     stopping ??= (async () => {
-      for (const w of watched) {
-        try {
-          w.reflector.stop();
-        } catch (err) {
-          logger.warn({ err: (err as Error).message }, 'reflector stop failed');
-        }
-      }
+      await identity?.stop();
+      // Freeze the served view first so the final export is one consistent state, then drop everything.
+      await resharder.current()?.halt();
       await prometheus?.close();
       const otlp = push ? await push.shutdown({ timeoutMs: opts.timeoutMs ?? c.otlp.timeout }) : undefined;
       await meterProvider.shutdown().catch(() => undefined);
+      await resharder.stop();
+      neverSynced(new Error('agent stopped before its first complete sync'));
       return otlp ? { otlp } : {};
     })();
     return stopping;
   };
 
+  // Assignments start after the servers are up, so /readyz and /healthz answer during the initial list.
+  if (identity) {
+    try {
+      await identity.start();
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+  } else void resharder.apply({ shard: c.shard, total: c.totalShards });
+  push?.start();
+
   return {
-    store,
+    get store() {
+      return served()?.store ?? placeholder;
+    },
     ...(prometheus ? { prometheus } : {}),
     ...(push ? { push } : {}),
     synced,
     ready,
     health,
     watchStats,
+    reflectorStats: () => (resharder.current()?.watched ?? []).map((w) => w.reflector.stats()),
+    shard,
     stop,
+  };
+}
+
+/** `mine`: the live watches of one resource; `past`: counters of replaced views (counters only). */
+function aggregate(resource: string, objects: number, mine: WatchStats[], past: WatchStats[] = []): ResourceWatchStats {
+  const all = [...mine, ...past];
+  // The stalest watch decides: one stuck namespace is a stale resource.
+  const min = (xs: number[]) => (xs.length === 0 || xs.some((x) => !x) ? 0 : Math.min(...xs));
+  return {
+    resource,
+    objects,
+    lastEventTimeMs: Math.max(0, ...mine.map((s) => s.lastEventTimeMs ?? 0)),
+    lastSyncTimeMs: min(mine.map((s) => s.lastSyncTimeMs ?? 0)),
+    relists: sum(all.map((s) => s.relists ?? 0)),
+    watchRestarts: sum(all.map((s) => s.watchRestarts ?? 0)),
+    errors: sum(all.map((s) => s.errors ?? 0)),
+    parseErrors: sum(all.map((s) => s.parseErrors ?? 0)),
+    synced: mine.length > 0 && mine.every((s) => s.synced === true),
   };
 }
 

@@ -1,6 +1,8 @@
 // Self-metrics of `kso run` as ordinary SDK observable instruments: few, low-cardinality series (one per
 // watched resource at most), so the SDK's cardinality and stale-series traps do not apply. The wildcard View
 // in agent.ts still sets an explicit cardinality limit. Names and meaning are listed in SELF_METRICS (README).
+// Shard gauges come from @kso/sharding's registerShardInstruments.
+import { SHARD_INSTRUMENTS } from '@kso/sharding';
 import type { Meter } from '@opentelemetry/api';
 
 export interface ResourceWatchStats {
@@ -28,13 +30,16 @@ export interface OtlpSelfStats {
 export interface SelfMetricsSources {
   watch: () => ResourceWatchStats[];
   otlp?: () => OtlpSelfStats;
-  shard: () => { ordinal: number; total: number };
   now?: () => number;
 }
 
 /** Name, type, help: the documented self-metrics (README "Self-metrics"). */
 export const SELF_METRICS: readonly (readonly [string, 'gauge' | 'counter', string])[] = [
-  ['kso_watch_objects', 'gauge', 'Objects currently held per resource (after sharding)'],
+  [
+    'kso_watch_objects',
+    'gauge',
+    'Objects currently held per resource (after sharding; resource="statefulsets" is the autosharding watch)',
+  ],
   ['kso_watch_last_event_age_seconds', 'gauge', 'Seconds since the last watch event per resource (-1 = none yet)'],
   [
     'kso_watch_last_sync_age_seconds',
@@ -49,8 +54,7 @@ export const SELF_METRICS: readonly (readonly [string, 'gauge' | 'counter', stri
   ['kso_otlp_exports_total', 'counter', 'OTLP export requests by result (success|failure)'],
   ['kso_otlp_points_total', 'counter', 'OTLP data points by result (sent|lost)'],
   ['kso_otlp_last_success_timestamp_seconds', 'gauge', 'Unix time of the last successful OTLP export (0 = none)'],
-  ['kube_state_metrics_shard_ordinal', 'gauge', 'Shard ordinal of this instance (kube-state-metrics name)'],
-  ['kube_state_metrics_total_shards', 'gauge', 'Total number of shards (kube-state-metrics name)'],
+  ...SHARD_INSTRUMENTS,
 ];
 
 export function registerSelfMetrics(meter: Meter, src: SelfMetricsSources): void {
@@ -101,17 +105,6 @@ export function registerSelfMetrics(meter: Meter, src: SelfMetricsSources): void
       [exports, points, last],
     );
   }
-
-  const ordinal = g('kube_state_metrics_shard_ordinal');
-  const total = g('kube_state_metrics_total_shards');
-  meter.addBatchObservableCallback(
-    (r) => {
-      const s = src.shard();
-      r.observe(ordinal, s.ordinal, { shard_ordinal: String(s.ordinal) });
-      r.observe(total, s.total);
-    },
-    [ordinal, total],
-  );
 }
 
 function describeOf(name: string): string {

@@ -16,6 +16,57 @@ function kustomize(dir: string): Obj[] {
 }
 const find = (objs: Obj[], kind: string) => objs.filter((o) => o.kind === kind);
 
+/** `apiGroup/resource:verb` (plus `@name` per resourceName) for every grant of a Role or ClusterRole. */
+function grants(role: Obj): string[] {
+  const out: string[] = [];
+  for (const rule of role.rules as Obj[]) {
+    assert.equal(rule.nonResourceURLs, undefined);
+    for (const g of rule.apiGroups as string[])
+      for (const r of rule.resources as string[])
+        for (const v of rule.verbs as string[])
+          for (const n of (rule.resourceNames as string[] | undefined) ?? [''])
+            out.push(`${g}/${r}:${v}${n ? `@${n}` : ''}`);
+  }
+  return out.sort();
+}
+
+const DATA_GRANTS = [
+  '/pods:list',
+  '/pods:watch',
+  'batch/cronjobs:list',
+  'batch/cronjobs:watch',
+  'batch/jobs:list',
+  'batch/jobs:watch',
+];
+
+/** Probes, hardening, config wiring and the scrape Service of the kso Deployment or StatefulSet. */
+function checkWorkload(objs: Obj[], workload: Obj): void {
+  const pod = workload.spec.template.spec;
+  const c = pod.containers[0];
+  assert.equal(pod.serviceAccountName, find(objs, 'ServiceAccount')[0]!.metadata.name);
+  assert.equal(c.livenessProbe.httpGet.path, '/healthz');
+  assert.equal(c.readinessProbe.httpGet.path, '/readyz');
+  assert.equal(c.ports[0].containerPort, 9464);
+  assert.equal(pod.securityContext.runAsNonRoot, true);
+  assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
+  assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+  assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+  assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
+  assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory);
+  // The ConfigMap reference survives kustomize's name hashing.
+  const cm = find(objs, 'ConfigMap')[0]!;
+  assert.equal(c.envFrom[0].configMapRef.name, cm.metadata.name);
+  for (const k of Object.keys(cm.data)) assert.match(k, /^KSO_[A-Z_]+$/);
+  const svc = find(objs, 'Service')[0]!;
+  assert.equal(svc.metadata.annotations['prometheus.io/scrape'], 'true');
+  assert.equal(svc.metadata.annotations['prometheus.io/port'], '9464');
+  for (const [k, v] of Object.entries(svc.spec.selector as Record<string, string>))
+    assert.equal(workload.spec.template.metadata.labels[k], v, `Service selects the pods by ${k}`);
+  for (const o of objs)
+    if (o.kind !== 'ClusterRole' && o.kind !== 'ClusterRoleBinding' && o.kind !== 'Namespace')
+      assert.equal(o.metadata.namespace, 'kube-state-otel', `${o.kind} namespaced`);
+}
+
 describe('deploy/ kustomize renders', { skip: existsSync(KUBECTL) ? false : 'kubectl not installed' }, () => {
   for (const dir of ['deploy/base', 'deploy/overlays/otlp']) {
     test(`${dir}: ClusterRole grants only list/watch on pods, jobs, cronjobs`, () => {
@@ -23,22 +74,7 @@ describe('deploy/ kustomize renders', { skip: existsSync(KUBECTL) ? false : 'kub
       const roles = find(objs, 'ClusterRole');
       assert.equal(roles.length, 1);
       assert.equal(find(objs, 'Role').length, 0);
-      const grants = new Set<string>();
-      for (const rule of roles[0]!.rules as Obj[]) {
-        assert.equal(rule.resourceNames, undefined);
-        assert.equal(rule.nonResourceURLs, undefined);
-        for (const g of rule.apiGroups as string[])
-          for (const r of rule.resources as string[])
-            for (const v of rule.verbs as string[]) grants.add(`${g}/${r}:${v}`);
-      }
-      assert.deepEqual([...grants].sort(), [
-        '/pods:list',
-        '/pods:watch',
-        'batch/cronjobs:list',
-        'batch/cronjobs:watch',
-        'batch/jobs:list',
-        'batch/jobs:watch',
-      ]);
+      assert.deepEqual(grants(roles[0]!), DATA_GRANTS);
       const binding = find(objs, 'ClusterRoleBinding')[0]!;
       const sa = find(objs, 'ServiceAccount')[0]!;
       assert.equal(binding.roleRef.name, roles[0]!.metadata.name);
@@ -50,38 +86,66 @@ describe('deploy/ kustomize renders', { skip: existsSync(KUBECTL) ? false : 'kub
     test(`${dir}: Deployment probes, hardening, config wiring`, () => {
       const objs = kustomize(dir);
       const dep = find(objs, 'Deployment')[0]!;
-      const pod = dep.spec.template.spec;
-      const c = pod.containers[0];
-      assert.equal(pod.serviceAccountName, find(objs, 'ServiceAccount')[0]!.metadata.name);
-      assert.equal(c.livenessProbe.httpGet.path, '/healthz');
-      assert.equal(c.readinessProbe.httpGet.path, '/readyz');
-      assert.equal(c.ports[0].containerPort, 9464);
-      assert.equal(pod.securityContext.runAsNonRoot, true);
-      assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
-      assert.equal(c.securityContext.readOnlyRootFilesystem, true);
-      assert.equal(c.securityContext.allowPrivilegeEscalation, false);
-      assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
-      assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory);
-      // The ConfigMap reference survives kustomize's name hashing.
+      checkWorkload(objs, dep);
       const cm = find(objs, 'ConfigMap')[0]!;
-      assert.equal(c.envFrom[0].configMapRef.name, cm.metadata.name);
-      for (const k of Object.keys(cm.data)) assert.match(k, /^KSO_[A-Z_]+$/);
-      const svc = find(objs, 'Service')[0]!;
-      assert.equal(svc.metadata.annotations['prometheus.io/scrape'], 'true');
-      assert.equal(svc.metadata.annotations['prometheus.io/port'], '9464');
       if (dir.endsWith('otlp')) assert.match(cm.data.KSO_OTLP_ENDPOINT, /^http:\/\/.+:4317$/);
       else assert.equal(cm.data.KSO_OTLP_ENDPOINT, undefined);
-      for (const o of objs)
-        if (o.kind !== 'ClusterRole' && o.kind !== 'ClusterRoleBinding' && o.kind !== 'Namespace')
-          assert.equal(o.metadata.namespace, 'kube-state-otel', `${o.kind} namespaced`);
     });
   }
 
+  test('deploy/overlays/autosharding: StatefulSet with downward-API identity, headless Service, no Deployment', () => {
+    const objs = kustomize('deploy/overlays/autosharding');
+    assert.equal(find(objs, 'Deployment').length, 0);
+    const sts = find(objs, 'StatefulSet')[0]!;
+    checkWorkload(objs, sts);
+    const svc = find(objs, 'Service')[0]!;
+    assert.equal(find(objs, 'Service').length, 1);
+    assert.equal(svc.spec.clusterIP, 'None');
+    assert.equal(sts.spec.serviceName, svc.metadata.name);
+    assert.ok(sts.spec.replicas >= 2);
+    const env = Object.fromEntries(
+      (sts.spec.template.spec.containers[0].env as Obj[]).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]),
+    );
+    assert.deepEqual(env, { KSO_POD: 'metadata.name', KSO_POD_NAMESPACE: 'metadata.namespace' });
+  });
+
+  test('deploy/overlays/autosharding: RBAC adds only get on pods and get/list/watch on that one StatefulSet', () => {
+    const objs = kustomize('deploy/overlays/autosharding');
+    const sts = find(objs, 'StatefulSet')[0]!;
+    const sa = find(objs, 'ServiceAccount')[0]!;
+    assert.deepEqual(grants(find(objs, 'ClusterRole')[0]!), DATA_GRANTS);
+    const roles = find(objs, 'Role');
+    assert.equal(roles.length, 1);
+    assert.equal(roles[0]!.metadata.namespace, sts.metadata.namespace);
+    const name = sts.metadata.name;
+    assert.deepEqual(grants(roles[0]!), [
+      '/pods:get',
+      `apps/statefulsets:get@${name}`,
+      `apps/statefulsets:list@${name}`,
+      `apps/statefulsets:watch@${name}`,
+    ]);
+    const binding = find(objs, 'RoleBinding')[0]!;
+    assert.equal(binding.metadata.namespace, sts.metadata.namespace);
+    assert.deepEqual(binding.roleRef, {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: roles[0]!.metadata.name,
+    });
+    assert.deepEqual(binding.subjects, [
+      { kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace },
+    ]);
+  });
+
   test('the ConfigMap keys are valid kso run configuration', async () => {
     const { loadRunConfig } = await import('../src/config.ts');
-    for (const dir of ['deploy/base', 'deploy/overlays/otlp']) {
-      const cm = find(kustomize(dir), 'ConfigMap')[0]!;
-      const { problems } = loadRunConfig([], cm.data as Record<string, string>);
+    for (const dir of ['deploy/base', 'deploy/overlays/otlp', 'deploy/overlays/autosharding']) {
+      const objs = kustomize(dir);
+      const cm = find(objs, 'ConfigMap')[0]!;
+      // What the downward API puts into the StatefulSet's pods.
+      const identity = find(objs, 'StatefulSet').length
+        ? { KSO_POD: 'kube-state-otel-0', KSO_POD_NAMESPACE: 'kube-state-otel' }
+        : {};
+      const { problems } = loadRunConfig([], { ...(cm.data as Record<string, string>), ...identity });
       assert.deepEqual(problems, [], dir);
     }
   });

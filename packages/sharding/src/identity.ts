@@ -1,5 +1,4 @@
-// Pure parts of autosharding (KSM metrics_handler.go semantics). The network part (GET own pod, follow the
-// StatefulSet with a metadata.name field selector via @kso/watch) waits for the Reflector API.
+// Pure parts of autosharding (KSM metrics_handler.go semantics); the network part is identity-watcher.ts.
 
 export interface OwnerRef {
   apiVersion?: string;

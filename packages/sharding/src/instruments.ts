@@ -1,41 +1,56 @@
 // Shard self-metrics: low-cardinality process gauges, so ordinary OTel observable instruments suffice.
-import type { Meter } from '@opentelemetry/api';
+// Objects held per resource are the watch layer's kso_watch_objects (already after the shard filter).
+import type { BatchObservableResult, Meter } from '@opentelemetry/api';
 import type { ResharderStats } from './resharder.ts';
 
 export interface ShardInstrumentStats extends ResharderStats {
-  /** Objects held by this shard, per resource (e.g. { pods: 1234 }). */
-  objects?: Record<string, number>;
+  /** A view for a newer assignment is being built (the old one is still served). */
+  pending?: boolean;
 }
 
 export interface ShardInstrumentsHandle {
   unregister(): void;
 }
 
+/** Name, type, help of every instrument registered here (for documentation tables). */
+export const SHARD_INSTRUMENTS: readonly (readonly [string, 'gauge' | 'counter', string])[] = [
+  ['kube_state_metrics_shard_ordinal', 'gauge', 'Current sharding ordinal/index of this instance'],
+  ['kube_state_metrics_total_shards', 'gauge', 'Number of sharded instances taken into account'],
+  [
+    'kso_shard_last_reshard_timestamp_seconds',
+    'gauge',
+    'Unix time the served view last switched (initial sync included); absent before',
+  ],
+  [
+    'kso_shard_last_reshard_duration_seconds',
+    'gauge',
+    'Seconds from the last new assignment to its view being complete and served',
+  ],
+  ['kso_shard_reshards_total', 'counter', 'Completed view switches (initial sync included)'],
+  ['kso_shard_reshard_pending', 'gauge', '1 while a view for a new assignment is syncing (the old one is served)'],
+];
+
+const help = (name: string) => SHARD_INSTRUMENTS.find((m) => m[0] === name)?.[2] ?? '';
+
 /** KSM-compatible names (both schemas) plus kso_shard_* extras. */
 export function registerShardInstruments(meter: Meter, getStats: () => ShardInstrumentStats): ShardInstrumentsHandle {
-  const ordinal = meter.createObservableGauge('kube_state_metrics_shard_ordinal', {
-    description: 'Current sharding ordinal/index of this instance',
+  const g = (name: string, unit?: string) =>
+    meter.createObservableGauge(name, { description: help(name), ...(unit ? { unit } : {}) });
+  const ordinal = g('kube_state_metrics_shard_ordinal');
+  const total = g('kube_state_metrics_total_shards');
+  const lastTs = g('kso_shard_last_reshard_timestamp_seconds', 's');
+  const lastDur = g('kso_shard_last_reshard_duration_seconds', 's');
+  const reshards = meter.createObservableCounter('kso_shard_reshards_total', {
+    description: help('kso_shard_reshards_total'),
   });
-  const total = meter.createObservableGauge('kube_state_metrics_total_shards', {
-    description: 'Number of sharded instances taken into account',
-  });
-  const objects = meter.createObservableGauge('kso_shard_objects', {
-    description: 'Objects held by this shard, per resource',
-  });
-  const lastTs = meter.createObservableGauge('kso_shard_last_reshard_timestamp_seconds', {
-    description: 'Unix time of the last completed shard switch',
-    unit: 's',
-  });
-  const lastDur = meter.createObservableGauge('kso_shard_last_reshard_duration_seconds', {
-    description: 'Time from new assignment to synced switch for the last reshard',
-    unit: 's',
-  });
-  const all = [ordinal, total, objects, lastTs, lastDur];
-  const cb = (r: import('@opentelemetry/api').BatchObservableResult): void => {
+  const pending = g('kso_shard_reshard_pending');
+  const all = [ordinal, total, lastTs, lastDur, reshards, pending];
+  const cb = (r: BatchObservableResult): void => {
     const s = getStats();
     r.observe(ordinal, s.shard, { shard_ordinal: String(s.shard) });
     r.observe(total, s.total);
-    for (const [resource, n] of Object.entries(s.objects ?? {})) r.observe(objects, n, { resource });
+    r.observe(reshards, s.reshards);
+    r.observe(pending, s.pending ? 1 : 0);
     if (s.lastReshardTimeMs > 0) {
       r.observe(lastTs, s.lastReshardTimeMs / 1000);
       r.observe(lastDur, s.lastReshardDurationMs / 1000);

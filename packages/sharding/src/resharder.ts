@@ -29,28 +29,40 @@ interface MinimalLogger {
 
 const silent: MinimalLogger = { info() {}, warn() {}, error() {} };
 
-export interface ResharderOptions {
-  createView: (assignment: ShardAssignment) => ShardView;
-  onSwitch?: (assignment: ShardAssignment, view: ShardView) => void;
+export interface ResharderOptions<V extends ShardView = ShardView> {
+  createView: (assignment: ShardAssignment) => V;
+  onSwitch?: (assignment: ShardAssignment, view: V) => void;
   logger?: MinimalLogger;
 }
 
-export class Resharder {
-  #opts: ResharderOptions;
+interface Pending<V> {
+  assignment: ShardAssignment;
+  view: V;
+  started: number;
+}
+
+export class Resharder<V extends ShardView = ShardView> {
+  #opts: ResharderOptions<V>;
   #log: MinimalLogger;
-  #current: { assignment: ShardAssignment; view: ShardView } | undefined;
-  #pending: { assignment: ShardAssignment; view: ShardView; started: number } | undefined;
+  #current: { assignment: ShardAssignment; view: V } | undefined;
+  #pending: Pending<V> | undefined;
   #stats: ResharderStats = { shard: 0, total: 1, lastReshardTimeMs: 0, lastReshardDurationMs: 0, reshards: 0 };
   #stopped = false;
 
-  constructor(opts: ResharderOptions) {
+  constructor(opts: ResharderOptions<V>) {
     this.#opts = opts;
     this.#log = opts.logger ?? silent;
   }
 
   /** The view exporters read; undefined until the first assignment has synced. */
-  current(): ShardView | undefined {
+  current(): V | undefined {
     return this.#current?.view;
+  }
+
+  /** The view being built for a newer assignment, if any (served once synced). */
+  pending(): { assignment: ShardAssignment; view: V } | undefined {
+    const p = this.#pending;
+    return p ? { assignment: { ...p.assignment }, view: p.view } : undefined;
   }
 
   currentAssignment(): ShardAssignment | undefined {
@@ -83,7 +95,7 @@ export class Resharder {
     return this.#await(pending);
   }
 
-  async #await(pending: { assignment: ShardAssignment; view: ShardView; started: number }): Promise<boolean> {
+  async #await(pending: Pending<V>): Promise<boolean> {
     try {
       await pending.view.synced;
     } catch (err) {
@@ -112,7 +124,7 @@ export class Resharder {
     return true;
   }
 
-  async #stopView(view: ShardView): Promise<void> {
+  async #stopView(view: V): Promise<void> {
     try {
       await view.stop();
     } catch (err) {
@@ -122,7 +134,7 @@ export class Resharder {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    const views = [this.#pending?.view, this.#current?.view].filter((v): v is ShardView => v !== undefined);
+    const views = [this.#pending?.view, this.#current?.view].filter((v): v is V => v !== undefined);
     this.#pending = undefined;
     this.#current = undefined;
     await Promise.all(views.map((v) => this.#stopView(v)));

@@ -18,7 +18,7 @@ test('registerShardInstruments exports KSM shard gauges and kso extras', async (
     lastReshardTimeMs: 5000,
     lastReshardDurationMs: 250,
     reshards: 2,
-    objects: { pods: 42 },
+    pending: true,
   }));
   const { resourceMetrics } = await reader.collect();
   const got = new Map<string, { value: number; attributes: Record<string, unknown> }[]>();
@@ -30,7 +30,8 @@ test('registerShardInstruments exports KSM shard gauges and kso extras', async (
       );
   assert.deepEqual(got.get('kube_state_metrics_shard_ordinal'), [{ value: 1, attributes: { shard_ordinal: '1' } }]);
   assert.deepEqual(got.get('kube_state_metrics_total_shards'), [{ value: 3, attributes: {} }]);
-  assert.deepEqual(got.get('kso_shard_objects'), [{ value: 42, attributes: { resource: 'pods' } }]);
+  assert.deepEqual(got.get('kso_shard_reshards_total'), [{ value: 2, attributes: {} }]);
+  assert.deepEqual(got.get('kso_shard_reshard_pending'), [{ value: 1, attributes: {} }]);
   assert.equal(got.get('kso_shard_last_reshard_timestamp_seconds')?.[0]?.value, 5);
   assert.equal(got.get('kso_shard_last_reshard_duration_seconds')?.[0]?.value, 0.25);
   await provider.shutdown();

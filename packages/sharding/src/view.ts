@@ -1,0 +1,147 @@
+// One shard assignment's data plane: its own MetricsStore fed by one Reflector per resource (× namespace),
+// all with that assignment's UID filter. The Resharder builds a new one per assignment and drops the old
+// one whole, so no store ever mixes two assignments (KSM #2478: reconfigured sharding, stale stores).
+import type { MetricsStore, ResourceName } from '@kso/metrics';
+import { RESOURCES } from '@kso/model';
+import { Reflector, type ReflectorOptions, type ReflectorStats } from '@kso/watch';
+import type { Logger } from 'pino';
+import { makeShardFilter } from './hash.ts';
+import type { ShardAssignment, ShardView } from './resharder.ts';
+
+/** What a view needs from a reflector; @kso/watch's Reflector by default, a stand-in in unit tests. */
+export interface ViewReflector {
+  readonly synced: Promise<void>;
+  start(): void;
+  stop(): void | Promise<void>;
+  hasSynced(): boolean;
+  stats(): Partial<ReflectorStats>;
+  on(event: 'add' | 'update' | 'delete', listener: (object: unknown) => void): unknown;
+}
+
+export interface ViewReflectorCtor {
+  new (kc: unknown, opts: ReflectorOptions<unknown>): ViewReflector;
+}
+
+export interface StoreViewOptions {
+  kubeConfig: unknown;
+  assignment: ShardAssignment;
+  resources: readonly ResourceName[];
+  /** Empty = all namespaces (one cluster-wide watch per resource). */
+  namespaces?: readonly string[];
+  createStore: () => MetricsStore;
+  logger: Logger;
+  Reflector?: ViewReflectorCtor;
+  /** Reflector tuning (page size, watch timeouts, backoff). */
+  reflector?: Pick<ReflectorOptions<unknown>, 'pageSize' | 'backoff' | 'watchTimeoutSeconds' | 'requestTimeoutMs'>;
+}
+
+export interface WatchedResource {
+  resource: ResourceName;
+  namespace: string | undefined;
+  reflector: ViewReflector;
+}
+
+export interface StoreView extends ShardView {
+  readonly assignment: ShardAssignment;
+  readonly store: MetricsStore;
+  readonly source: MetricsStore;
+  readonly watched: readonly WatchedResource[];
+  /** Every reflector finished its initial list. */
+  ready(): boolean;
+  /** Stops the reflectors but keeps the store readable (shutdown: the final export still sees the data). */
+  halt(): Promise<void>;
+}
+
+/**
+ * Owns nothing when the ordinal is outside the total: a pod being scaled away (or replicas: 0) must not
+ * serve everything, and a shard index >= total is what KSM's filter also never matches.
+ */
+export function assignmentFilter({ shard, total }: ShardAssignment): ((uid: string) => boolean) | undefined {
+  if (!(total >= 1) || shard >= total) return () => false;
+  return total === 1 ? undefined : makeShardFilter(shard, total);
+}
+
+/** Builds and starts a view; `synced` resolves once every reflector's first complete list was applied. */
+export function createStoreView(o: StoreViewOptions): StoreView {
+  const store = o.createStore();
+  // `kubeConfig` is typed unknown so unit tests can inject a stand-in pair; with the real Reflector it is the
+  // KubeConfig from @kso/watch's loadKubeConfig.
+  const Ctor = o.Reflector ?? (Reflector as unknown as ViewReflectorCtor);
+  const filter = assignmentFilter(o.assignment);
+  const log = o.logger.child({ shard: o.assignment.shard, total: o.assignment.total });
+  const namespaces = o.namespaces && o.namespaces.length > 0 ? o.namespaces : [undefined];
+  const watched: WatchedResource[] = [];
+  for (const resource of o.resources) {
+    const info = RESOURCES[resource];
+    for (const namespace of namespaces) {
+      const reflector = new Ctor(o.kubeConfig, {
+        ...o.reflector,
+        resource: { group: info.group, version: info.version, plural: info.plural, kind: info.kind },
+        ...(namespace ? { namespace } : {}),
+        compact: info.compact,
+        ...(filter ? { filter } : {}),
+        logger: log.child({ resource, ...(namespace ? { namespace } : {}) }),
+      });
+      const upsert = (snap: unknown) => {
+        try {
+          store.upsert(resource, snap as never);
+        } catch (err) {
+          log.warn({ resource, err: (err as Error).message }, 'object skipped');
+        }
+      };
+      reflector.on('add', upsert);
+      reflector.on('update', upsert);
+      reflector.on('delete', (snap) => {
+        const uid = (snap as { uid?: unknown } | undefined)?.uid;
+        if (typeof uid === 'string') store.remove(resource, uid);
+      });
+      watched.push({ resource, namespace, reflector });
+    }
+  }
+  const t0 = Date.now();
+  for (const w of watched) {
+    w.reflector.start();
+    w.reflector.synced.then(
+      () =>
+        log.info(
+          {
+            resource: w.resource,
+            ...(w.namespace ? { namespace: w.namespace } : {}),
+            objects: store.size(w.resource),
+            durationMs: Date.now() - t0,
+          },
+          'initial sync done',
+        ),
+      () => undefined,
+    );
+  }
+  const synced = Promise.all(watched.map((w) => w.reflector.synced)).then(() => undefined);
+  synced.catch(() => undefined);
+  let halting: Promise<void> | undefined;
+  const halt = () => {
+    halting ??= Promise.all(
+      watched.map(async (w) => {
+        try {
+          await w.reflector.stop();
+        } catch (err) {
+          log.warn({ resource: w.resource, err: (err as Error).message }, 'reflector stop failed');
+        }
+      }),
+    ).then(() => undefined);
+    return halting;
+  };
+  return {
+    assignment: { ...o.assignment },
+    store,
+    source: store,
+    watched,
+    synced,
+    ready: () => watched.every((w) => w.reflector.hasSynced()),
+    halt,
+    async stop() {
+      await halt();
+      // Nothing reads a replaced view; dropping its objects now frees the memory before the next GC cycle.
+      store.clear();
+    },
+  };
+}
