@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { findKubectl } from '@kso/kube-sim';
 import { parseAllDocuments } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const KUBECTL = '/usr/bin/kubectl';
+const KUBECTL = findKubectl() ?? 'kubectl';
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are loosely typed YAML, asserted field by field
 type Obj = Record<string, any>;
@@ -67,7 +67,9 @@ function checkWorkload(objs: Obj[], workload: Obj): void {
       assert.equal(o.metadata.namespace, 'kube-state-otel', `${o.kind} namespaced`);
 }
 
-describe('deploy/ kustomize renders', { skip: existsSync(KUBECTL) ? false : 'kubectl not installed' }, () => {
+describe('deploy/ kustomize renders', {
+  skip: findKubectl() ? false : 'kubectl not installed (bash test/peers/build.sh kubectl)',
+}, () => {
   for (const dir of ['deploy/base', 'deploy/overlays/otlp']) {
     test(`${dir}: ClusterRole grants only list/watch on pods, jobs, cronjobs`, () => {
       const objs = kustomize(dir);
