@@ -70,6 +70,25 @@ export function storeBenchSource(pods: number, log?: (n: number) => void): Bench
   };
 }
 
+/** A MetricsStore (ksm schema) over raw objects listed from a cluster, e.g. kube-sim, for baselines over real data. */
+export function objectsBenchSource(objects: Partial<Record<'jobs' | 'pods' | 'cronjobs', unknown[]>>): BenchSource {
+  const resources = (['jobs', 'pods', 'cronjobs'] as const).filter((r) => objects[r] !== undefined);
+  const store = new MetricsStore({ schema: 'ksm', resources });
+  for (const r of resources) for (const o of objects[r] ?? []) store.upsertObject(r, o);
+  const pods = (objects.pods ?? []) as { status?: { containerStatuses?: { restartCount?: number }[] } }[];
+  return {
+    source: store,
+    kind: 'real MetricsStore + @kso/model (cluster objects)',
+    touch: (k) => {
+      const p = pods.length > 0 ? structuredClone(pods[(k * 7919) % pods.length]) : undefined;
+      const cs = p?.status?.containerStatuses?.[0];
+      if (!p || !cs) return;
+      cs.restartCount = 1000 + k;
+      store.upsertObject('pods', p);
+    },
+  };
+}
+
 /** Wraps a source so that every render (one resources() call per scrape) first updates one pod: a store that changes between scrapes, as in a live cluster. */
 export function churning(b: BenchSource): MetricsSource {
   let k = 0;
