@@ -2,6 +2,7 @@
 // between text 0.0.4 (default) and OpenMetrics 1.0.0, optional gzip.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { gzip as gzipCb, constants as zlibConstants } from 'node:zlib';
 import { MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -18,6 +19,7 @@ import { type Body, StoreRenderer } from './renderer.ts';
 import type { MetricsSource } from './source-types.ts';
 
 const gzip = promisify(gzipCb);
+const GZIP_CONCURRENCY = Math.max(2, availableParallelism());
 
 /**
  * A pull reader for the app's MeterProvider (self-metrics). The SDK requires a reader to collect; this one does
@@ -142,19 +144,28 @@ export async function startPrometheusServer(opts: PrometheusServerOptions): Prom
   // pieces that changed are compressed again.
   const gzPieces = new WeakMap<Buffer, Promise<Buffer>>();
   const gzBodies = new WeakMap<Body, Promise<Buffer[]>>();
+  const gzipPiece = (p: Buffer): Promise<Buffer> => {
+    let z = gzPieces.get(p);
+    if (z === undefined) {
+      z = gzip(p, { level });
+      gzPieces.set(p, z);
+    }
+    return z;
+  };
+  // Bounded: each zlib call allocates its deflate state up front, so starting thousands of pieces at once
+  // (a 50k-pod body) multiplied peak RSS and thrashed; the thread pool runs only a few at a time anyway.
   const gzipBody = (body: Body): Promise<Buffer[]> => {
     let all = gzBodies.get(body);
     if (all === undefined) {
-      all = Promise.all(
-        body.pieces.map((p) => {
-          let z = gzPieces.get(p);
-          if (z === undefined) {
-            z = gzip(p, { level });
-            gzPieces.set(p, z);
-          }
-          return z;
-        }),
-      );
+      const out: Buffer[] = new Array(body.pieces.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < body.pieces.length) {
+          const i = next++;
+          out[i] = await gzipPiece(body.pieces[i] as Buffer);
+        }
+      };
+      all = Promise.all(Array.from({ length: GZIP_CONCURRENCY }, worker)).then(() => out);
       gzBodies.set(body, all);
     }
     return all;
