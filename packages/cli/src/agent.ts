@@ -105,6 +105,9 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
   // Counters of replaced views, so kso_watch_*_total stay monotonic across reshards.
   const retired = new Map<string, WatchStats>();
   let servedView: StoreView | undefined;
+  // Renders a newly served view once, off the request path: at 50k pods the first render takes seconds and
+  // would otherwise land on the first scrape after startup or a reshard.
+  let prewarm = () => {};
   const retire = (view: StoreView) => {
     for (const w of view.watched) {
       const s = w.reflector.stats();
@@ -134,6 +137,7 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
           'all resources synced; ready',
         );
       firstSwitch();
+      setImmediate(prewarm);
     },
     logger: logger.child({ component: 'resharder' }),
   });
@@ -238,6 +242,16 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
       health,
       logger: logger.child({ component: 'prometheus' }),
     });
+    const server = prometheus;
+    prewarm = () => {
+      const t0 = Date.now();
+      try {
+        server.renderer.renderPieces(source);
+        logger.debug({ ms: Date.now() - t0 }, 'exposition pre-rendered');
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'pre-render failed; the next scrape renders');
+      }
+    };
   }
 
   let stopping: Promise<{ otlp?: ExportOutcome }> | undefined;
