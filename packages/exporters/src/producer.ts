@@ -86,9 +86,11 @@ export class StoreMetricProducer implements MetricProducer {
           start = msToHrTime(obj.startTimeMs);
           this.startCache.set(obj, start);
         }
-        const n = Math.min(fams.length, obj.families.length);
+        // Read once: a store may generate the points on each read.
+        const families = obj.families;
+        const n = Math.min(fams.length, families.length);
         for (let i = 0; i < n; i++) {
-          const fp = obj.families[i] as (typeof obj.families)[number];
+          const fp = families[i] as (typeof families)[number];
           const out = points[i] as DataPoint<number>[];
           for (const p of fp) out.push({ startTime: start, endTime, attributes: p.attributes, value: p.value });
         }

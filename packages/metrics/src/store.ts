@@ -23,10 +23,11 @@ export interface MetricsStoreOptions {
   readonly logger?: StoreLogger;
 }
 
+type AnySnapshot = SnapshotFor[ResourceName];
+
 interface ResourceState {
-  readonly defs: readonly FamilyDef<never>[];
-  readonly ctx: GenerateContext;
-  readonly objects: Map<string, ObjectMetrics>;
+  readonly generator: FamilyGenerator;
+  readonly objects: Map<string, StoredMetrics>;
   generation: number;
 }
 
@@ -60,8 +61,75 @@ export function generateAll<R extends ResourceName>(
 }
 
 /**
- * UID-keyed store of generated points: each object's families are computed once per change and replaced
- * as a whole, so exporters only iterate and deleted objects vanish at once (KSM MetricsStore model).
+ * Runs one resource's families for stored entries. Remembers only the last entry's result: consumers read
+ * `families` repeatedly for one object before moving on (e.g. `obj.families[i]` per family), and one
+ * object's points are all that stays alive between collections.
+ */
+class FamilyGenerator {
+  readonly defs: readonly FamilyDef<never>[];
+  readonly ctx: GenerateContext;
+  readonly logger: StoreLogger;
+  #lastEntry: StoredMetrics | undefined;
+  #lastFamilies: readonly (readonly Point[])[] = [];
+
+  constructor(defs: readonly FamilyDef<never>[], ctx: GenerateContext, logger: StoreLogger) {
+    this.defs = defs;
+    this.ctx = ctx;
+    this.logger = logger;
+  }
+
+  familiesOf(entry: StoredMetrics, snapshot: AnySnapshot, quiet: boolean): readonly (readonly Point[])[] {
+    if (this.#lastEntry === entry) return this.#lastFamilies;
+    const defs = this.defs as readonly FamilyDef<AnySnapshot>[];
+    const families = Object.freeze(generateAll(defs, snapshot, this.ctx, quiet ? SILENT : this.logger));
+    this.#lastEntry = entry;
+    this.#lastFamilies = families;
+    return families;
+  }
+
+  /** Lets a removed entry (and its snapshot) go. */
+  forget(entry?: StoredMetrics): void {
+    if (entry === undefined || this.#lastEntry === entry) {
+      this.#lastEntry = undefined;
+      this.#lastFamilies = [];
+    }
+  }
+}
+
+/**
+ * A stored object: keeps the (frozen, shared with the reflector) snapshot and generates the points on each
+ * read of `families`, since retained points cost ~4x the snapshots' heap. A new instance per upsert, so
+ * identity-keyed caches invalidate exactly when the object changed.
+ */
+class StoredMetrics implements ObjectMetrics {
+  readonly uid: string;
+  readonly resource: ResourceName;
+  readonly startTimeMs: number;
+  readonly #snapshot: AnySnapshot;
+  readonly #generator: FamilyGenerator;
+  /** Generators are pure: a failure repeats on every read, so it is logged on the first one only. */
+  #generated = false;
+
+  constructor(resource: ResourceName, snapshot: AnySnapshot, startTimeMs: number, generator: FamilyGenerator) {
+    this.uid = snapshot.uid;
+    this.resource = resource;
+    this.startTimeMs = startTimeMs;
+    this.#snapshot = snapshot;
+    this.#generator = generator;
+    Object.freeze(this);
+  }
+
+  get families(): readonly (readonly Point[])[] {
+    const out = this.#generator.familiesOf(this, this.#snapshot, this.#generated);
+    this.#generated = true;
+    return out;
+  }
+}
+
+/**
+ * UID-keyed store of object snapshots whose families are generated when read (at collection time), each
+ * entry replaced as a whole on change, so exporters only iterate and deleted objects vanish at once
+ * (KSM MetricsStore model, without keeping the points).
  */
 export class MetricsStore implements MetricsSource {
   readonly schema: Schema;
@@ -78,9 +146,9 @@ export class MetricsStore implements MetricsSource {
     this.#logger = opts.logger ?? SILENT;
     for (const r of this.#resources) {
       if (!ALL_RESOURCES.includes(r)) throw new Error(`unknown resource ${r}`);
+      const defs = familiesFor(this.schema, r, { extensions: opts.extensions ?? true }) as readonly FamilyDef<never>[];
       this.#state.set(r, {
-        defs: familiesFor(this.schema, r, { extensions: opts.extensions ?? true }) as readonly FamilyDef<never>[],
-        ctx: contextFor(r, opts.allowlists),
+        generator: new FamilyGenerator(defs, contextFor(r, opts.allowlists), this.#logger),
         objects: new Map(),
         generation: 0,
       });
@@ -102,7 +170,7 @@ export class MetricsStore implements MetricsSource {
   }
 
   families(resource: ResourceName): readonly FamilyDescriptor[] {
-    return this.#get(resource).defs;
+    return this.#get(resource).generator.defs;
   }
 
   entries(resource: ResourceName): Iterable<ObjectMetrics> {
@@ -127,18 +195,18 @@ export class MetricsStore implements MetricsSource {
     return this.#get(resource).objects.get(uid);
   }
 
-  /** Adds or replaces the object's metrics (new immutable entry; first-seen start time kept). */
+  /**
+   * Adds or replaces the object (new immutable entry; first-seen start time kept). The snapshot is kept, not
+   * copied: it must stay unchanged (the model's snapshots are frozen). No "unchanged" check here: the
+   * reflector already drops updates whose snapshot is deep-equal to the previous one.
+   */
   upsert<R extends ResourceName>(resource: R, snapshot: SnapshotFor[R]): ObjectMetrics {
     const st = this.#get(resource);
-    const prev = st.objects.get(snapshot.uid);
-    const families = generateAll(st.defs as readonly FamilyDef<SnapshotFor[R]>[], snapshot, st.ctx, this.#logger);
-    const entry: ObjectMetrics = Object.freeze({
-      uid: snapshot.uid,
-      resource,
-      startTimeMs: prev ? prev.startTimeMs : this.#now(),
-      families: Object.freeze(families),
-    });
-    st.objects.set(snapshot.uid, entry);
+    const uid: unknown = snapshot?.uid;
+    if (typeof uid !== 'string' || uid === '') throw new TypeError(`${resource} snapshot without a uid`);
+    const prev = st.objects.get(uid);
+    const entry = new StoredMetrics(resource, snapshot, prev ? prev.startTimeMs : this.#now(), st.generator);
+    st.objects.set(uid, entry);
     st.generation++;
     this.#version++;
     return entry;
@@ -152,7 +220,10 @@ export class MetricsStore implements MetricsSource {
 
   remove(resource: ResourceName, uid: string): boolean {
     const st = this.#get(resource);
-    if (!st.objects.delete(uid)) return false;
+    const entry = st.objects.get(uid);
+    if (entry === undefined) return false;
+    st.objects.delete(uid);
+    st.generator.forget(entry);
     st.generation++;
     this.#version++;
     return true;
@@ -163,6 +234,7 @@ export class MetricsStore implements MetricsSource {
     for (const [r, st] of this.#state) {
       if (resource !== undefined && r !== resource) continue;
       st.objects.clear();
+      st.generator.forget();
       st.generation++;
     }
     this.#version++;

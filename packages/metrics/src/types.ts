@@ -1,6 +1,7 @@
 // The contract between the instrumentation layer and the exporters.
-// Generators are pure: snapshot in, points out. The store keeps the points per object UID so
-// exporters never re-derive anything at collection time and deleted objects vanish at once.
+// Generators are pure: snapshot in, points out. The store keeps the snapshot per object UID and
+// generates the points when read (retained points would cost ~4x the snapshots' heap); deleted objects
+// vanish at once.
 
 export type Schema = 'ksm' | 'semconv';
 export type ResourceName = 'pods' | 'jobs' | 'cronjobs';
@@ -36,7 +37,11 @@ export interface ObjectMetrics {
   readonly resource: ResourceName;
   /** Epoch milliseconds when this object was first seen: the start time of its cumulative sums. */
   readonly startTimeMs: number;
-  /** Indexed like `families(resource)`; an empty array when the family has no series for this object. */
+  /**
+   * Indexed like `families(resource)`; an empty array when the family has no series for this object.
+   * May be generated on each read: read it once per object (then index the local array), and cache derived
+   * output by object identity rather than keeping these points.
+   */
   readonly families: readonly (readonly Point[])[];
 }
 
