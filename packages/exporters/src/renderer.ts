@@ -1,7 +1,7 @@
-// Fast Prometheus rendering straight from the store, KSM's design: every immutable ObjectMetrics is rendered
-// once into one Buffer with per-family offsets (cached in a WeakMap keyed by object identity, so updates and
-// deletes invalidate for free); a scrape only writes per-family headers and copies byte ranges. The body is
-// also cached while no resource's object list changed (checked by identity, O(objects)).
+// Fast Prometheus rendering straight from the store, KSM's design: each object's text is rendered once from its
+// points and kept only inside its segment's per-family blocks (one copy of the exposition, not two); a scrape
+// only writes per-family headers and the block Buffers. The body is also cached while no resource's object
+// list changed (checked by identity, O(objects)).
 // Output equals serializePrometheus(StoreMetricProducer.collect()) byte for byte (tested against the SDK).
 import {
   type ExpositionFormat,
@@ -16,37 +16,36 @@ import {
 import type { FamilyDescriptor, MetricsSource, ObjectMetrics, ResourceName } from './source-types.ts';
 
 // Objects are grouped into segments of ~SEGMENT_TARGET consecutive objects whose ends are chosen by a hash of
-// the UID (content-defined), so an update, insert or delete only re-concatenates its own segment: a scrape
-// after a small change copies ~1 segment's bytes plus the final body, not one range per object and family.
+// the UID (content-defined), so an update, insert or delete only rebuilds its own segment: unchanged objects'
+// text is copied from the segment(s) they were in, only the changed object is rendered from its points.
 const SEGMENT_TARGET = 128;
-
-interface Rendered {
-  buf: Buffer;
-  boundary: boolean;
-  /** offsets[i]..offsets[i+1] is family i's text. */
-  offsets: Uint32Array;
-  /** families array it was rendered for (a catalog change re-renders). */
-  fams: readonly FamilyDescriptor[];
-}
 
 interface Member {
   res: ResourceName;
   idx: number;
 }
 
+/** A rebuilt segment's source: objects [from, to) of an old segment (copied) or one object rendered now. */
+type Run = { seg: Segment; from: number; to: number } | { texts: string[]; lens: Uint32Array };
+
 export class StoreRenderer {
   private readonly opts: ReturnType<typeof resolveOptions>;
-  private readonly cache = new WeakMap<ObjectMetrics, Rendered>();
   private readonly names = new WeakMap<FamilyDescriptor, string | undefined>();
   private lastObjects = new Map<ResourceName, ObjectMetrics[]>();
   private lastFamilies = new Map<ResourceName, readonly FamilyDescriptor[]>();
   private bodies = new Map<ExpositionFormat, Body>();
-  /** Scrapes answered from the whole-body cache / rendered; objects (re)rendered. For self-metrics and benchmarks. */
+  /**
+   * Scrapes answered from the whole-body cache / rendered; objects whose text was generated from points;
+   * segments (re)built. For self-metrics and benchmarks.
+   */
   readonly stats = { bodyHits: 0, bodyRenders: 0, objectRenders: 0, segmentBuilds: 0 };
   /** Header Buffers reused across renders so per-piece caches (gzip members) keep hitting. */
   private headerCache = new Map<string, Buffer>();
-  /** Segments keyed by their first object. */
-  private segments = new WeakMap<ObjectMetrics, Segment>();
+  /**
+   * The segment each object's text currently lives in (weak: replaced and deleted objects drop out, and an
+   * old segment is freed once no live object points to it).
+   */
+  private where = new WeakMap<ObjectMetrics, Segment>();
 
   constructor(opts: Omit<PromTextOptions, 'format'> = {}) {
     this.opts = resolveOptions(opts);
@@ -59,33 +58,26 @@ export class StoreRenderer {
     return n;
   }
 
-  private render(obj: ObjectMetrics, fams: readonly FamilyDescriptor[]): Rendered {
-    const hit = this.cache.get(obj);
-    if (hit !== undefined && hit.fams === fams) return hit;
+  /** One object's text per family ('' when it has none), generated from its points. */
+  private render(obj: ObjectMetrics, fams: readonly FamilyDescriptor[]): Run {
     const fmt = this.opts.fmt;
-    const offsets = new Uint32Array(fams.length + 1);
-    const parts: string[] = [];
-    let len = 0;
+    const texts: string[] = [];
+    const lens = new Uint32Array(fams.length);
     for (let i = 0; i < fams.length; i++) {
-      offsets[i] = len;
       const name = this.nameOf(fams[i] as FamilyDescriptor);
       const points = obj.families[i];
-      if (name === undefined || points === undefined) continue;
       let s = '';
-      for (const p of points) {
-        const labels = labelsText(p.attributes);
-        s += `${name}${labels ? `{${labels}}` : ''} ${fmt(p.value)}\n`;
+      if (name !== undefined && points !== undefined) {
+        for (const p of points) {
+          const labels = labelsText(p.attributes);
+          s += `${name}${labels ? `{${labels}}` : ''} ${fmt(p.value)}\n`;
+        }
       }
-      if (s) {
-        parts.push(s);
-        len += Buffer.byteLength(s);
-      }
+      texts.push(s);
+      if (s) lens[i] = Buffer.byteLength(s);
     }
-    offsets[fams.length] = len;
-    const r: Rendered = { buf: Buffer.from(parts.join('')), offsets, fams, boundary: isBoundary(obj.uid) };
-    this.cache.set(obj, r);
     this.stats.objectRenders++;
-    return r;
+    return { texts, lens };
   }
 
   /** The store's exposition as one Buffer (convenience; the server writes the pieces without copying). */
@@ -133,48 +125,92 @@ export class StoreRenderer {
     return body;
   }
 
-  /** Splits a resource's objects into content-defined segments and returns them, reusing cached ones. */
+  /** Splits a resource's objects into content-defined segments and returns them, reusing unchanged ones. */
   private segmentsOf(objs: ObjectMetrics[], fams: readonly FamilyDescriptor[]): Segment[] {
     const out: Segment[] = [];
-    let begin = 0;
-    for (let i = 0; i < objs.length; i++) {
-      const r = this.render(objs[i] as ObjectMetrics, fams);
-      if (!r.boundary && i !== objs.length - 1) continue;
-      const slice = objs.slice(begin, i + 1);
-      begin = i + 1;
-      const prev = this.segments.get(slice[0] as ObjectMetrics);
-      if (prev !== undefined && prev.fams === fams && sameList(prev.objs, slice)) {
+    let i = 0;
+    while (i < objs.length) {
+      // An unchanged segment still ends where it did (its objects' UIDs are the same): no hashing needed.
+      const prev = this.where.get(objs[i] as ObjectMetrics);
+      if (
+        prev !== undefined &&
+        prev.fams === fams &&
+        prev.objs[0] === objs[i] &&
+        (prev.closed || i + prev.objs.length === objs.length) &&
+        sameRange(prev.objs, objs, i)
+      ) {
         out.push(prev);
+        i += prev.objs.length;
         continue;
       }
-      const seg = this.buildSegment(slice, fams);
-      this.segments.set(slice[0] as ObjectMetrics, seg);
-      out.push(seg);
+      let j = i;
+      while (j < objs.length && !isBoundary((objs[j] as ObjectMetrics).uid)) j++;
+      const closed = j < objs.length;
+      const end = closed ? j + 1 : j;
+      out.push(this.buildSegment(objs.slice(i, end), fams, closed));
+      i = end;
     }
     return out;
   }
 
-  private buildSegment(objs: ObjectMetrics[], fams: readonly FamilyDescriptor[]): Segment {
-    const rs = objs.map((o) => this.render(o, fams));
+  /** Builds a segment's blocks, copying unchanged objects' text from the segments they were in. */
+  private buildSegment(objs: ObjectMetrics[], fams: readonly FamilyDescriptor[], closed: boolean): Segment {
+    const runs: Run[] = [];
+    let last: { seg: Segment; from: number; to: number } | undefined;
+    for (const o of objs) {
+      const old = this.where.get(o);
+      if (old !== undefined && old.fams === fams) {
+        if (last !== undefined && last.seg === old && old.objs[last.to] === o) {
+          last.to++;
+          continue;
+        }
+        const k = old.objs.indexOf(o);
+        if (k >= 0) {
+          last = { seg: old, from: k, to: k + 1 };
+          runs.push(last);
+          continue;
+        }
+      }
+      last = undefined;
+      runs.push(this.render(o, fams));
+    }
+    const n = objs.length;
+    const w = n + 1;
+    const offsets = new Uint32Array(fams.length * w);
     const blocks: (Buffer | undefined)[] = [];
     for (let f = 0; f < fams.length; f++) {
       let len = 0;
-      for (const r of rs) len += (r.offsets[f + 1] as number) - (r.offsets[f] as number);
-      if (len === 0) {
-        blocks.push(undefined);
-        continue;
+      for (const r of runs) {
+        if ('lens' in r) len += r.lens[f] as number;
+        else {
+          const ow = f * (r.seg.objs.length + 1);
+          len += (r.seg.offsets[ow + r.to] as number) - (r.seg.offsets[ow + r.from] as number);
+        }
       }
-      const b = Buffer.allocUnsafe(len);
+      const b = len === 0 ? undefined : Buffer.allocUnsafe(len);
       let pos = 0;
-      for (const r of rs) {
-        const a = r.offsets[f] as number;
-        const e = r.offsets[f + 1] as number;
-        if (e > a) pos += r.buf.copy(b, pos, a, e);
+      let j = f * w;
+      for (const r of runs) {
+        if ('lens' in r) {
+          offsets[j++] = pos;
+          const l = r.lens[f] as number;
+          if (l > 0) pos += (b as Buffer).write(r.texts[f] as string, pos);
+          continue;
+        }
+        const so = r.seg.offsets;
+        const ow = f * (r.seg.objs.length + 1);
+        const a = so[ow + r.from] as number;
+        for (let k = r.from; k < r.to; k++) offsets[j++] = pos + (so[ow + k] as number) - a;
+        const e = so[ow + r.to] as number;
+        if (e > a) pos += (r.seg.blocks[f] as Buffer).copy(b as Buffer, pos, a, e);
       }
+      offsets[j] = pos;
       blocks.push(b);
     }
+    const seg: Segment = { objs, fams, blocks, offsets, closed };
+    for (const o of objs) this.where.set(o, seg);
     this.stats.segmentBuilds++;
-    return { objs, fams, blocks };
+    return seg;
   }
 
   private build(
@@ -235,16 +271,24 @@ interface Segment {
   fams: readonly FamilyDescriptor[];
   /** Per family: the concatenated text of the segment's objects (undefined when empty). */
   blocks: (Buffer | undefined)[];
+  /** offsets[f * (objs.length + 1) + k]: where object k's text starts in blocks[f] (last entry: its length). */
+  offsets: Uint32Array;
+  /** Its last object is a boundary (otherwise it was the resource's last segment when built). */
+  closed: boolean;
 }
 
-function sameList(a: readonly ObjectMetrics[], b: readonly ObjectMetrics[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** a equals b[at .. at + a.length). */
+function sameRange(a: readonly ObjectMetrics[], b: readonly ObjectMetrics[], at: number): boolean {
+  if (at + a.length > b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[at + i]) return false;
   return true;
 }
 
-/** FNV-1a of the UID; about one object in SEGMENT_TARGET ends a segment, independent of position. */
-function isBoundary(uid: string): boolean {
+/**
+ * FNV-1a of the UID; about one object in SEGMENT_TARGET ends a segment, independent of position. Exported for
+ * tests that need to hit segment ends.
+ */
+export function isBoundary(uid: string): boolean {
   let h = 0x811c9dc5;
   for (let i = 0; i < uid.length; i++) {
     h ^= uid.charCodeAt(i);

@@ -1,0 +1,122 @@
+// StoreRenderer's incremental segments: an object's text lives only in its segment's blocks, so a rebuild copies
+// unchanged objects from the old blocks and renders only changed ones; the result must equal a fresh render.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  buildSyntheticSource,
+  type MetricsSource,
+  StoreRenderer,
+  type SyntheticSource,
+  syntheticPod,
+} from '../src/index.ts';
+import { isBoundary } from '../src/renderer.ts';
+
+const PODS = 600;
+
+function fresh(source: MetricsSource): string {
+  return new StoreRenderer({ numberFormat: 'go' }).renderStore(source).toString();
+}
+
+function text(r: StoreRenderer, source: MetricsSource): string {
+  return r.renderStore(source).toString();
+}
+
+test('renderer: an update renders only the changed object and keeps unchanged segments as the same Buffers', () => {
+  const source = buildSyntheticSource(PODS);
+  const r = new StoreRenderer({ numberFormat: 'go' });
+  const first = r.renderPieces(source);
+  assert.equal(r.stats.objectRenders, PODS);
+  const segments = r.stats.segmentBuilds;
+  assert.ok(segments > 2, `${PODS} pods span several segments (${segments})`);
+
+  source.setPod(syntheticPod(300, { restarts: 99, phase: 'Failed' }));
+  const second = r.renderPieces(source);
+  assert.equal(r.stats.objectRenders, PODS + 1, 'only the updated pod is rendered from its points');
+  assert.equal(r.stats.segmentBuilds, segments + 1, 'only its segment is rebuilt');
+  const old = new Set(first.pieces);
+  const replaced = second.pieces.filter((p) => !old.has(p));
+  assert.ok(replaced.length > 0, 'the changed segment has new blocks');
+  assert.ok(
+    replaced.length <= source.families('pods').length,
+    `only one segment's blocks are new (${replaced.length} of ${second.pieces.length})`,
+  );
+  const out = Buffer.concat(second.pieces, second.length).toString();
+  assert.equal(out, fresh(source));
+  assert.ok(out.includes(`pod="${syntheticPod(300).name}",uid="${syntheticPod(300).uid}",container="app"} 99\n`));
+
+  r.renderPieces(source, 'openmetrics');
+  assert.equal(r.stats.objectRenders, PODS + 1, 'formats share the segments');
+});
+
+test('renderer: updates, inserts and deletes (segment ends and starts included) render only the changed objects', () => {
+  const source = buildSyntheticSource(PODS);
+  const r = new StoreRenderer({ numberFormat: 'go' });
+  text(r, source);
+  const uids = [...source.entries('pods')].map((o) => o.uid);
+  const ends = uids.flatMap((u, i) => (isBoundary(u) && i > 0 && i < uids.length - 2 ? [i] : []));
+  assert.ok(ends.length >= 2, 'the fixture has segment boundaries');
+  const [b1, b2] = ends as [number, number];
+
+  const steps: { what: string; renders: number; run: (s: SyntheticSource) => void }[] = [
+    { what: 'update a segment end', renders: 1, run: (s) => s.setPod(syntheticPod(b1, { restarts: 5 })) },
+    { what: 'update the next segment start', renders: 1, run: (s) => s.setPod(syntheticPod(b1 + 1, { restarts: 6 })) },
+    { what: 'update the first object', renders: 1, run: (s) => s.setPod(syntheticPod(0, { phase: 'Failed' })) },
+    {
+      what: 'delete a segment end (merges two segments)',
+      renders: 0,
+      run: (s) => s.delete('pods', uids[b2] as string),
+    },
+    {
+      what: 'update two objects of the merged segment',
+      renders: 2,
+      run: (s) => {
+        s.setPod(syntheticPod(b2 - 1, { restarts: 7 }));
+        s.setPod(syntheticPod(b2 + 1, { restarts: 8 }));
+      },
+    },
+    { what: 'delete the first object', renders: 0, run: (s) => s.delete('pods', uids[0] as string) },
+    { what: 're-insert the deleted segment end (at the end)', renders: 1, run: (s) => s.setPod(syntheticPod(b2)) },
+    {
+      what: 'insert new objects',
+      renders: 40,
+      run: (s) => {
+        for (let i = PODS; i < PODS + 40; i++) s.setPod(syntheticPod(i));
+      },
+    },
+    { what: 'delete the last object', renders: 0, run: (s) => s.delete('pods', syntheticPod(PODS + 39).uid) },
+    {
+      what: 'delete a run of objects and update their neighbour',
+      renders: 1,
+      run: (s) => {
+        for (let i = 100; i < 110; i++) s.delete('pods', uids[i] as string);
+        s.setPod(syntheticPod(110, { restarts: 9 }));
+      },
+    },
+  ];
+  for (const step of steps) {
+    const before = r.stats.objectRenders;
+    step.run(source);
+    assert.equal(text(r, source), fresh(source), step.what);
+    assert.equal(r.stats.objectRenders - before, step.renders, `${step.what}: objects rendered from points`);
+  }
+  const hits = r.stats.bodyHits;
+  text(r, source);
+  assert.equal(r.stats.bodyHits, hits + 1, 'an unchanged store reuses the body');
+});
+
+test('renderer: a new family catalog re-renders every object', () => {
+  const source = buildSyntheticSource(300);
+  let podFamilies = source.families('pods');
+  const view: MetricsSource = {
+    schema: source.schema,
+    resources: () => source.resources(),
+    families: (res) => (res === 'pods' ? podFamilies : source.families(res)),
+    entries: (res) => source.entries(res),
+    size: (res) => source.size(res),
+  };
+  const r = new StoreRenderer({ numberFormat: 'go' });
+  const before = text(r, view);
+  podFamilies = [...podFamilies];
+  assert.equal(text(r, view), before);
+  assert.equal(r.stats.objectRenders, 600);
+});
