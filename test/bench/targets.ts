@@ -1,6 +1,7 @@
 // The programs under test, each as its own OS process so /proc charges it alone: `kso run` and kube-state-metrics.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { KSO_NODE_FLAGS } from '@kso/cli';
 import { peerBinary } from '../peers/paths.ts';
 import { freePort, spawnPeer } from '../peers/process.ts';
 import { findPid } from './proc.ts';
@@ -20,7 +21,7 @@ export interface Target {
 
 const KSO_BIN = fileURLToPath(new URL('../../packages/cli/bin/kso.js', import.meta.url));
 
-export async function startKso(kubeconfig: string, nodeArgs: string[] = []): Promise<Target> {
+export async function startKso(kubeconfig: string, nodeArgs: readonly string[] = KSO_NODE_FLAGS): Promise<Target> {
   const port = await freePort();
   const spawnedAt = performance.now();
   const proc = spawnPeer('kso', process.execPath, [

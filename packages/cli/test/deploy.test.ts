@@ -152,3 +152,13 @@ describe('deploy/ kustomize renders', {
     }
   });
 });
+
+test('the image and `npm run kso` start Node with KSO_NODE_FLAGS (V8 reads them only at start-up)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { KSO_NODE_FLAGS } = await import('../src/node-flags.ts');
+  const entry = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(`${ROOT}deploy/Dockerfile`, 'utf8'));
+  assert.ok(entry, 'Dockerfile has an exec-form ENTRYPOINT');
+  assert.deepEqual(JSON.parse(entry[1]!), ['node', ...KSO_NODE_FLAGS, 'packages/cli/bin/kso.js']);
+  const scripts = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).scripts as Record<string, string>;
+  assert.equal(scripts['kso'], `bash scripts/run.sh node ${KSO_NODE_FLAGS.join(' ')} packages/cli/bin/kso.js`);
+});
