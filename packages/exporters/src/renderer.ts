@@ -187,7 +187,9 @@ export class StoreRenderer {
           len += (r.seg.offsets[ow + r.to] as number) - (r.seg.offsets[ow + r.from] as number);
         }
       }
-      const b = len === 0 ? undefined : Buffer.allocUnsafe(len);
+      // Own allocation, not the shared pool: blocks live as long as their segment, and a small block on a pool
+      // slab would pin the whole slab after the neighbours it was allocated with are gone.
+      const b = len === 0 ? undefined : Buffer.allocUnsafeSlow(len);
       let pos = 0;
       let j = f * w;
       for (const r of runs) {
