@@ -116,18 +116,3 @@ export async function startMetricsEndpoint(body: string): Promise<MetricsEndpoin
     });
   return ep;
 }
-
-/**
- * The end-to-end tests need @kso/kube-sim (H1) and @kso/watch (H2). While those packages are still
- * stubs, the tests are skipped with this reason instead of failing at module link time.
- */
-export async function peersMissing(): Promise<string | false> {
-  const sim = (await import('@kso/kube-sim')) as Record<string, unknown>;
-  const watch = (await import('@kso/watch')) as Record<string, unknown>;
-  const miss = [
-    ...(typeof sim['startKubeSim'] !== 'function' ? ['@kso/kube-sim startKubeSim'] : []),
-    ...(typeof watch['Reflector'] !== 'function' ? ['@kso/watch Reflector'] : []),
-    ...(typeof watch['loadKubeConfig'] !== 'function' ? ['@kso/watch loadKubeConfig'] : []),
-  ];
-  return miss.length ? `peer packages not implemented yet: ${miss.join(', ')}` : false;
-}

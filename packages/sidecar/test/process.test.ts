@@ -5,13 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startOtlpReceiver } from '@kso/exporters';
-import { createRun, MAIN_METRICS, NS, terminateMain } from './fixtures.ts';
-import { freePort, peersMissing, startMetricsEndpoint } from './helpers.ts';
-import { spawnSidecar } from './process.ts';
-
-const MISSING = await peersMissing();
 // Loaded only when the peers exist (a static import would fail at link time while they are stubs).
-const { startKubeSim } = MISSING ? ({} as typeof import('@kso/kube-sim')) : await import('@kso/kube-sim');
+import { startKubeSim } from '@kso/kube-sim';
+import { createRun, MAIN_METRICS, NS, terminateMain } from './fixtures.ts';
+import { freePort, startMetricsEndpoint } from './helpers.ts';
+import { spawnSidecar } from './process.ts';
 
 async function cluster(t: import('node:test').TestContext) {
   const dir = mkdtempSync(join(tmpdir(), 'kso-sidecar-'));
@@ -26,7 +24,6 @@ async function cluster(t: import('node:test').TestContext) {
 }
 
 test('a collector that never comes back: clear error naming what was lost, non-zero exit', {
-  skip: MISSING,
   timeout: 30_000,
 }, async (t) => {
   const { sim, kubeconfig } = await cluster(t);
@@ -60,7 +57,6 @@ test('a collector that never comes back: clear error naming what was lost, non-z
 });
 
 test('SIGTERM during a push: the final flush happens exactly once, is delivered, and the process exits 0', {
-  skip: MISSING,
   timeout: 30_000,
 }, async (t) => {
   const { sim, kubeconfig } = await cluster(t);

@@ -6,14 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startOtlpReceiver } from '@kso/exporters';
-import { parsePrometheusText } from '../src/prom-text.ts';
-import { createRun, MAIN_METRICS, NS, terminateMain } from './fixtures.ts';
-import { peersMissing, pushgatewayAvailable, startMetricsEndpoint, startPushgateway, waitUntil } from './helpers.ts';
-
-const MISSING = await peersMissing();
 // Loaded only when the peers exist (a static import would fail at link time while they are stubs).
-const { startKubeSim } = MISSING ? ({} as typeof import('@kso/kube-sim')) : await import('@kso/kube-sim');
-const { startSidecar } = MISSING ? ({} as typeof import('../src/sidecar.ts')) : await import('../src/sidecar.ts');
+import { startKubeSim } from '@kso/kube-sim';
+import { parsePrometheusText } from '../src/prom-text.ts';
+import { startSidecar } from '../src/sidecar.ts';
+import { createRun, MAIN_METRICS, NS, terminateMain } from './fixtures.ts';
+import { pushgatewayAvailable, startMetricsEndpoint, startPushgateway, waitUntil } from './helpers.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -44,7 +42,7 @@ async function env(t: import('node:test').TestContext) {
 }
 
 test('a job that lives 2 s delivers its final Job/Pod state and the relayed metrics to OTLP and the Pushgateway', {
-  skip: MISSING || (!pushgatewayAvailable() && 'prometheus-pushgateway not installed'),
+  skip: !pushgatewayAvailable() && 'prometheus-pushgateway not installed (scripts/test-deps.sh)',
   timeout: 30_000,
 }, async (t) => {
   const { sim, rx, kubeconfig } = await env(t);
@@ -118,7 +116,6 @@ test('a job that lives 2 s delivers its final Job/Pod state and the relayed metr
 });
 
 test('a collector that is down during the final flush and returns within the deadline still gets the data', {
-  skip: MISSING,
   timeout: 30_000,
 }, async (t) => {
   const { sim, rx, kubeconfig } = await env(t);
