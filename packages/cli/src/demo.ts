@@ -18,12 +18,6 @@ Starts a simulated Kubernetes API server with demo workloads (pods, jobs, cronjo
 the Prometheus bridge and an OTLP push to an in-process receiver, prints the endpoints and a live summary.
 Runs until Ctrl-C, or for --duration.`;
 
-interface KubeSim {
-  url: string;
-  writeKubeconfig(path: string): void | Promise<void>;
-  close(): Promise<void>;
-}
-
 interface DemoOptions {
   durationMs?: number;
   port: number;
@@ -80,13 +74,11 @@ function summary(agent: Agent, receivedRequests: number): string {
 export async function runDemo(argv: readonly string[]): Promise<number> {
   const o = parseDemoArgs(argv);
   const out = (s: string) => process.stdout.write(`${s}\n`);
-  const sim = (await import('@kso/kube-sim')) as {
-    startKubeSim?: (opts: { port?: number; scenario?: string }) => Promise<KubeSim>;
-  };
-  if (typeof sim.startKubeSim !== 'function') throw new Error('@kso/kube-sim does not provide startKubeSim yet');
+  // Loaded here, not at the top: `kso run` in production never needs the simulator.
+  const { startKubeSim } = await import('@kso/kube-sim');
   const dir = mkdtempSync(join(tmpdir(), 'kso-demo-'));
   const kubeconfig = join(dir, 'kubeconfig');
-  const cluster = await sim.startKubeSim({ port: 0, scenario: 'demo' });
+  const cluster = await startKubeSim({ port: 0, scenario: 'demo' });
   await cluster.writeKubeconfig(kubeconfig);
   const receiver = await startOtlpReceiver();
   const port = o.port === 0 || (await portFree(o.port)) ? o.port : 0;

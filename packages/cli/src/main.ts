@@ -61,9 +61,8 @@ async function dispatch(cmd: string | undefined, rest: string[]): Promise<number
       return runDemo(rest);
     }
     case 'sim': {
-      const sim = (await import('@kso/kube-sim')) as { runSimCli?: (argv: string[]) => Promise<number | undefined> };
-      if (typeof sim.runSimCli !== 'function') throw new Error('@kso/kube-sim does not provide runSimCli yet');
-      return (await sim.runSimCli(rest)) ?? 0;
+      const { runSimCli } = await import('@kso/kube-sim');
+      return runSimCli([...rest]);
     }
     case 'sidecar': {
       const { runSidecar } = await import('@kso/sidecar');
