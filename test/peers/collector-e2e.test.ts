@@ -25,11 +25,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startKubeSim } from '@kso/kube-sim';
+import { createRun, NS, terminateMain } from '../../packages/sidecar/test/fixtures.ts';
+import { startPushgateway } from '../../packages/sidecar/test/helpers.ts';
 import { type RealCollector, startCollector } from './collector.ts';
 import { fixtures, withFinalStatus } from './fixtures.ts';
 import { cleanEnv, KSO_BIN, startKsoRun } from './kso.ts';
 import { skipUnlessPeers } from './paths.ts';
-import { freePort, httpGet, spawnPeer, waitUntil } from './process.ts';
+import { freePort, spawnPeer } from './process.ts';
 import { prometheusAvailable, type RealPrometheus, startPrometheus } from './prometheus.ts';
 import {
   describeDiff,
@@ -138,59 +140,9 @@ test('kso run → OTLP → Collector → Prometheus stores exactly the series of
   }
 });
 
-const NS = 'ops';
+// The CronJob run the sidecar's own tests use: a Job and its Pod with kso as a native sidecar.
 const JOB = 'nightly-report-29000001';
 const POD = `${JOB}-abcde`;
-
-function cronRun(): Record<string, unknown>[] {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
-    {
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      metadata: { name: JOB, namespace: NS, uid: `uid-${JOB}`, labels: { app: 'report' } },
-      spec: { completions: 1, parallelism: 1, backoffLimit: 0, template: { spec: { containers: [] } } },
-      status: { active: 1, startTime: now },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: POD,
-        namespace: NS,
-        uid: `uid-${POD}`,
-        labels: { 'batch.kubernetes.io/job-name': JOB, 'job-name': JOB },
-        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: JOB, uid: `uid-${JOB}`, controller: true }],
-        creationTimestamp: now,
-      },
-      spec: {
-        nodeName: 'node-1',
-        restartPolicy: 'Never',
-        initContainers: [{ name: 'kso-sidecar', image: 'kso', restartPolicy: 'Always' }],
-        containers: [{ name: 'report', image: 'busybox' }],
-      },
-      status: {
-        phase: 'Running',
-        startTime: now,
-        conditions: [{ type: 'Ready', status: 'True' }],
-        initContainerStatuses: [
-          {
-            name: 'kso-sidecar',
-            image: 'kso',
-            ready: true,
-            restartCount: 0,
-            started: true,
-            state: { running: { startedAt: now } },
-          },
-        ],
-        containerStatuses: [
-          { name: 'report', image: 'busybox', ready: true, restartCount: 0, state: { running: { startedAt: now } } },
-        ],
-      },
-    },
-  ];
-}
 
 const MAIN_METRICS = `# HELP report_rows_written Rows written by the report
 # TYPE report_rows_written counter
@@ -205,18 +157,14 @@ test('kso sidecar final flush → Collector → Prometheus equals the same flush
   timeout: 180_000,
 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kso-e2e-sidecar-'));
-  const sim = await startKubeSim({ port: 0, scenario: 'empty', objects: cronRun() });
+  const sim = await startKubeSim({ port: 0, scenario: 'empty' });
+  await createRun(sim, JOB, POD);
   const main = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(MAIN_METRICS));
   await new Promise<void>((r) => main.listen(0, '127.0.0.1', r));
-  const pgPort = await freePort();
-  const pg = spawnPeer('pushgateway', '/usr/bin/prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${pgPort}`]);
+  const pg = await startPushgateway();
   const { otlp, col, prom } = await collectorWithPrometheus();
   try {
-    const pgUrl = `http://127.0.0.1:${pgPort}`;
-    await waitUntil('pushgateway ready', async () => (await httpGet(`${pgUrl}/-/ready`)).status === 200, {
-      timeoutMs: 20_000,
-      peer: pg,
-    });
+    const pgUrl = pg.url;
     const kubeconfig = join(dir, 'kubeconfig');
     await sim.writeKubeconfig(kubeconfig);
     const sidecar = spawnPeer(
@@ -241,27 +189,14 @@ test('kso sidecar final flush → Collector → Prometheus equals the same flush
     );
     try {
       await sidecar.waitForOutput(/first push done/, 20_000);
-      const end = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      sim.cluster.patch('Pod', NS, POD, {
-        status: {
-          containerStatuses: [
-            {
-              name: 'report',
-              image: 'busybox',
-              ready: false,
-              restartCount: 0,
-              state: { terminated: { reason: 'Completed', exitCode: 0, startedAt: end, finishedAt: end } },
-            },
-          ],
-        },
-      });
+      await terminateMain(sim, POD, 'Completed', 0);
       assert.equal(await sidecar.exited, 0, sidecar.output());
       assert.match(sidecar.output(), /final flush delivered/);
       await prom.waitForTargetsUp(30_000);
 
       const PG_OWN = /^(push_time_seconds|push_failure_time_seconds|pushgateway_|go_|process_)/;
       const pushed = async () => {
-        const text = (await httpGet(`${pgUrl}/metrics`)).body;
+        const text = await pg.metrics();
         return toSet(
           parseExposition(text)
             .filter((s) => !PG_OWN.test(s.name))
@@ -290,7 +225,7 @@ test('kso sidecar final flush → Collector → Prometheus equals the same flush
       await sidecar.stop();
     }
   } finally {
-    await Promise.allSettled([prom.stop(), col.stop(), pg.stop()]);
+    await Promise.allSettled([prom.stop(), col.stop(), pg.close()]);
     main.close();
     await sim.close();
     await rm(dir, { recursive: true, force: true });
