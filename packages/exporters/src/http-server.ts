@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { gzip as gzipCb, constants as zlibConstants } from 'node:zlib';
+import type { MetricsSource } from '@kso/metrics';
 import { MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { type Logger, pino } from 'pino';
 import type { NumberFormat } from './number-format.ts';
@@ -16,7 +17,6 @@ import {
   serializeFamilies,
 } from './prom-text.ts';
 import { type Body, StoreRenderer } from './renderer.ts';
-import type { MetricsSource } from './source-types.ts';
 
 const gzip = promisify(gzipCb);
 const GZIP_CONCURRENCY = Math.max(2, availableParallelism());

@@ -1,3 +1,12 @@
+export type {
+  FamilyDescriptor,
+  FamilyType,
+  MetricsSource,
+  ObjectMetrics,
+  Point,
+  ResourceName,
+  Schema,
+} from '@kso/metrics';
 export {
   acceptsGzip,
   bodyToBuffer,
@@ -45,15 +54,6 @@ export {
   pushToPushgateway,
 } from './pushgateway.ts';
 export { type Body, StoreRenderer } from './renderer.ts';
-export type {
-  FamilyDescriptor,
-  FamilyType,
-  MetricsSource,
-  ObjectMetrics,
-  Point,
-  ResourceName,
-  Schema,
-} from './source-types.ts';
 export {
   decodeExportRequest,
   type OtlpReceiver,

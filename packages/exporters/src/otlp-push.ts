@@ -4,6 +4,7 @@
 // limit, and exports each with retry (exponential backoff + jitter) within a deadline. Nothing is dropped
 // silently: a batch given up is logged with its point count and shows up in stats() and the outcome.
 import { credentials as grpcCredentials, Metadata } from '@grpc/grpc-js';
+import type { MetricsSource } from '@kso/metrics';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { OTLPMetricExporter as GrpcExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { OTLPMetricExporter as HttpExporter } from '@opentelemetry/exporter-metrics-otlp-http';
@@ -18,7 +19,6 @@ import {
 import { type Logger, pino } from 'pino';
 import { PullReader } from './http-server.ts';
 import { StoreMetricProducer } from './producer.ts';
-import type { MetricsSource } from './source-types.ts';
 
 export interface RetryOptions {
   initialMs: number;

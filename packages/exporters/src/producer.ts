@@ -1,6 +1,8 @@
 // MetricProducer over the UID-keyed store: ready MetricData per family at every collection. Unlike SDK
 // observables, deleted objects vanish at the next collection, there is no cardinality cap and no attribute
 // hashing. Registered on readers via `metricProducers` (the producer's resource is ignored by the SDK).
+
+import type { FamilyDescriptor, MetricsSource, ObjectMetrics } from '@kso/metrics';
 import type { HrTime } from '@opentelemetry/api';
 import { ValueType } from '@opentelemetry/api';
 import { emptyResource, type Resource } from '@opentelemetry/resources';
@@ -12,7 +14,6 @@ import {
   type MetricData,
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
-import type { FamilyDescriptor, MetricsSource, ObjectMetrics } from './source-types.ts';
 
 export const SCOPE_NAME = 'kube-state-otel';
 

@@ -3,6 +3,8 @@
 // only writes per-family headers and the block Buffers. The body is also cached while no resource's object
 // list changed (checked by identity, O(objects)).
 // Output equals serializePrometheus(StoreMetricProducer.collect()) byte for byte (tested against the SDK).
+
+import type { FamilyDescriptor, MetricsSource, ObjectMetrics, ResourceName } from '@kso/metrics';
 import {
   type ExpositionFormat,
   type FamilyMeta,
@@ -13,7 +15,6 @@ import {
   prometheusName,
   resolveOptions,
 } from './prom-text.ts';
-import type { FamilyDescriptor, MetricsSource, ObjectMetrics, ResourceName } from './source-types.ts';
 
 // Objects are grouped into segments of ~SEGMENT_TARGET consecutive objects whose ends are chosen by a hash of
 // the UID (content-defined), so an update, insert or delete only rebuilds its own segment: unchanged objects'

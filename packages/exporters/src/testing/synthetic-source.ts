@@ -1,6 +1,6 @@
 // A small in-memory MetricsSource with KSM-like pod/job families (~44 series per pod), for tests and
 // benchmarks while no real store is wired in. Objects are replaced as a whole, like the real store.
-import type { FamilyDescriptor, MetricsSource, ObjectMetrics, Point, ResourceName, Schema } from '../source-types.ts';
+import type { FamilyDescriptor, MetricsSource, ObjectMetrics, Point, ResourceName, Schema } from '@kso/metrics';
 
 const g = (
   name: string,
