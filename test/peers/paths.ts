@@ -2,6 +2,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findKubectl } from '@kso/kube-sim';
 
 /** Binary names produced by test/peers/build.sh. */
 export type PeerBinaryName = 'kube-state-metrics' | 'otelcol-kso' | 'kube-apiserver' | 'etcd' | 'kubectl';
@@ -99,12 +100,5 @@ export function missingPeerMessage(...names: PeerName[]): string {
 
 /** kubectl for tests: the pinned build from build.sh, else the system one (a gcloud dispatcher on dev machines). */
 export function kubectlPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const built = peerBinary('kubectl', env);
-  if (built) return built;
-  try {
-    accessSync('/usr/bin/kubectl', constants.X_OK);
-    return '/usr/bin/kubectl';
-  } catch {
-    return undefined;
-  }
+  return findKubectl({ ...env, KSO_PEERS_DIR: peersDir(env) });
 }

@@ -13,13 +13,9 @@ function executable(file: string): boolean {
   }
 }
 
+/** KSO_PEERS_DIR (else ~/.cache/kube-state-otel/peers) /bin/kubectl, else /usr/bin/kubectl; undefined when neither. */
 export function findKubectl(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const cache = env['XDG_CACHE_HOME'] || join(env['HOME'] || homedir(), '.cache');
-  const candidates = [
-    env['KSO_PEERS_DIR'] ? join(env['KSO_PEERS_DIR'], 'bin', 'kubectl') : undefined,
-    join(cache, 'kube-state-otel', 'peers', 'bin', 'kubectl'),
-    '/usr/bin/kubectl',
-    '/usr/local/bin/kubectl',
-  ];
-  return candidates.find((f): f is string => f !== undefined && executable(f));
+  const peers = env['KSO_PEERS_DIR'] || join(cache, 'kube-state-otel', 'peers');
+  return [join(peers, 'bin', 'kubectl'), '/usr/bin/kubectl'].find(executable);
 }
