@@ -29,7 +29,8 @@ type Obj = Record<string, any>;
 /** The Collector configurations in otel-config/ (files with receivers and service.pipelines). */
 const CONFIGS: { file: string; config: Obj }[] = [];
 for (const f of (await readdir(DIR)).filter((n) => n.endsWith('.yaml')).sort()) {
-  const config = parseYaml(await readFile(join(DIR, f), 'utf8')) as Obj;
+  const docs = parseAllDocuments(await readFile(join(DIR, f), 'utf8')).map((d) => d.toJS() as Obj | null);
+  const config = docs.length === 1 ? docs[0] : undefined;
   if (config?.receivers && config?.service?.pipelines) CONFIGS.push({ file: f, config });
 }
 
