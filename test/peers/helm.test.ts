@@ -288,12 +288,21 @@ describe('Helm chart deploy/helm/kube-state-otel (helm template)', { skip: skipH
     assert.ok(!left.some((g) => (g.rules as Obj[]).some((r) => r.alert === first)), 'disabled alerts are left out');
   });
 
-  test('contradictory values fail the render with a message', async () => {
+  test('contradictory or invalid values fail the render with a message', async () => {
     await assert.rejects(
       template('autosharding', ['--set', 'sharding.totalShards=3']),
       /autosharding\.enabled and sharding\.totalShards > 1 are mutually exclusive/,
     );
-    await assert.rejects(template('default', ['--set', 'schema=prom']), /schema must be ksm or semconv/);
+    // values.schema.json stops what kso would reject at start-up before anything reaches the cluster.
+    await assert.rejects(
+      template('default', ['--set', 'schema=prom']),
+      /\/schema': value must be one of 'ksm', 'semconv'/,
+    );
+    await assert.rejects(
+      template('default', ['--set', 'otlp.protocol=udp']),
+      /\/otlp\/protocol': value must be one of/,
+    );
+    await assert.rejects(template('default', ['--set', 'collectors={pods,nodes}']), /\/collectors\/1'/);
   });
 });
 

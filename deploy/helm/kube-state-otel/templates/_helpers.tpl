@@ -70,7 +70,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- join "," $a }}
 {{- end }}
 
-{{/* Configuration problems that no schema can express. */}}
+{{/* Problems values.schema.json cannot express (it checks types and allowed values). */}}
 {{- define "kube-state-otel.validate" -}}
 {{- $shards := int .Values.sharding.totalShards }}
 {{- if lt $shards 1 }}
@@ -81,9 +81,6 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- if and .Values.otlp.tls.ca.secret .Values.otlp.tls.ca.configMap }}
 {{- fail "otlp.tls.ca: set either secret or configMap, not both" }}
-{{- end }}
-{{- if not (has .Values.schema (list "ksm" "semconv")) }}
-{{- fail (printf "schema must be ksm or semconv, got %q" .Values.schema) }}
 {{- end }}
 {{- end }}
 
