@@ -12,7 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { loadRunConfig } from '../../packages/cli/src/config.ts';
-import { type RealApiServer, startRealApiServer } from './apiserver.ts';
+import { kubeconfig, type RealApiServer, startRealApiServer } from './apiserver.ts';
+import { startKsoRun } from './kso.ts';
 import { kubectlPath, peerBinary, promOperatorCrdsDir, requirePeers, skipUnlessPeers } from './paths.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -445,6 +446,50 @@ describe('Helm chart on a real kube-apiserver (kubectl apply --dry-run=server)',
     ]);
     const stderr = await dryRun('insecure', yaml);
     assert.match(stderr, /would violate PodSecurity "restricted:latest": allowPrivilegeEscalation/);
+  });
+
+  test("autosharding installed for real: kso runs with the chart's ServiceAccount and flags and finds its shard", async () => {
+    const ns = 'kso-live';
+    await kubectl(['create', 'namespace', ns]);
+    const { yaml, objs } = await template('autosharding', ['--namespace', ns]);
+    await kubectl(['apply', '-f', '-'], yaml);
+    const sts = find(objs, 'StatefulSet')[0]!;
+    // No controllers run here: create the StatefulSet's first pod as the controller would, owned by it.
+    const uid = (await kubectl(['-n', ns, 'get', 'statefulset', sts.metadata.name, '-o', 'jsonpath={.metadata.uid}']))
+      .stdout;
+    const pod = `${sts.metadata.name}-0`;
+    await api.call('POST', `/api/v1/namespaces/${ns}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: pod,
+        namespace: ns,
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'StatefulSet', name: sts.metadata.name, uid, controller: true },
+        ],
+      },
+      spec: { containers: [{ name: 'kube-state-otel', image: ksoContainer(sts).image }] },
+    });
+    const sa = find(objs, 'ServiceAccount')[0]!.metadata.name as string;
+    const token = (await kubectl(['-n', ns, 'create', 'token', sa, '--duration=1h'])).stdout.trim();
+    const dir = await mkdtemp(join(tmpdir(), 'kso-helm-live-'));
+    try {
+      const cfg = join(dir, 'kubeconfig');
+      await writeFile(cfg, kubeconfig(api.url, api.caPem, token), { mode: 0o600 });
+      // The chart's own flags (the test picks the port) plus what the downward API gives the pod.
+      const args = (ksoContainer(sts).args as string[]).slice(1).filter((a) => !a.startsWith('--prometheus-port='));
+      const kso = await startKsoRun(cfg, [...args, `--pod=${pod}`, `--pod-namespace=${ns}`]);
+      try {
+        const text = await kso.scrape();
+        assert.match(text, /^kube_state_metrics_total_shards 3$/m, 'total from the StatefulSet spec.replicas');
+        assert.match(text, /^kube_state_metrics_shard_ordinal\{shard_ordinal="0"\} 0$/m, 'ordinal from the pod name');
+        assert.doesNotMatch(kso.proc.output(), /forbidden|403/i, 'the chart RBAC covers what kso reads');
+      } finally {
+        await kso.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('the sidecar helper output is a valid CronJob under the restricted standard', async () => {
