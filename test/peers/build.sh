@@ -187,10 +187,18 @@ build_helm() {
   modfile=$(gomod_of "helm.sh/helm/v3@$HELM_VERSION")
   "$GO" mod edit -go="$(awk '$1=="go"{print $2; exit}' "$modfile")"
   "$GO" get -tool "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" || die "go get -tool helm@$HELM_VERSION failed"
-  # helm's Makefile stamps internal/version; a plain build reports only the minor ("v3.22").
-  "$GO" build -trimpath -o "$dir/helm" \
-    -ldflags "-s -w -X $pkg.version=$HELM_VERSION -X $pkg.gitTreeState=clean" helm.sh/helm/v3/cmd/helm ||
-    die "go build helm failed"
+  # As helm's Makefile: stamp internal/version (a plain build reports only "v3.22") and the Kubernetes version that
+  # `helm template`/`helm lint` assume without a cluster, derived from client-go (v0.35.x -> 1.35). Unstamped, helm
+  # assumes Kubernetes 1.20, so a chart with a kubeVersion constraint fails to template and lint misses deprecations.
+  local kv major minor ld vp
+  kv=$("$GO" list -f '{{.Version}}' -m k8s.io/client-go) || die "cannot read helm's client-go version"
+  [[ $kv =~ ^v([0-9]+)\.([0-9]+)\. ]] || die "unexpected client-go version '$kv'"
+  major=$((BASH_REMATCH[1] + 1)) minor=${BASH_REMATCH[2]}
+  ld="-s -w -X $pkg.version=$HELM_VERSION -X $pkg.gitTreeState=clean"
+  for vp in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
+    ld+=" -X $vp.k8sVersionMajor=$major -X $vp.k8sVersionMinor=$minor"
+  done
+  "$GO" build -trimpath -o "$dir/helm" -ldflags "$ld" helm.sh/helm/v3/cmd/helm || die "go build helm failed"
   install_bin "$dir/helm" helm
 }
 
@@ -222,7 +230,7 @@ pin_of() {
   kube-apiserver) echo "kube-apiserver v$K8S_VERSION" ;;
   etcd) echo "etcd $ETCD_VERSION" ;;
   kubectl) echo "kubectl v$K8S_VERSION" ;;
-  helm) echo "helm $HELM_VERSION" ;;
+  helm) echo "helm $HELM_VERSION (release ldflags)" ;;
   prom-crds) echo "prometheus-operator $PROM_OPERATOR_VERSION ${PROM_CRDS[*]}" ;;
   esac
 }

@@ -171,6 +171,9 @@ describe('Helm chart deploy/helm/kube-state-otel (helm template)', { skip: skipH
     assert.equal(svc.metadata.annotations['prometheus.io/port'], '9464');
     for (const kind of ['ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'NetworkPolicy', 'PodDisruptionBudget'])
       assert.equal(find(objs, kind).length, 0, `${kind} is opt-in`);
+    // What a user runs first: no --kube-version, helm assumes the Kubernetes its client libraries come from.
+    const plain = await helm(['template', 'kso', CHART]);
+    assert.match(plain.stdout, /kind: Deployment/);
     const { config } = ksoConfig(
       ksoContainer(find(objs, 'Deployment')[0]!),
       find(objs, 'Deployment')[0]!.spec.template.spec,

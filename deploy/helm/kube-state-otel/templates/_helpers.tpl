@@ -79,6 +79,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if and .Values.autosharding.enabled (gt $shards 1) }}
 {{- fail "autosharding.enabled and sharding.totalShards > 1 are mutually exclusive: autosharding takes the total from the StatefulSet's replicas" }}
 {{- end }}
+{{- if and (or .Values.autosharding.enabled (gt $shards 1)) (ne .Values.service.type "ClusterIP") }}
+{{- fail "a sharded kube-state-otel needs service.type ClusterIP: the Service is headless so that every shard is scraped on its own" }}
+{{- end }}
 {{- if and .Values.otlp.tls.ca.secret .Values.otlp.tls.ca.configMap }}
 {{- fail "otlp.tls.ca: set either secret or configMap, not both" }}
 {{- end }}
