@@ -5,8 +5,12 @@
 #   kube-apiserver  kube-apiserver              (generated wrapper module, staging modules replaced)
 #   etcd            etcd server                 (generated wrapper module, Go tool)
 #   kubectl         kubectl                     (same wrapper module and pin as kube-apiserver)
+#   helm            helm                        (generated wrapper module, Go tool, version ldflags)
+#   prom-crds       Prometheus Operator CRDs    (ServiceMonitor, PodMonitor, PrometheusRule YAMLs copied from the
+#                                                operator's module zip to $KSO_PEERS_DIR/crds; no build)
 #
-# Usage: bash test/peers/build.sh [ksm] [otelcol] [kube-apiserver] [etcd] [kubectl]   (no args = all)
+# Usage: bash test/peers/build.sh [ksm] [otelcol] [kube-apiserver] [etcd] [kubectl] [helm] [prom-crds]
+#        (no args = all)
 #
 # Binaries go to $KSO_PEERS_DIR/bin (default ${XDG_CACHE_HOME:-$HOME/.cache}/kube-state-otel/peers/bin),
 # outside the repo so they survive clean checkouts. A peer is skipped when its binary exists and its stamp file
@@ -22,6 +26,11 @@ KSM_VERSION=v2.20.0
 OTELCOL_BUILDER_VERSION=v0.159.0 # components in otelcol-manifest.yaml are pinned to the same release train
 K8S_VERSION=1.33.13              # kube-apiserver and kubectl; staging modules are replaced with v0.33.13
 ETCD_VERSION=v3.5.21             # envtest pairs Kubernetes 1.33 with etcd 3.5.21
+HELM_VERSION=v3.22.0             # helm.sh/helm/v3, the chart's test tool (lint, template)
+# The root module (whose zip carries example/prometheus-operator-crd/) is only published up to v0.85.0 on the
+# proxy; the API module moved on, but the three CRDs the chart uses are stable monitoring.coreos.com/v1.
+PROM_OPERATOR_VERSION=v0.85.0
+PROM_CRDS=(servicemonitors podmonitors prometheusrules)
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MANIFEST=$SCRIPT_DIR/otelcol-manifest.yaml
@@ -29,7 +38,7 @@ PEERS_DIR=${KSO_PEERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kube-state-otel/peers
 BIN_DIR=$PEERS_DIR/bin
 WORK_DIR=$PEERS_DIR/work
 TOOLS_DIR=$PEERS_DIR/tools
-ALL_PEERS=(ksm otelcol kube-apiserver etcd kubectl)
+ALL_PEERS=(ksm otelcol kube-apiserver etcd kubectl helm prom-crds)
 
 log() { printf '[peers %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() {
@@ -170,6 +179,49 @@ build_etcd() {
   install_bin "$dir/etcd" etcd
 }
 
+build_helm() {
+  local dir=$WORK_DIR/helm modfile pkg=helm.sh/helm/v3/internal/version
+  fresh_dir "$dir"
+  cd "$dir"
+  "$GO" mod init kso.local/peers/helm >/dev/null 2>&1 || die "go mod init failed in $dir"
+  modfile=$(gomod_of "helm.sh/helm/v3@$HELM_VERSION")
+  "$GO" mod edit -go="$(awk '$1=="go"{print $2; exit}' "$modfile")"
+  "$GO" get -tool "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" || die "go get -tool helm@$HELM_VERSION failed"
+  # As helm's Makefile: stamp internal/version (a plain build reports only "v3.22") and the Kubernetes version that
+  # `helm template`/`helm lint` assume without a cluster, derived from client-go (v0.35.x -> 1.35). Unstamped, helm
+  # assumes Kubernetes 1.20, so a chart with a kubeVersion constraint fails to template and lint misses deprecations.
+  local kv major minor ld vp
+  kv=$("$GO" list -f '{{.Version}}' -m k8s.io/client-go) || die "cannot read helm's client-go version"
+  [[ $kv =~ ^v([0-9]+)\.([0-9]+)\. ]] || die "unexpected client-go version '$kv'"
+  major=$((BASH_REMATCH[1] + 1)) minor=${BASH_REMATCH[2]}
+  ld="-s -w -X $pkg.version=$HELM_VERSION -X $pkg.gitTreeState=clean"
+  for vp in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
+    ld+=" -X $vp.k8sVersionMajor=$major -X $vp.k8sVersionMinor=$minor"
+  done
+  "$GO" build -trimpath -o "$dir/helm" -ldflags "$ld" helm.sh/helm/v3/cmd/helm || die "go build helm failed"
+  install_bin "$dir/helm" helm
+}
+
+# Not a binary: the CRDs a server needs before it accepts the chart's ServiceMonitor/PodMonitor/PrometheusRule.
+# They come verbatim from the operator's published module zip; the stamp guards the directory.
+build_prom_crds() {
+  local json dir crd out=$BIN_DIR/.prom-crds.tmp
+  json=$("$GO" mod download -json "github.com/prometheus-operator/prometheus-operator@$PROM_OPERATOR_VERSION") ||
+    die "go mod download prometheus-operator@$PROM_OPERATOR_VERSION failed"
+  dir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")/example/prometheus-operator-crd
+  fresh_dir "$out"
+  for crd in "${PROM_CRDS[@]}"; do
+    [[ -f $dir/monitoring.coreos.com_$crd.yaml ]] || die "missing $dir/monitoring.coreos.com_$crd.yaml"
+    cp "$dir/monitoring.coreos.com_$crd.yaml" "$out/"
+  done
+  chmod -R u+w "$out"
+  rm -rf "$PEERS_DIR/crds" && mv "$out" "$PEERS_DIR/crds"
+  # is_current wants an executable: a two-line script that lists the files stands in for a binary.
+  printf '#!/bin/sh\n# Prometheus Operator %s CRDs copied by test/peers/build.sh\nls "%s"/*.yaml\n' \
+    "$PROM_OPERATOR_VERSION" "$PEERS_DIR/crds" >"$WORK_DIR/prom-crds"
+  install_bin "$WORK_DIR/prom-crds" prom-crds
+}
+
 # --- main ----------------------------------------------------------------------------------------------------------
 pin_of() {
   case $1 in
@@ -178,6 +230,8 @@ pin_of() {
   kube-apiserver) echo "kube-apiserver v$K8S_VERSION" ;;
   etcd) echo "etcd $ETCD_VERSION" ;;
   kubectl) echo "kubectl v$K8S_VERSION" ;;
+  helm) echo "helm $HELM_VERSION (release ldflags)" ;;
+  prom-crds) echo "prometheus-operator $PROM_OPERATOR_VERSION ${PROM_CRDS[*]}" ;;
   esac
 }
 binary_of() {
@@ -192,7 +246,7 @@ peers=("$@")
 ((${#peers[@]})) || peers=("${ALL_PEERS[@]}")
 for p in "${peers[@]}"; do
   case $p in
-  ksm | otelcol | kube-apiserver | etcd | kubectl) ;;
+  ksm | otelcol | kube-apiserver | etcd | kubectl | helm | prom-crds) ;;
   *) die "unknown peer '$p' (expected: ${ALL_PEERS[*]})" ;;
   esac
 done
@@ -219,6 +273,8 @@ for p in "${peers[@]}"; do
     kube-apiserver) build_k8s_cmd kube-apiserver ;;
     etcd) build_etcd ;;
     kubectl) build_k8s_cmd kubectl ;;
+    helm) build_helm ;;
+    prom-crds) build_prom_crds ;;
     esac
   )
   rc=$?

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run by `npm test` (scripts/test.mjs) before the tests: makes sure every real peer is built, using build.sh
-# (a stamped, cached peer costs ~0.1 s; a cold build of all five ~15 min on 2 cores) and records the outcome in
+# (a stamped, cached peer costs ~0.1 s; a cold build of all of them ~15–20 min on 2 cores) and records the outcome in
 # test/peers/.build/status.json. The tests read it: with KSO_PEERS=off they skip; after a failed build they fail
 # with the tail of the build log instead of skipping, so CI cannot go green without having run them.
 #
@@ -18,7 +18,7 @@ STATE_DIR=$SCRIPT_DIR/.build
 STATUS=$STATE_DIR/status.json
 LOG=$PEERS_DIR/build.log
 # Cheap ones first; kubectl after kube-apiserver, whose wrapper module and compiled packages it reuses.
-PEERS=(otelcol etcd ksm kube-apiserver kubectl)
+PEERS=(otelcol etcd ksm kube-apiserver kubectl helm prom-crds)
 
 say() { printf '[peers %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 json_str() { printf '"%s"' "$(sed 's/\\/\\\\/g; s/"/\\"/g' <<<"$1")"; }

@@ -5,7 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { findKubectl } from '@kso/kube-sim';
 
 /** Binary names produced by test/peers/build.sh. */
-export type PeerBinaryName = 'kube-state-metrics' | 'otelcol-kso' | 'kube-apiserver' | 'etcd' | 'kubectl';
+export type PeerBinaryName =
+  | 'kube-state-metrics'
+  | 'otelcol-kso'
+  | 'kube-apiserver'
+  | 'etcd'
+  | 'kubectl'
+  | 'helm'
+  // Not a program: stands for the Prometheus Operator CRDs build.sh copies to promOperatorCrds().
+  | 'prom-crds';
 /** build.sh's peer names are accepted as aliases so tests can say what they would pass to the script. */
 export type PeerName = PeerBinaryName | 'ksm' | 'otelcol';
 
@@ -55,6 +63,11 @@ export function peerBinary(name: PeerName, env: NodeJS.ProcessEnv = process.env)
   } catch {
     return undefined;
   }
+}
+
+/** The Prometheus Operator CRD YAMLs (ServiceMonitor, PodMonitor, PrometheusRule) copied by `build.sh prom-crds`. */
+export function promOperatorCrdsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(peersDir(env), 'crds');
 }
 
 /** Real peers are opted out only explicitly: `KSO_PEERS=off` (env, or recorded by ensure.sh under `npm test`). */

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { findKubectl } from '@kso/kube-sim';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const KUBECTL = findKubectl() ?? 'kubectl';
@@ -151,6 +151,27 @@ describe('deploy/ kustomize renders', {
       assert.deepEqual(problems, [], dir);
     }
   });
+});
+
+test('the kso image is set in one place for kustomize: deploy/components/image, used by every kustomization', {
+  skip: findKubectl() ? false : 'kubectl not installed (bash test/peers/build.sh kubectl)',
+}, async () => {
+  const { readFileSync } = await import('node:fs');
+  const component = parse(readFileSync(`${ROOT}deploy/components/image/kustomization.yaml`, 'utf8')) as Obj;
+  const [entry] = component.images as Obj[];
+  const ref = `${entry!.newName}:${entry!.newTag}`;
+  for (const dir of ['deploy/base', 'deploy/overlays/otlp', 'deploy/overlays/autosharding', 'deploy/sidecar-cronjob']) {
+    const objs = kustomize(dir);
+    const images = objs
+      .flatMap((o) => {
+        const pod = o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec;
+        return pod ? [...(pod.initContainers ?? []), ...pod.containers] : [];
+      })
+      .map((c: Obj) => c.image as string)
+      .filter((i) => i.includes('kube-state-otel'));
+    assert.ok(images.length > 0, dir);
+    for (const i of images) assert.equal(i, ref, dir);
+  }
 });
 
 test('the image and `npm run kso` start Node with KSO_NODE_FLAGS (V8 reads them only at start-up)', async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { runKso, samples, sortedLine } from './helpers.ts';
 
@@ -12,7 +13,8 @@ interface Case {
   expected: string[];
   families: string[];
 }
-const cases: Case[] = JSON.parse(readFileSync('/work/shared/fixtures/ksm-conformance-examples.json', 'utf8'));
+const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/ksm-conformance-examples.json', import.meta.url));
+const cases: Case[] = JSON.parse(readFileSync(FIXTURES, 'utf8'));
 
 let dir: string;
 before(() => {

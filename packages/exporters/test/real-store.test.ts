@@ -2,12 +2,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { MetricsStore } from '@kso/metrics';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { StoreMetricProducer, StoreRenderer } from '../src/index.ts';
 import { parseExposition } from './helpers.ts';
 
-const FIXTURES = '/work/shared/fixtures/ksm-conformance-examples.json';
+const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/ksm-conformance-examples.json', import.meta.url));
 const KIND: Record<string, 'pods' | 'jobs' | 'cronjobs'> = { Pod: 'pods', Job: 'jobs', CronJob: 'cronjobs' };
 
 function storeFrom(schema: 'ksm' | 'semconv'): MetricsStore {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { compactCronJob, compactJob, compactPod } from '@kso/model';
 import {
   DEFAULT_CONTEXT,
@@ -17,8 +18,13 @@ export interface ConformanceCase {
   families: string[];
 }
 
+/** KSM v2.20 store-test cases, kept in the repository (test/fixtures/README.md names the source). */
+const CONFORMANCE_FIXTURE = fileURLToPath(
+  new URL('../../../test/fixtures/ksm-conformance-examples.json', import.meta.url),
+);
+
 export function loadConformance(): ConformanceCase[] {
-  return JSON.parse(readFileSync('/work/shared/fixtures/ksm-conformance-examples.json', 'utf8'));
+  return JSON.parse(readFileSync(CONFORMANCE_FIXTURE, 'utf8'));
 }
 
 /** `name|k=v,...|value` with labels sorted: order-insensitive comparison, values as numbers. */

@@ -1,5 +1,5 @@
 // `demo`: a small cluster that keeps changing, covering the states the agent must report correctly
-// (see shared/reference/field-problems.md): Jobs in every condition, a Job with failed pods and no
+// (see "Field problems" in the README): Jobs in every condition, a Job with failed pods and no
 // conditions, evicted/disrupted pods, OOMKilled and CrashLoopBackOff containers, a native sidecar,
 // a CronJob spawning short runs, and the agent's own StatefulSet for autosharding.
 import { createHash, randomUUID } from 'node:crypto';
