@@ -62,7 +62,8 @@ describe('config precedence: flags > env > file > defaults', () => {
     assert.equal(parseDuration('1m30s'), 90_000);
     assert.equal(parseDuration('500ms'), 500);
     assert.equal(parseDuration('2h'), 7_200_000);
-    assert.equal(parseDuration('10'), 10);
+    assert.equal(parseDuration('10'), undefined, 'bare numbers are refused (ms here once, seconds in the sidecar)');
+    assert.equal(parseDuration('0'), 0);
     assert.equal(parseDuration('10x'), undefined);
     assert.equal(parseDuration(''), undefined);
   });

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { parseDuration } from '@kso/config';
 import { findKubectl } from '@kso/kube-sim';
 import { parseAllDocuments } from 'yaml';
-import { parseDuration } from '../src/pod-view.ts';
 
 const dir = fileURLToPath(new URL('../../../deploy/sidecar-cronjob', import.meta.url));
 const KUBECTL = findKubectl();
@@ -32,11 +32,11 @@ test('deploy/sidecar-cronjob renders: native sidecar, downward API, namespaced R
   assert.equal(sidecar['restartPolicy'], 'Always', 'native sidecar: outlives the main container');
   assert.ok(!(podSpec['containers'] as Obj[]).some((c) => c['name'] === sidecar['name']));
   const env = new Map((sidecar['env'] as Obj[]).map((e) => [e['name'], e['valueFrom']?.['fieldRef']?.['fieldPath']]));
-  assert.equal(env.get('KSO_POD_NAME'), 'metadata.name');
+  assert.equal(env.get('KSO_POD'), 'metadata.name');
   assert.equal(env.get('KSO_POD_NAMESPACE'), 'metadata.namespace');
 
   const deadlineArg = (sidecar['args'] as string[]).find((a) => a.startsWith('--flush-deadline='));
-  const deadlineMs = parseDuration(deadlineArg ? deadlineArg.split('=')[1]! : '20s');
+  const deadlineMs = parseDuration(deadlineArg ? deadlineArg.split('=')[1]! : '20s') ?? Number.NaN;
   const graceMs = Number(podSpec['terminationGracePeriodSeconds']) * 1000;
   assert.ok(deadlineMs < graceMs, `flush deadline ${deadlineMs}ms must be below grace ${graceMs}ms`);
   const scrape = (sidecar['args'] as string[]).find((a) => a.startsWith('--scrape-url='));
