@@ -14,7 +14,7 @@ type Obj = Record<string, any>;
 
 test('deploy/sidecar-cronjob renders: native sidecar, downward API, namespaced RBAC, deadline < grace', {
   skip: !KUBECTL && 'kubectl missing (bash test/peers/build.sh kubectl)',
-}, () => {
+}, async () => {
   const out = execFileSync(KUBECTL!, ['kustomize', dir], { encoding: 'utf8', timeout: 30_000 });
   const docs = parseAllDocuments(out).map((d) => d.toJS() as Obj);
   const kinds = docs.map((d) => d['kind']).sort();
@@ -34,6 +34,15 @@ test('deploy/sidecar-cronjob renders: native sidecar, downward API, namespaced R
   const env = new Map((sidecar['env'] as Obj[]).map((e) => [e['name'], e['valueFrom']?.['fieldRef']?.['fieldPath']]));
   assert.equal(env.get('KSO_POD'), 'metadata.name');
   assert.equal(env.get('KSO_POD_NAMESPACE'), 'metadata.namespace');
+
+  // The sidecar's service.instance.id comes from the same downward-API variables.
+  const { parseSidecarArgs } = await import('../src/cli.ts');
+  const parsed = parseSidecarArgs((sidecar['args'] as string[]).slice(1), {
+    KSO_POD: 'run-1-x',
+    KSO_POD_NAMESPACE: 'batch',
+  });
+  assert.equal(parsed.help, false);
+  if (!parsed.help) assert.equal(parsed.options.resourceAttributes?.['service.instance.id'], 'batch.run-1-x');
 
   const deadlineArg = (sidecar['args'] as string[]).find((a) => a.startsWith('--flush-deadline='));
   const deadlineMs = parseDuration(deadlineArg ? deadlineArg.split('=')[1]! : '20s') ?? Number.NaN;
