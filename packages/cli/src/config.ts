@@ -69,7 +69,8 @@ export const KSM_REJECTED: Readonly<Record<string, string>> = {
   'custom-resource-state-config-file': 'kso has no Custom Resource State metrics (only Pods, Jobs, CronJobs)',
   node: 'DaemonSet sharding by spec.nodeName is not implemented; use --shard/--total-shards or --pod autosharding',
   'track-unscheduled-pods': 'belongs to --node DaemonSet sharding, which kso does not implement',
-  'use-apiserver-cache': 'kso always lists from the watch cache (resourceVersion=0 on relist is handled internally)',
+  'use-apiserver-cache':
+    'kso lists with consistent reads (paginated, never older than etcd); a possibly stale cache read is not offered',
   'object-limit': 'kso lists everything (paginated); there is no per-resource object cap',
   'auto-gomemlimit': 'a Go runtime setting; kso runs on Node.js (size the container memory limit instead)',
   'auto-gomemlimit-ratio': 'a Go runtime setting; kso runs on Node.js (size the container memory limit instead)',
@@ -341,6 +342,10 @@ export function loadRunConfig(argv: readonly string[], env: NodeJS.ProcessEnv = 
     );
   if (c.telemetry.port !== '' && !c.prometheus.enabled)
     problems.push('telemetry.port (--telemetry-port): needs the Prometheus endpoint (--prometheus-enabled)');
+  if (c.namespaces.length > 0 && c.namespaces.every((n) => c.namespacesDenylist.includes(n)))
+    problems.push(
+      'namespaces / namespacesDenylist (--namespaces, --namespaces-denylist): every listed namespace is denied',
+    );
   problems.push(...otlpProblems(c.otlp));
   if (problems.length > 0) return { problems, warnings };
   return { config: c, problems, warnings };

@@ -321,7 +321,9 @@ export function usage(spec: CommandSpec, head: string, fmtDefault: (o: OptionInf
     const def = o.sensitive ? '' : fmtDefault(o);
     const names = [o.flag, ...o.aliases, ...(o.repeatable ? [`${o.repeatable} (repeatable)`] : [])].join(', ');
     const envs = [o.env, ...(o.otelEnv ? [o.otelEnv] : [])].join(', ');
-    lines.push(`  ${names.padEnd(34)} ${envs.padEnd(36)} ${o.doc}${def ? ` (default ${def})` : ''}`);
+    const old = [...o.deprecatedFlags, ...o.deprecatedEnv];
+    const notes = [...(def ? [`default ${def}`] : []), ...(old.length ? [`deprecated: ${old.join(', ')}`] : [])];
+    lines.push(`  ${names.padEnd(34)} ${envs.padEnd(36)} ${o.doc}${notes.length ? ` (${notes.join('; ')})` : ''}`);
   }
   lines.push('', 'Precedence: flags > KSO_* environment > OTEL_* environment > config file > defaults.');
   return lines.join('\n');
