@@ -14,6 +14,7 @@ import {
   otlpOptions,
   otlpProblems,
   parseHeaders,
+  toList,
   usage,
 } from '@kso/config';
 import { parseAllowlist } from '@kso/metrics';
@@ -28,13 +29,6 @@ let formatsAdded = false;
 function addRunFormats(): void {
   if (formatsAdded) return;
   formatsAdded = true;
-  const toList = (v: unknown): unknown =>
-    typeof v === 'string'
-      ? v
-          .split(',')
-          .map((x) => x.trim())
-          .filter((x) => x !== '')
-      : v;
   convict.addFormat({
     name: 'resource-list',
     coerce: toList,

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import convict from 'convict';
 import { addFormats } from './formats.ts';
-import { appendMetricsPath, type Env, readOtelEnv } from './otel-env.ts';
+import { type Env, finishOtlp, readOtelEnv } from './otel-env.ts';
 
 /** A convict schema entry plus kso's extras (stripped before convict sees the schema). */
 export interface OptionSpec {
@@ -306,10 +306,9 @@ export function loadConfig<C>(spec: CommandSpec, argv: readonly string[], rawEnv
   }
   if (problems.length > 0) return { problems, warnings, sourceOf };
   const config = conf.getProperties() as Record<string, unknown>;
-  // OTEL_EXPORTER_OTLP_ENDPOINT is a base URL: the spec appends the signal path for http/protobuf only.
-  const o = config['otlp'] as { endpoint?: string; protocol?: string } | undefined;
-  if (otel?.baseEndpoint && o && sourceOf('otlp.endpoint') === 'otel' && o.protocol === 'http')
-    o.endpoint = appendMetricsPath(otel.baseEndpoint);
+  const o = config['otlp'] as { endpoint: string; protocol: string } | undefined;
+  if (otel && o && 'endpoint' in o && 'protocol' in o)
+    finishOtlp(otel, o, { endpoint: sourceOf('otlp.endpoint'), protocol: sourceOf('otlp.protocol') });
   return { config: config as C, problems, warnings, sourceOf };
 }
 

@@ -22,6 +22,8 @@ export interface OtelLayer {
    * the signal-specific variable (used as is) or from no OTEL_* variable.
    */
   baseEndpoint?: string;
+  /** OTEL_METRICS_EXPORTER=otlp without any endpoint: the spec's default one for the final protocol. */
+  defaultEndpoint?: boolean;
   problems: string[];
 }
 
@@ -83,9 +85,6 @@ export function readOtelEnv(env: Env): OtelLayer {
     set('endpoint', genericEndpoint, 'OTEL_EXPORTER_OTLP_ENDPOINT');
     layer.baseEndpoint = genericEndpoint;
   }
-  // The spec's default transport is http/protobuf: an OTEL_* endpoint without an OTEL_* protocol means it.
-  if ((signalEndpoint ?? genericEndpoint) !== undefined && !proto)
-    set('protocol', 'http', 'OTEL_EXPORTER_OTLP_PROTOCOL (spec default http/protobuf)');
 
   // OTEL_METRICS_EXPORTER: `none` turns the push off; `otlp` with no endpoint means the spec's default one.
   const exporters = get(env, 'OTEL_METRICS_EXPORTER');
@@ -95,9 +94,8 @@ export function readOtelEnv(env: Env): OtelLayer {
       set('endpoint', '', 'OTEL_METRICS_EXPORTER');
       delete layer.baseEndpoint;
     } else if (list.includes('otlp') && otlp['endpoint'] === undefined) {
-      const grpc = (otlp['protocol'] ?? 'http') === 'grpc';
-      set('endpoint', grpc ? 'http://localhost:4317' : 'http://localhost:4318/v1/metrics', 'OTEL_METRICS_EXPORTER');
-      if (otlp['protocol'] === undefined) set('protocol', 'http', 'OTEL_METRICS_EXPORTER (spec default)');
+      set('endpoint', 'http://localhost:4318/v1/metrics', 'OTEL_METRICS_EXPORTER');
+      layer.defaultEndpoint = true;
     }
   }
 
@@ -163,4 +161,22 @@ export function readOtelEnv(env: Env): OtelLayer {
     sources['serviceName'] = 'OTEL_SERVICE_NAME';
   }
   return layer;
+}
+
+/**
+ * The spec's rules that depend on the final (all layers merged) values, applied when the endpoint itself came
+ * from OTEL_*: its default transport is http/protobuf unless some layer chose one; a generic endpoint gets
+ * `/v1/metrics` for http/protobuf; OTEL_METRICS_EXPORTER=otlp alone means localhost's default port.
+ */
+export function finishOtlp(
+  layer: OtelLayer,
+  o: { endpoint: string; protocol: string },
+  from: { endpoint: string; protocol: string },
+): void {
+  if (from.endpoint !== 'otel' || o.endpoint === '') return;
+  if (from.protocol === 'default') o.protocol = 'http';
+  if (layer.defaultEndpoint)
+    o.endpoint = o.protocol === 'grpc' ? 'http://localhost:4317' : 'http://localhost:4318/v1/metrics';
+  else if (layer.baseEndpoint !== undefined && o.protocol === 'http')
+    o.endpoint = appendMetricsPath(layer.baseEndpoint);
 }

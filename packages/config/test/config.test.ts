@@ -267,3 +267,15 @@ describe('identity (Resource)', () => {
     assert.deepEqual(flag.entityAttributes, { 'k8s.cluster.name': 'c2' });
   });
 });
+
+describe('spec defaults apply only when the endpoint itself came from OTEL_*', () => {
+  test('a KSO_* endpoint keeps kso defaults even with an OTEL_* endpoint in the environment', () => {
+    const r = load([], { KSO_OTLP_ENDPOINT: 'http://kso:4317', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318' });
+    assert.equal(r.config?.otlp.endpoint, 'http://kso:4317');
+    assert.equal(r.config?.otlp.protocol, 'grpc');
+  });
+  test('OTEL_METRICS_EXPORTER=otlp with a grpc protocol means localhost:4317', () => {
+    const r = load([], { OTEL_METRICS_EXPORTER: 'otlp', KSO_OTLP_PROTOCOL: 'grpc' });
+    assert.equal(r.config?.otlp.endpoint, 'http://localhost:4317');
+  });
+});
