@@ -111,7 +111,10 @@ export interface LoadResult<C> {
 }
 
 interface Normalised {
+  /** Canonical `--flag=value` (help, tests). */
   args: string[];
+  /** Config key → raw value, in argv order (a later flag wins). */
+  values: [string, string][];
   configFile?: string;
   problems: string[];
   warnings: string[];
@@ -132,7 +135,7 @@ export function normaliseArgs(spec: CommandSpec, argv: readonly string[]): Norma
     for (const a of o.deprecatedFlags) byFlag.set(a, { opt: o, deprecated: true });
     if (o.repeatable) byFlag.set(o.repeatable, { opt: o, deprecated: false });
   }
-  const out: Normalised = { args: [], problems: [], warnings: [], flagsGiven: new Set() };
+  const out: Normalised = { args: [], values: [], problems: [], warnings: [], flagsGiven: new Set() };
   const repeated = new Map<string, string[]>();
   const help = `see ${spec.command} --help`;
   for (let i = 0; i < argv.length; i++) {
@@ -199,8 +202,13 @@ export function normaliseArgs(spec: CommandSpec, argv: readonly string[]): Norma
       continue;
     }
     out.args.push(`${opt.flag}=${value}`);
+    out.values.push([opt.key, value]);
   }
-  for (const [flag, list] of repeated) out.args.push(`${flag}=${list.join(',')}`);
+  const keyOf = new Map(opts.map((o) => [o.flag, o.key]));
+  for (const [flag, list] of repeated) {
+    out.args.push(`${flag}=${list.join(',')}`);
+    out.values.push([keyOf.get(flag)!, list.join(',')]);
+  }
   return out;
 }
 
@@ -255,7 +263,9 @@ export function loadConfig<C>(spec: CommandSpec, argv: readonly string[], rawEnv
   const otel = spec.otel === false ? undefined : readOtelEnv(rawEnv);
   if (otel) problems.push(...otel.problems);
 
-  const conf = convict(toConvict(spec.schema) as never, { args: norm.args, env: env as Record<string, string> });
+  // Flags are set last by hand rather than handed to convict, whose argument parser (yargs-parser) turns
+  // `--service-instance-id=0123` into 123.
+  const conf = convict(toConvict(spec.schema) as never, { args: [], env: env as Record<string, string> });
   let fileObj: Record<string, unknown> | undefined;
   if (norm.configFile !== undefined) {
     const f = loadFile(norm.configFile);
@@ -270,6 +280,7 @@ export function loadConfig<C>(spec: CommandSpec, argv: readonly string[], rawEnv
     }
   }
   if (otel) conf.load(otel.values);
+  for (const [key, value] of norm.values) conf.set(key, value);
 
   const sourceOf = (key: string): Source => {
     if (norm.flagsGiven.has(key)) return 'flag';

@@ -279,3 +279,10 @@ describe('spec defaults apply only when the endpoint itself came from OTEL_*', (
     assert.equal(r.config?.otlp.endpoint, 'http://localhost:4317');
   });
 });
+
+test('flag values are taken verbatim (no number guessing), a later flag wins', () => {
+  const r = load(['--service-instance-id=0123', '--cluster-name', '1e3', '--service-name=a', '--service-name=b']);
+  assert.equal(r.config?.serviceInstanceId, '0123');
+  assert.equal(r.config?.clusterName, '1e3');
+  assert.equal(r.config?.serviceName, 'b');
+});
