@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type OtlpReceiver, startOtlpReceiver } from '@kso/exporters';
@@ -87,6 +87,30 @@ describe('kso run configured only through the OpenTelemetry environment', () => 
     }
     assert.match(stderr, /final OTLP export delivered/);
     assert.doesNotMatch(stderr, /s3cr3t/, 'header values never logged');
+  });
+});
+
+describe('kso run over gRPC from OTEL_* alone', () => {
+  test('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT + _PROTOCOL=grpc; service.instance.id falls back to the host name', async () => {
+    const receiver = await startOtlpReceiver();
+    const child = startKso(['--no-prometheus-enabled'], {
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `http://${receiver.grpcAddress}`,
+      OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-scope-orgid=t1',
+      OTEL_METRIC_EXPORT_INTERVAL: '500',
+    });
+    try {
+      await receiver.waitFor((rs) => rs.some((r) => r.metrics.some((m) => m.name === 'kube_job_info')), 30_000);
+      const req = receiver.received.find((r) => r.metrics.some((m) => m.name === 'kube_job_info'))!;
+      assert.equal(req.transport, 'grpc');
+      assert.equal(req.headers['x-scope-orgid'], 't1');
+      const own = req.resourceAttributes.find((a) => a['service.name'] !== undefined)!;
+      assert.equal(own['service.name'], 'kube-state-otel');
+      assert.equal(own['service.instance.id'], hostname());
+    } finally {
+      assert.equal(await stop(child), 0);
+      await receiver.close();
+    }
   });
 });
 
