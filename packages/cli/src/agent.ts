@@ -3,7 +3,7 @@
 // namespace with that assignment's UID filter) → Prometheus bridge and/or OTLP push reading whichever view
 // is current, plus SDK self-metrics and health. A new assignment builds a new view while the old, complete
 // one stays served; the switch is one reference swap (see @kso/sharding Resharder).
-import { readFileSync } from 'node:fs';
+import { otlpTls, resolveIdentity } from '@kso/config';
 import {
   collectFrom,
   createOtlpPush,
@@ -13,7 +13,7 @@ import {
   PullReader,
   startPrometheusServer,
 } from '@kso/exporters';
-import { MetricsStore, parseAllowlist } from '@kso/metrics';
+import { familyFilter, MetricsStore, parseAllowlist } from '@kso/metrics';
 import {
   createStoreView,
   Resharder,
@@ -29,6 +29,8 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import { parseHeaders, type RunConfig } from './config.ts';
 import { type ResourceWatchStats, registerSelfMetrics } from './self-metrics.ts';
+import { listenWithFallback, startTelemetryServer } from './telemetry.ts';
+import { KSO_VERSION } from './version.ts';
 import type { WatchModule, WatchStats } from './watch-adapter.ts';
 
 export interface ShardStatus {
@@ -49,7 +51,11 @@ export interface Agent {
   /** The store being served (replaced on every reshard); before the first sync, the one being filled. */
   readonly store: MetricsStore;
   prometheus?: PrometheusServer;
+  /** Self-metrics server (--telemetry-port). */
+  telemetry?: PrometheusServer;
   push?: OtlpPush;
+  /** Attributes of the pushed Resource (service.*, OTEL_RESOURCE_ATTRIBUTES, k8s.cluster.name). */
+  resourceAttributes: Readonly<Record<string, string>>;
   /** Resolves when the first complete view is served. */
   synced: Promise<void>;
   ready(): boolean;
@@ -75,7 +81,15 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
     labels: parseAllowlist(c.metricLabelsAllowlist),
     annotations: parseAllowlist(c.metricAnnotationsAllowlist),
   };
-  const createStore = () => new MetricsStore({ schema: c.schema, resources: c.resources, allowlists, logger });
+  const filter = familyFilter(c.metricAllowlist, c.metricDenylist);
+  const createStore = () =>
+    new MetricsStore({
+      schema: c.schema,
+      resources: c.resources,
+      allowlists,
+      logger,
+      ...(filter ? { familyFilter: filter } : {}),
+    });
   const numberFormat = c.numberFormat === 'auto' ? (c.schema === 'ksm' ? 'go' : 'js') : c.numberFormat;
   const kcOpts = {
     ...(c.kubeconfig ? { kubeconfig: c.kubeconfig } : {}),
@@ -123,6 +137,7 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
         assignment,
         resources: c.resources,
         namespaces: c.namespaces,
+        namespacesDenylist: c.namespacesDenylist,
         createStore,
         logger,
         ...(deps.watch ? { Reflector: deps.watch.Reflector } : {}),
@@ -197,17 +212,24 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
   const readers = [];
   const pullReader = c.prometheus.enabled ? new PullReader() : undefined;
   if (pullReader) readers.push(pullReader);
+  const who = resolveIdentity(c, {
+    serviceName: 'kube-state-otel',
+    serviceVersion: KSO_VERSION,
+    pod: c.pod !== '' ? { name: c.pod, namespace: c.podNamespace } : undefined,
+  });
+  const resource = resourceFromAttributes(who.resource);
   let push: OtlpPush | undefined;
+  const tls = otlpTls(c.otlp);
   if (c.otlp.endpoint !== '') {
     push = createOtlpPush({
       protocol: c.otlp.protocol,
       endpoint: c.otlp.endpoint,
       headers: parseHeaders(c.otlp.headers) ?? {},
-      // The scheme decides (http:// plaintext, https:// TLS); --otlp-insecure downgrades an https endpoint.
-      tls:
-        c.otlp.endpoint.startsWith('https://') && !c.otlp.insecure
-          ? { insecure: false, ...(c.otlp.ca ? { ca: readFileSync(c.otlp.ca) } : {}) }
-          : { insecure: true },
+      // The scheme decides plaintext (http://) or TLS (https://); the exporter applies CA, client certificate
+      // and --otlp-insecure for both protocols.
+      ...(tls ? { tls } : {}),
+      resource,
+      entityAttributes: who.entityAttributes,
       compression: c.otlp.compression,
       intervalMs: c.otlp.interval,
       timeoutMs: c.otlp.timeout,
@@ -219,7 +241,7 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
     readers.push(push.reader);
   }
   const meterProvider = new MeterProvider({
-    resource: resourceFromAttributes({ 'service.name': 'kube-state-otel' }),
+    resource,
     views: [{ instrumentName: '*', aggregationCardinalityLimit: SELF_CARDINALITY_LIMIT }],
     readers,
   });
@@ -232,16 +254,36 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
   });
 
   let prometheus: PrometheusServer | undefined;
+  let telemetry: PrometheusServer | undefined;
   if (pullReader) {
-    prometheus = await startPrometheusServer({
-      source,
-      host: c.prometheus.host,
-      port: c.prometheus.port,
-      numberFormat,
-      extraCollect: collectFrom(pullReader),
-      health,
-      logger: logger.child({ component: 'prometheus' }),
-    });
+    // KSM's split: with --telemetry-port the self-metrics leave /metrics for their own server.
+    const separate = c.telemetry.port !== '';
+    prometheus = await listenWithFallback(c.prometheus.host, (host) =>
+      startPrometheusServer({
+        source,
+        host,
+        port: c.prometheus.port,
+        numberFormat,
+        ...(separate ? {} : { extraCollect: collectFrom(pullReader) }),
+        health,
+        logger: logger.child({ component: 'prometheus' }),
+      }),
+    );
+    if (c.telemetry.port !== '') {
+      try {
+        telemetry = await startTelemetryServer({
+          host: c.telemetry.host,
+          port: c.telemetry.port,
+          collect: collectFrom(pullReader),
+          health,
+          numberFormat,
+          logger: logger.child({ component: 'telemetry' }),
+        });
+      } catch (err) {
+        await prometheus.close();
+        throw err;
+      }
+    }
     const server = prometheus;
     prewarm = () => {
       const t0 = Date.now();
@@ -261,6 +303,7 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
       // Freeze the served view first so the final export is one consistent state, then drop everything.
       await resharder.current()?.halt();
       await prometheus?.close();
+      await telemetry?.close();
       const otlp = push ? await push.shutdown({ timeoutMs: opts.timeoutMs ?? c.otlp.timeout }) : undefined;
       await meterProvider.shutdown().catch(() => undefined);
       await resharder.stop();
@@ -286,7 +329,9 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
       return served()?.store ?? placeholder;
     },
     ...(prometheus ? { prometheus } : {}),
+    ...(telemetry ? { telemetry } : {}),
     ...(push ? { push } : {}),
+    resourceAttributes: who.resource,
     synced,
     ready,
     health,

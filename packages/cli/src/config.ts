@@ -1,71 +1,34 @@
-// `kso run` configuration, defined once: every option is a convict schema entry with its flag (`arg`) and
-// environment variable (`env`), and may also come from a YAML/JSON file (`--config FILE`). Precedence
-// (convict re-applies env and args after a file load): flags > env > file > defaults.
-// Problems are collected, not thrown one at a time: a user fixing a config sees every mistake in one go.
-import { existsSync, readFileSync } from 'node:fs';
+// `kso run` configuration, defined once: every option is a schema entry with its flag, its KSO_* variable, its
+// KSM-compatible alias or OTEL_* counterpart where one exists, and may also come from a YAML/JSON file
+// (`--config FILE`). The layer itself (precedence flags > KSO_* > OTEL_* > file > defaults, formats, messages)
+// is @kso/config, shared with `kso sidecar`.
+import {
+  type CommandSpec,
+  flatten,
+  formatDuration,
+  identityOptions,
+  LOG_LEVELS,
+  loadConfig,
+  type OptionInfo,
+  type OtlpConfig,
+  otlpOptions,
+  otlpProblems,
+  parseHeaders,
+  toList,
+  usage,
+} from '@kso/config';
 import { parseAllowlist } from '@kso/metrics';
 import convict from 'convict';
-import { parse as parseYaml } from 'yaml';
+
+export { parseDuration, parseHeaders } from '@kso/config';
 
 const RESOURCE_NAMES = ['jobs', 'pods', 'cronjobs'] as const;
 export type ResourceName = (typeof RESOURCE_NAMES)[number];
 
-/** Parses `500ms`, `10s`, `1m`, `2h`, `1m30s` (or plain milliseconds) to milliseconds; undefined when invalid. */
-export function parseDuration(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : undefined;
-  if (typeof v !== 'string') return undefined;
-  const s = v.trim();
-  if (/^\d+$/.test(s)) return Number(s);
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
-  let total = 0;
-  let pos = 0;
-  while (pos < s.length) {
-    re.lastIndex = pos;
-    const m = re.exec(s);
-    if (!m) return undefined;
-    const n = Number(m[1]);
-    total += m[2] === 'ms' ? n : m[2] === 's' ? n * 1e3 : m[2] === 'm' ? n * 6e4 : n * 36e5;
-    pos = re.lastIndex;
-  }
-  return s.length > 0 ? Math.round(total) : undefined;
-}
-
-/** `k=v,k2=v2` → record; undefined when a pair has no `=` or an empty key. */
-export function parseHeaders(s: string): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  for (const part of s.split(',')) {
-    if (part.trim() === '') continue;
-    const eq = part.indexOf('=');
-    if (eq <= 0) return undefined;
-    const k = part.slice(0, eq).trim();
-    if (k === '') return undefined;
-    out[k.toLowerCase()] = part.slice(eq + 1).trim();
-  }
-  return out;
-}
-
-const toList = (v: unknown): unknown => {
-  if (typeof v === 'string')
-    return v
-      .split(',')
-      .map((x) => x.trim())
-      .filter((x) => x !== '');
-  return v;
-};
-
 let formatsAdded = false;
-function addFormats(): void {
+function addRunFormats(): void {
   if (formatsAdded) return;
   formatsAdded = true;
-  // Coercers keep the raw value when it cannot be converted, so validate() reports it with the user's input.
-  convict.addFormat({
-    name: 'string-list',
-    coerce: toList,
-    validate(v: unknown) {
-      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x === ''))
-        throw new Error(`must be a comma-separated list of names`);
-    },
-  });
   convict.addFormat({
     name: 'resource-list',
     coerce: toList,
@@ -80,87 +43,54 @@ function addFormats(): void {
     },
   });
   convict.addFormat({
-    name: 'duration-ms',
-    coerce: (v: unknown) => parseDuration(v) ?? v,
-    validate(v: unknown) {
-      if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
-        throw new Error(`must be a positive duration like 500ms, 10s, 1m or 1h`);
-    },
-  });
-  convict.addFormat({
-    name: 'tcp-port',
-    coerce: (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v),
-    validate(v: unknown) {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535)
-        throw new Error(`must be a port number 0-65535 (0 = any free port)`);
-    },
-  });
-  convict.addFormat({
-    name: 'non-negative-int',
-    coerce: (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v),
-    validate(v: unknown) {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`must be a non-negative integer`);
-    },
-  });
-  convict.addFormat({
-    name: 'positive-int',
-    coerce: (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v),
-    validate(v: unknown) {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`must be a positive integer`);
-    },
-  });
-  convict.addFormat({
-    name: 'bool',
-    coerce: (v: unknown) => {
-      if (typeof v !== 'string') return v;
-      const s = v.trim().toLowerCase();
-      if (s === 'true' || s === '1' || s === 'yes') return true;
-      if (s === 'false' || s === '0' || s === 'no') return false;
-      return v;
-    },
-    validate(v: unknown) {
-      if (typeof v !== 'boolean') throw new Error(`must be true or false`);
-    },
-  });
-  convict.addFormat({
-    name: 'endpoint-url',
-    validate(v: unknown) {
-      if (v === '') return;
-      let u: URL | undefined;
-      try {
-        u = new URL(String(v));
-      } catch {
-        u = undefined;
-      }
-      if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:'))
-        throw new Error(`must be an http:// or https:// URL (or empty to disable)`);
-    },
-  });
-  convict.addFormat({
-    name: 'headers',
-    validate(v: unknown) {
-      // Never echo the value: headers carry credentials.
-      if (typeof v !== 'string' || parseHeaders(v) === undefined)
-        throw new Error('must be key=value pairs separated by commas (value not shown: may hold secrets)');
-    },
-  });
-  convict.addFormat({
     name: 'allowlist',
     validate(v: unknown) {
-      if (typeof v !== 'string') throw new Error(`must be a string like pods=[app,team],jobs=[*]`);
+      if (typeof v !== 'string') throw new Error('must be a string like pods=[app,team],jobs=[*]');
       const parsed = parseAllowlist(v); // throws a message naming the bad part
-      const bad = Object.keys(parsed).filter((r) => !(RESOURCE_NAMES as readonly string[]).includes(r));
+      const bad = Object.keys(parsed).filter((r) => r !== '*' && !(RESOURCE_NAMES as readonly string[]).includes(r));
       if (bad.length > 0) throw new Error(`unknown resource(s) ${bad.join(', ')} in allowlist`);
     },
   });
-  convict.addFormat({
-    name: 'existing-file',
-    validate(v: unknown) {
-      if (v === '') return;
-      if (typeof v !== 'string' || !existsSync(v)) throw new Error('file does not exist');
-    },
-  });
 }
+
+// kube-state-metrics v2.20 flags (pkg/options/options.go, plus klog's) that mean nothing for kso: refused with
+// the reason, so a migrated manifest fails loudly instead of silently doing something else.
+const KLOG = 'kso logs JSON to stderr; use --log-level';
+export const KSM_REJECTED: Readonly<Record<string, string>> = {
+  apiserver: 'set the API server in the kubeconfig (--kubeconfig) or run in-cluster',
+  'custom-resource-state-only': 'kso has no Custom Resource State metrics (only Pods, Jobs, CronJobs)',
+  'custom-resource-state-config': 'kso has no Custom Resource State metrics (only Pods, Jobs, CronJobs)',
+  'custom-resource-state-config-file': 'kso has no Custom Resource State metrics (only Pods, Jobs, CronJobs)',
+  node: 'DaemonSet sharding by spec.nodeName is not implemented; use --shard/--total-shards or --pod autosharding',
+  'track-unscheduled-pods': 'belongs to --node DaemonSet sharding, which kso does not implement',
+  'use-apiserver-cache':
+    'kso lists with consistent reads (paginated, never older than etcd); a possibly stale cache read is not offered',
+  'object-limit': 'kso lists everything (paginated); there is no per-resource object cap',
+  'auto-gomemlimit': 'a Go runtime setting; kso runs on Node.js (size the container memory limit instead)',
+  'auto-gomemlimit-ratio': 'a Go runtime setting; kso runs on Node.js (size the container memory limit instead)',
+  'metric-opt-in-list': 'kso has no opt-in families: every family is on unless --metric-denylist removes it',
+  'tls-config': 'use --web-config-file (the same exporter-toolkit format) or a kube-rbac-proxy in front',
+  'server-read-timeout': 'not configurable in kso (Node.js http server defaults)',
+  'server-write-timeout': 'not configurable in kso (Node.js http server defaults)',
+  'server-idle-timeout': 'not configurable in kso (keep-alive timeout is 65s)',
+  'server-read-header-timeout': 'not configurable in kso (Node.js http server defaults)',
+  v: KLOG,
+  vmodule: KLOG,
+  logtostderr: KLOG,
+  alsologtostderr: KLOG,
+  'log-dir': KLOG,
+  'log-file': KLOG,
+  'log-file-max-size': KLOG,
+  'skip-headers': KLOG,
+  'skip-log-headers': KLOG,
+  stderrthreshold: KLOG,
+  'one-output': KLOG,
+  'add-dir-header': KLOG,
+  'log-backtrace-at': KLOG,
+};
+const KSM_IGNORED: Readonly<Record<string, string>> = {
+  'enable-gzip-encoding': 'kso always gzips /metrics when the client accepts it',
+};
 
 /** The schema: one entry per option. Keys are camelCase; flags are kebab-case; env is KSO_ + SNAKE_CASE. */
 export function schema() {
@@ -187,12 +117,33 @@ export function schema() {
       env: 'KSO_NAMESPACES',
       arg: 'namespaces',
     },
+    namespacesDenylist: {
+      doc: 'Namespaces not to watch (server-side field selector metadata.namespace!=x when watching all, as KSM)',
+      format: 'string-list',
+      default: [] as string[],
+      env: 'KSO_NAMESPACES_DENYLIST',
+      arg: 'namespaces-denylist',
+    },
     resources: {
       doc: 'Resources to watch: any of jobs,pods,cronjobs',
       format: 'resource-list',
       default: ['jobs', 'pods', 'cronjobs'] as string[],
       env: 'KSO_RESOURCES',
       arg: 'resources',
+    },
+    metricAllowlist: {
+      doc: 'Only these metric families: comma-separated regular expressions (unanchored, as KSM)',
+      format: 'regex-list',
+      default: [] as string[],
+      env: 'KSO_METRIC_ALLOWLIST',
+      arg: 'metric-allowlist',
+    },
+    metricDenylist: {
+      doc: 'Drop these metric families: comma-separated regular expressions (exclusive with the allowlist)',
+      format: 'regex-list',
+      default: [] as string[],
+      env: 'KSO_METRIC_DENYLIST',
+      arg: 'metric-denylist',
     },
     prometheus: {
       enabled: {
@@ -203,11 +154,12 @@ export function schema() {
         arg: 'prometheus-enabled',
       },
       host: {
-        doc: 'Listen address of the Prometheus bridge',
+        doc: 'Listen address of the Prometheus bridge (:: = dual-stack, falls back to 0.0.0.0 without IPv6)',
         format: String,
-        default: '0.0.0.0',
+        default: '::',
         env: 'KSO_PROMETHEUS_HOST',
         arg: 'prometheus-host',
+        aliases: ['host'],
       },
       port: {
         doc: 'Listen port of the Prometheus bridge (0 = any free port)',
@@ -215,67 +167,37 @@ export function schema() {
         default: 9464,
         env: 'KSO_PROMETHEUS_PORT',
         arg: 'prometheus-port',
+        aliases: ['port'],
+      },
+    },
+    telemetry: {
+      host: {
+        doc: 'Listen address of the self-metrics endpoint (with --telemetry-port)',
+        format: String,
+        default: '::',
+        env: 'KSO_TELEMETRY_HOST',
+        arg: 'telemetry-host',
+      },
+      port: {
+        doc: "Serve self-metrics on their own port (KSM's telemetry endpoint) instead of after /metrics' families",
+        format: 'optional-port',
+        default: '',
+        env: 'KSO_TELEMETRY_PORT',
+        arg: 'telemetry-port',
       },
     },
     otlp: {
-      endpoint: {
-        doc: 'OTLP endpoint (grpc: http(s)://host:4317, http: http(s)://host:4318); empty disables push',
-        format: 'endpoint-url',
-        default: '',
-        env: 'KSO_OTLP_ENDPOINT',
-        arg: 'otlp-endpoint',
-      },
-      protocol: {
-        doc: 'OTLP transport',
-        format: ['grpc', 'http'],
-        default: 'grpc',
-        env: 'KSO_OTLP_PROTOCOL',
-        arg: 'otlp-protocol',
-      },
-      headers: {
-        doc: 'Extra OTLP headers, k=v,k2=v2 (values are secrets: never logged)',
-        format: 'headers',
-        default: '',
-        sensitive: true,
-        env: 'KSO_OTLP_HEADERS',
-        arg: 'otlp-headers',
-      },
-      insecure: {
-        doc: 'gRPC without TLS even for an https endpoint',
-        format: 'bool',
-        default: false,
-        env: 'KSO_OTLP_INSECURE',
-        arg: 'otlp-insecure',
-      },
-      ca: {
-        doc: 'CA certificate file for OTLP TLS',
-        format: 'existing-file',
-        default: '',
-        env: 'KSO_OTLP_CA',
-        arg: 'otlp-ca',
-      },
-      compression: {
-        doc: 'OTLP compression',
-        format: ['gzip', 'none'],
-        default: 'gzip',
-        env: 'KSO_OTLP_COMPRESSION',
-        arg: 'otlp-compression',
-      },
+      ...otlpOptions(),
       interval: {
-        doc: 'OTLP push interval',
+        doc: 'OTLP push interval (OTEL_* variable: milliseconds)',
         format: 'duration-ms',
         default: 30_000,
         env: 'KSO_OTLP_INTERVAL',
         arg: 'otlp-interval',
-      },
-      timeout: {
-        doc: 'OTLP per-request timeout',
-        format: 'duration-ms',
-        default: 10_000,
-        env: 'KSO_OTLP_TIMEOUT',
-        arg: 'otlp-timeout',
+        otelEnv: 'OTEL_METRIC_EXPORT_INTERVAL',
       },
     },
+    ...identityOptions('kube-state-otel'),
     shard: {
       doc: 'Static shard ordinal (0-based)',
       format: 'non-negative-int',
@@ -305,7 +227,7 @@ export function schema() {
       arg: 'pod-namespace',
     },
     metricLabelsAllowlist: {
-      doc: 'Kubernetes labels exposed as kube_<kind>_labels, KSM syntax pods=[app,team],jobs=[*]',
+      doc: 'Kubernetes labels exposed as kube_<kind>_labels, KSM syntax `pods=[app,team],jobs=[*]`; `*=[*]` for all',
       format: 'allowlist',
       default: '',
       env: 'KSO_METRIC_LABELS_ALLOWLIST',
@@ -327,7 +249,7 @@ export function schema() {
     },
     logLevel: {
       doc: 'Log level',
-      format: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
+      format: [...LOG_LEVELS],
       default: 'info',
       env: 'KSO_LOG_LEVEL',
       arg: 'log-level',
@@ -342,23 +264,30 @@ export function schema() {
   };
 }
 
+export const RUN_SPEC: CommandSpec = {
+  command: 'kso run',
+  schema: schema(),
+  rejected: KSM_REJECTED,
+  ignored: KSM_IGNORED,
+};
+
 export interface RunConfig {
   kubeconfig: string;
   context: string;
   schema: 'ksm' | 'semconv';
   namespaces: string[];
+  namespacesDenylist: string[];
   resources: ResourceName[];
+  metricAllowlist: string[];
+  metricDenylist: string[];
   prometheus: { enabled: boolean; host: string; port: number };
-  otlp: {
-    endpoint: string;
-    protocol: 'grpc' | 'http';
-    headers: string;
-    insecure: boolean;
-    ca: string;
-    compression: 'gzip' | 'none';
-    interval: number;
-    timeout: number;
-  };
+  /** `port: ''` = self-metrics stay on /metrics. */
+  telemetry: { host: string; port: number | '' };
+  otlp: OtlpConfig & { interval: number };
+  resourceAttributes: string;
+  serviceName: string;
+  serviceInstanceId: string;
+  clusterName: string;
   shard: number;
   totalShards: number;
   pod: string;
@@ -370,146 +299,29 @@ export interface RunConfig {
   numberFormat: 'auto' | 'go' | 'js';
 }
 
-export interface OptionInfo {
-  key: string;
-  flag: string;
-  env: string;
-  doc: string;
-  default: unknown;
-  sensitive: boolean;
-  boolean: boolean;
-}
+export type { OptionInfo };
 
 /** Flattened option list (help text, README table, argv parsing). */
 export function options(): OptionInfo[] {
-  const out: OptionInfo[] = [];
-  const walk = (node: Record<string, unknown>, prefix: string) => {
-    for (const [k, v] of Object.entries(node)) {
-      const e = v as Record<string, unknown>;
-      if ('doc' in e && 'default' in e) {
-        out.push({
-          key: prefix + k,
-          flag: `--${String(e.arg)}`,
-          env: String(e.env),
-          doc: String(e.doc),
-          default: e.default,
-          sensitive: e.sensitive === true,
-          boolean: e.format === 'bool',
-        });
-      } else walk(e, `${prefix}${k}.`);
-    }
-  };
-  walk(schema(), '');
-  return out;
+  return flatten(RUN_SPEC.schema);
 }
 
 export interface ConfigResult {
   config?: RunConfig;
   /** One line per problem, naming the option and where it can be set. */
   problems: string[];
-}
-
-/**
- * Normalises argv into `--flag=value` form, rejecting unknown flags and stray positionals (convict's argument
- * parser would silently ignore them). Returns the config file path separately.
- */
-export function normaliseArgs(argv: readonly string[]): { args: string[]; configFile?: string; problems: string[] } {
-  const byFlag = new Map(options().map((o) => [o.flag, o]));
-  const args: string[] = [];
-  const problems: string[] = [];
-  let configFile: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--')) {
-      problems.push(`unexpected argument ${JSON.stringify(a)} (options start with --; see kso run --help)`);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    let name = eq === -1 ? a : a.slice(0, eq);
-    let value: string | undefined = eq === -1 ? undefined : a.slice(eq + 1);
-    if (name === '--config') {
-      if (value === undefined) value = argv[++i];
-      if (value === undefined) problems.push('--config needs a file path');
-      else configFile = value;
-      continue;
-    }
-    let negated = false;
-    if (!byFlag.has(name) && name.startsWith('--no-') && byFlag.get(`--${name.slice(5)}`)?.boolean) {
-      name = `--${name.slice(5)}`;
-      negated = true;
-    }
-    const opt = byFlag.get(name);
-    if (!opt) {
-      problems.push(`unknown option ${name} (see kso run --help)`);
-      continue;
-    }
-    if (opt.boolean) {
-      if (negated) value = 'false';
-      else if (value === undefined) {
-        const next = argv[i + 1];
-        if (next !== undefined && /^(true|false)$/i.test(next)) {
-          value = next;
-          i++;
-        } else value = 'true';
-      }
-    } else if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined) {
-        problems.push(`option ${name} needs a value`);
-        continue;
-      }
-    }
-    args.push(`${name}=${value}`);
-  }
-  return { args, ...(configFile !== undefined ? { configFile } : {}), problems };
-}
-
-function loadConfigFile(path: string): { obj?: Record<string, unknown>; problem?: string } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    return { problem: `config file ${path}: cannot read: ${(err as Error).message}` };
-  }
-  try {
-    // YAML is a superset of JSON, so one parser serves both.
-    const obj = parseYaml(text) as unknown;
-    if (obj === null || obj === undefined) return { obj: {} };
-    if (typeof obj !== 'object' || Array.isArray(obj)) return { problem: `config file ${path}: must be a mapping` };
-    return { obj: obj as Record<string, unknown> };
-  } catch (err) {
-    return { problem: `config file ${path}: invalid YAML/JSON: ${(err as Error).message.split('\n')[0]}` };
-  }
+  /** Deprecated or ignored names that were used: logged at start-up. */
+  warnings: string[];
 }
 
 /** Loads, validates and cross-checks the `kso run` configuration. */
 export function loadRunConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ConfigResult {
-  addFormats();
-  const norm = normaliseArgs(argv);
-  const problems = [...norm.problems];
-  const byKey = new Map(options().map((o) => [o.key, o]));
-  const conf = convict(schema() as never, { args: norm.args, env: env as Record<string, string> });
-  if (norm.configFile !== undefined) {
-    const f = loadConfigFile(norm.configFile);
-    if (f.problem) problems.push(f.problem);
-    else if (f.obj) conf.load(f.obj);
-  }
-  try {
-    conf.validate({ allowed: 'strict' });
-  } catch (err) {
-    for (const line of (err as Error).message.split('\n')) {
-      if (line.trim() === '') continue;
-      const m = /^([\w.]+): (.*)$/.exec(line);
-      const opt = m ? byKey.get(m[1]!) : undefined;
-      if (m && opt) problems.push(`${opt.key} (${opt.flag}, ${opt.env}): ${m[2]}`);
-      else
-        problems.push(
-          line.replace(/^configuration param '([^']+)' not declared in the schema$/, 'unknown config key $1'),
-        );
-    }
-  }
-  if (problems.length > 0) return { problems };
-  const c = conf.getProperties() as unknown as RunConfig;
+  addRunFormats();
+  const r = loadConfig<RunConfig>(RUN_SPEC, argv, env);
+  const { warnings } = r;
+  if (!r.config) return { problems: r.problems, warnings };
+  const c = r.config;
+  const problems: string[] = [];
   if (c.shard >= c.totalShards)
     problems.push(`shard (--shard): ${c.shard} must be below total-shards ${c.totalShards}`);
   if ((c.pod === '') !== (c.podNamespace === ''))
@@ -518,8 +330,19 @@ export function loadRunConfig(argv: readonly string[], env: NodeJS.ProcessEnv = 
     problems.push('shard / total-shards: cannot be combined with --pod autosharding');
   if (!c.prometheus.enabled && c.otlp.endpoint === '')
     problems.push('prometheus.enabled / otlp.endpoint: nothing to export (enable Prometheus or set --otlp-endpoint)');
-  if (problems.length > 0) return { problems };
-  return { config: c, problems };
+  if (c.metricAllowlist.length > 0 && c.metricDenylist.length > 0)
+    problems.push(
+      'metricAllowlist / metricDenylist (--metric-allowlist, --metric-denylist): mutually exclusive, as in KSM',
+    );
+  if (c.telemetry.port !== '' && !c.prometheus.enabled)
+    problems.push('telemetry.port (--telemetry-port): needs the Prometheus endpoint (--prometheus-enabled)');
+  if (c.namespaces.length > 0 && c.namespaces.every((n) => c.namespacesDenylist.includes(n)))
+    problems.push(
+      'namespaces / namespacesDenylist (--namespaces, --namespaces-denylist): every listed namespace is denied',
+    );
+  problems.push(...otlpProblems(c.otlp));
+  if (problems.length > 0) return { problems, warnings };
+  return { config: c, problems, warnings };
 }
 
 /** A copy safe to log: secret values replaced. */
@@ -531,15 +354,20 @@ export function redacted(c: RunConfig): Record<string, unknown> {
   };
 }
 
+const fmtDefault = (o: OptionInfo): string => {
+  if (o.default === '' || (Array.isArray(o.default) && o.default.length === 0)) return '';
+  if (typeof o.default === 'number' && /interval|timeout|staleness/i.test(o.key)) return formatDuration(o.default);
+  return JSON.stringify(o.default);
+};
+
 export function runUsage(): string {
-  const lines = ['Usage: kso run [--config FILE] [options]', '', 'Options (flag / environment variable):'];
+  const lines = [usage(RUN_SPEC, 'Usage: kso run [--config FILE] [options]', fmtDefault)];
   lines.push(
-    '  --config FILE  YAML or JSON file with the options below (keys as in the table, nested otlp/prometheus)',
+    '',
+    `kube-state-metrics flags refused (no meaning here): ${Object.keys(KSM_REJECTED)
+      .filter((f) => KSM_REJECTED[f] !== KLOG)
+      .map((f) => `--${f}`)
+      .join(', ')}, and klog's (--v, --logtostderr, ...).`,
   );
-  for (const o of options()) {
-    const def = o.sensitive ? '' : ` (default ${JSON.stringify(o.default)})`;
-    lines.push(`  ${o.flag.padEnd(32)} ${o.env.padEnd(34)} ${o.doc}${def}`);
-  }
-  lines.push('', 'Precedence: flags > environment > config file > defaults.');
   return lines.join('\n');
 }

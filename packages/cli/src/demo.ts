@@ -89,7 +89,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
       `--prometheus-port=${port}`,
       `--otlp-endpoint=http://${receiver.grpcAddress}`,
       '--otlp-protocol=grpc',
-      `--otlp-interval=${Math.max(1000, Math.min(o.summaryMs, 5000))}`,
+      `--otlp-interval=${Math.max(1000, Math.min(o.summaryMs, 5000))}ms`,
       `--log-level=${o.logLevel}`,
     ],
     {},

@@ -1,21 +1,38 @@
 // README material generated from the single config schema, so documentation cannot drift from the code.
+import { flatten, formatDuration, type OptionInfo } from '@kso/config';
+import { SIDECAR_SPEC } from '@kso/sidecar';
 import { options } from './config.ts';
 import { SELF_METRICS } from './self-metrics.ts';
 
+const DURATION_FORMAT = /interval|timeout|staleness|deadline|wait|retry/i;
+
 const fmtDefault = (v: unknown, key: string): string => {
-  if (Array.isArray(v)) return v.length ? `\`${v.join(',')}\`` : '(all)';
+  if (Array.isArray(v)) return v.length ? `\`${v.join(',')}\`` : key === 'namespaces' ? '(all)' : '';
   if (v === '') return '';
-  if (typeof v === 'number' && /interval|timeout|staleness/i.test(key)) return `\`${v / 1000}s\``;
+  if (typeof v === 'number' && DURATION_FORMAT.test(key)) return `\`${formatDuration(v)}\``;
   return `\`${String(v)}\``;
 };
 
-export function renderConfigTable(): string {
+const code = (xs: readonly string[]) => xs.map((x) => `\`${x}\``).join(', ');
+
+function table(opts: readonly OptionInfo[]): string {
   const rows = ['| Key (config file) | Flag | Environment | Default | Description |', '|---|---|---|---|---|'];
-  for (const o of options())
-    rows.push(
-      `| \`${o.key}\` | \`${o.flag}\` | \`${o.env}\` | ${fmtDefault(o.default, o.key)} | ${o.doc.replace(/\|/g, '\\|')} |`,
-    );
+  for (const o of opts) {
+    const flags = code([o.flag, ...o.aliases, ...(o.repeatable ? [o.repeatable] : [])]);
+    const old = [...o.deprecatedFlags, ...o.deprecatedEnv];
+    const envs = code([o.env, ...(o.otelEnv ? o.otelEnv.split(' / ') : [])]);
+    const doc = `${o.doc}${old.length ? ` (deprecated: ${old.join(', ')})` : ''}`;
+    rows.push(`| \`${o.key}\` | ${flags} | ${envs} | ${fmtDefault(o.default, o.key)} | ${doc.replace(/\|/g, '\\|')} |`);
+  }
   return rows.join('\n');
+}
+
+export function renderConfigTable(): string {
+  return table(options());
+}
+
+export function renderSidecarConfigTable(): string {
+  return table(flatten(SIDECAR_SPEC.schema));
 }
 
 export function renderSelfMetricsTable(): string {
@@ -26,6 +43,7 @@ export function renderSelfMetricsTable(): string {
 
 const BLOCKS = {
   config: renderConfigTable,
+  'sidecar-config': renderSidecarConfigTable,
   'self-metrics': renderSelfMetricsTable,
 } as const;
 

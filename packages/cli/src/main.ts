@@ -1,7 +1,7 @@
 // `kso` dispatcher. Subcommands are imported lazily so `kso render` or `kso help` do not load the watch and
 // export machinery.
-import { readFileSync } from 'node:fs';
 import { EXIT_USAGE, UsageError } from './usage.ts';
+import { KSO_VERSION } from './version.ts';
 
 export const USAGE = `kso — kube-state-otel: kube-state-metrics-compatible metrics for Jobs, Pods and CronJobs, OTel-native
 
@@ -17,11 +17,6 @@ Commands:
   help      this text ("kso <command> --help" for a command's options)
 `;
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
 async function dispatch(cmd: string | undefined, rest: string[]): Promise<number> {
   const wantsHelp = rest.includes('--help') || rest.includes('-h');
   switch (cmd) {
@@ -33,7 +28,7 @@ async function dispatch(cmd: string | undefined, rest: string[]): Promise<number
       return 0;
     case 'version':
     case '--version':
-      process.stdout.write(`kso ${version()}\n`);
+      process.stdout.write(`kso ${KSO_VERSION}\n`);
       return 0;
     case 'run': {
       if (wantsHelp) {

@@ -1,29 +1,23 @@
 // `kso run`: config → agent → wait for SIGTERM/SIGINT → stop watches, final OTLP flush, exit code.
-import { type Logger, pino } from 'pino';
+import { makeLogger as sharedLogger } from '@kso/config';
+import type { Logger } from 'pino';
 import { startAgent } from './agent.ts';
 import { loadRunConfig, redacted } from './config.ts';
 import { EXIT_USAGE } from './usage.ts';
 
+/** The shared kso logger (JSON on stderr, sync, secrets censored) for `kso run`. */
 export function makeLogger(level: string): Logger {
-  // JSON to stderr (stdout stays free for command output); sync so the last lines survive process.exit.
-  // Belt and braces for secrets: any `headers` field logged by any component is censored.
-  return pino(
-    {
-      level,
-      base: { name: 'kso' },
-      redact: { paths: ['headers', '*.headers', 'authorization'], censor: '[REDACTED]' },
-    },
-    pino.destination({ fd: 2, sync: true }),
-  );
+  return sharedLogger(level, 'run');
 }
 
 export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { config, problems } = loadRunConfig(argv, env);
+  const { config, problems, warnings } = loadRunConfig(argv, env);
   if (!config) {
     for (const p of problems) process.stderr.write(`kso run: invalid config: ${p}\n`);
     return EXIT_USAGE;
   }
   const logger = makeLogger(config.logLevel);
+  for (const w of warnings) logger.warn(w);
   logger.info({ config: redacted(config) }, 'starting kso run');
   let agent: Awaited<ReturnType<typeof startAgent>>;
   try {
@@ -33,6 +27,7 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
     return 1;
   }
   if (agent.prometheus) logger.info({ url: `${agent.prometheus.url}/metrics` }, 'serving metrics');
+  if (agent.telemetry) logger.info({ url: `${agent.telemetry.url}/metrics` }, 'serving self-metrics');
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -62,7 +62,8 @@ describe('config precedence: flags > env > file > defaults', () => {
     assert.equal(parseDuration('1m30s'), 90_000);
     assert.equal(parseDuration('500ms'), 500);
     assert.equal(parseDuration('2h'), 7_200_000);
-    assert.equal(parseDuration('10'), 10);
+    assert.equal(parseDuration('10'), undefined, 'bare numbers are refused (ms here once, seconds in the sidecar)');
+    assert.equal(parseDuration('0'), 0);
     assert.equal(parseDuration('10x'), undefined);
     assert.equal(parseDuration(''), undefined);
   });
@@ -175,5 +176,50 @@ describe('secrets', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+});
+
+describe('KSM-compatible names', () => {
+  test('--port/--host are the Prometheus bridge; the default listen address is dual-stack ::', () => {
+    const d = loadRunConfig([], {});
+    assert.equal(d.config?.prometheus.host, '::');
+    assert.equal(d.config?.telemetry.port, '', 'self-metrics stay on /metrics unless --telemetry-port');
+    const k = loadRunConfig(['--port', '8080', '--host=127.0.0.1', '--telemetry-port', '8081'], {});
+    assert.deepEqual(k.problems, []);
+    assert.equal(k.config?.prometheus.port, 8080);
+    assert.equal(k.config?.prometheus.host, '127.0.0.1');
+    assert.equal(k.config?.telemetry.port, 8081);
+  });
+
+  test('namespaces denylist: listed minus denied; denying every listed namespace is an error', () => {
+    const r = loadRunConfig(['--namespaces=a,b', '--namespaces-denylist=b'], {});
+    assert.deepEqual(r.config?.namespacesDenylist, ['b']);
+    const all = loadRunConfig(['--namespaces=a', '--namespaces-denylist=a'], {});
+    assert.match(all.problems.join(), /every listed namespace is denied/);
+  });
+
+  test('an invalid metric regex names the option', () => {
+    const r = loadRunConfig(['--metric-denylist=kube_(pod'], {});
+    assert.equal(r.problems.length, 1);
+    assert.match(
+      r.problems[0]!,
+      /^metricDenylist \(--metric-denylist, KSO_METRIC_DENYLIST\): invalid regular expression "kube_\(pod"/,
+    );
+  });
+
+  test('the dual-stack default falls back to 0.0.0.0 where IPv6 is unavailable, and only then', async () => {
+    const { listenWithFallback } = await import('../src/telemetry.ts');
+    const tried: string[] = [];
+    const listen = async (host: string) => {
+      tried.push(host);
+      if (host === '::') throw Object.assign(new Error('no IPv6'), { code: 'EAFNOSUPPORT' });
+      return host;
+    };
+    assert.equal(await listenWithFallback('::', listen), '0.0.0.0');
+    assert.deepEqual(tried, ['::', '0.0.0.0']);
+    const inUse = async () => {
+      throw Object.assign(new Error('in use'), { code: 'EADDRINUSE' });
+    };
+    await assert.rejects(listenWithFallback('::', inUse), /in use/);
   });
 });

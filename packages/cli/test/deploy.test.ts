@@ -138,6 +138,33 @@ describe('deploy/ kustomize renders', {
     ]);
   });
 
+  test('every kso workload pushes service.instance.id <namespace>.<pod> from the downward API', async () => {
+    const { loadRunConfig } = await import('../src/config.ts');
+    const { resolveIdentity } = await import('@kso/config');
+    for (const dir of ['deploy/base', 'deploy/overlays/otlp', 'deploy/overlays/autosharding']) {
+      const objs = kustomize(dir);
+      const w = [...find(objs, 'Deployment'), ...find(objs, 'StatefulSet')][0]!;
+      const ns = w.metadata.namespace as string;
+      const podName = 'kube-state-otel-0';
+      const fields: Record<string, string> = { 'metadata.name': podName, 'metadata.namespace': ns };
+      // What the kubelet does: fieldRefs resolved, $(VAR) expanded from the variables defined before.
+      const env: Record<string, string> = { ...(find(objs, 'ConfigMap')[0]!.data as Record<string, string>) };
+      for (const e of (w.spec.template.spec.containers[0].env ?? []) as Obj[])
+        env[e.name] = e.valueFrom
+          ? fields[e.valueFrom.fieldRef.fieldPath]!
+          : String(e.value).replace(/\$\((\w+)\)/g, (_m, v: string) => env[v] ?? `$(${v})`);
+      const { config, problems } = loadRunConfig([], env);
+      assert.deepEqual(problems, [], dir);
+      const id = resolveIdentity(config!, {
+        serviceName: 'kube-state-otel',
+        serviceVersion: '0',
+        pod: config!.pod ? { name: config!.pod, namespace: config!.podNamespace } : undefined,
+        hostname: () => 'not-the-pod',
+      });
+      assert.equal(id.resource['service.instance.id'], `${ns}.${podName}`, dir);
+    }
+  });
+
   test('the ConfigMap keys are valid kso run configuration', async () => {
     const { loadRunConfig } = await import('../src/config.ts');
     for (const dir of ['deploy/base', 'deploy/overlays/otlp', 'deploy/overlays/autosharding']) {

@@ -41,10 +41,10 @@ export function runKso(
   });
 }
 
-/** The environment without any KSO_* variable of the developer's shell. */
+/** The environment without any KSO_* or OTEL_* variable of the developer's shell. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KSO_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KSO_') && !k.startsWith('OTEL_')) env[k] = v;
   return { ...env, ...extra };
 }
 

@@ -45,6 +45,11 @@ export interface OtlpPushOptions {
   source: MetricsSource;
   extraProducers?: MetricProducer[];
   resource?: Resource;
+  /**
+   * Attributes every per-entity Resource carries too (`k8s.cluster.name`), for the entity-shaped semconv
+   * output. Accepted here so callers compile; the OTLP encoder applies it.
+   */
+  entityAttributes?: Record<string, string>;
   /** Create a MeterProvider bound to the push reader for self-metrics (default true). */
   ownMeterProvider?: boolean;
   /** Start the periodic timer (default true). */

@@ -23,6 +23,8 @@ const SEMCONV: Table = { jobs: JOB_FAMILIES_SEMCONV, pods: POD_FAMILIES_SEMCONV,
 export interface CatalogOptions {
   /** Include kube-state-otel EXTENSION families in the ksm schema (default true). */
   readonly extensions?: boolean;
+  /** Keep only the families for which this returns true (--metric-allowlist / --metric-denylist). */
+  readonly filter?: (name: string) => boolean;
 }
 
 /** The family table for one resource and schema, in exposition order (KSM families first, then extensions). */
@@ -31,8 +33,12 @@ export function familiesFor<R extends ResourceName>(
   resource: R,
   opts: CatalogOptions = {},
 ): readonly FamilyDef<SnapshotFor[R]>[] {
-  if (schema === 'semconv') return SEMCONV[resource] as readonly FamilyDef<SnapshotFor[R]>[];
-  const ksm = KSM[resource] as readonly FamilyDef<SnapshotFor[R]>[];
-  if (opts.extensions === false) return ksm;
-  return [...ksm, ...(EXT[resource] as readonly FamilyDef<SnapshotFor[R]>[])];
+  const all = (): readonly FamilyDef<SnapshotFor[R]>[] => {
+    if (schema === 'semconv') return SEMCONV[resource] as readonly FamilyDef<SnapshotFor[R]>[];
+    const ksm = KSM[resource] as readonly FamilyDef<SnapshotFor[R]>[];
+    if (opts.extensions === false) return ksm;
+    return [...ksm, ...(EXT[resource] as readonly FamilyDef<SnapshotFor[R]>[])];
+  };
+  const filter = opts.filter;
+  return filter ? all().filter((d) => filter(d.name)) : all();
 }

@@ -11,7 +11,14 @@ export {
   podHasReason,
 } from './families/pods.ts';
 export { DEFAULT_CONTEXT, type FamilyDef, type GenerateContext } from './family.ts';
-export { type Allowlist, labelName, parseAllowlist, sanitizeLabelName, toPrometheusLabels } from './labels.ts';
+export {
+  type Allowlist,
+  familyFilter,
+  labelName,
+  parseAllowlist,
+  sanitizeLabelName,
+  toPrometheusLabels,
+} from './labels.ts';
 export {
   contextFor,
   generateAll,

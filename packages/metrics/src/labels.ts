@@ -54,7 +54,7 @@ export function parseAllowlist(flag: string): Allowlist {
   const out: Record<string, readonly string[]> = {};
   const s = flag.trim();
   if (s === '') return out;
-  const re = /\s*([a-z0-9.-]+)\s*=\s*\[([^\]]*)\]\s*(,|$)/gy;
+  const re = /\s*([a-z0-9.-]+|\*)\s*=\s*\[([^\]]*)\]\s*(,|$)/gy;
   let pos = 0;
   while (pos < s.length) {
     re.lastIndex = pos;
@@ -68,4 +68,20 @@ export function parseAllowlist(flag: string): Allowlist {
     pos = re.lastIndex;
   }
   return Object.freeze(out);
+}
+
+/**
+ * --metric-allowlist / --metric-denylist (KSM pkg/allowdenylist): each entry a regular expression matched
+ * unanchored against the family name; the two lists are mutually exclusive. Undefined = keep everything.
+ */
+export function familyFilter(
+  allow: readonly string[],
+  deny: readonly string[],
+): ((name: string) => boolean) | undefined {
+  if (allow.length > 0 && deny.length > 0) throw new Error('metric allowlist and denylist are mutually exclusive');
+  const list = allow.length > 0 ? allow : deny;
+  if (list.length === 0) return undefined;
+  const res = list.map((x) => new RegExp(x));
+  const isAllow = allow.length > 0;
+  return (name) => res.some((r) => r.test(name)) === isAllow;
 }

@@ -18,6 +18,8 @@ export interface MetricsStoreOptions {
   readonly allowlists?: { readonly labels?: Allowlist; readonly annotations?: Allowlist };
   /** Include EXTENSION families in the ksm schema (default true). */
   readonly extensions?: boolean;
+  /** Families to serve by name (see familyFilter); default all. */
+  readonly familyFilter?: (name: string) => boolean;
   /** Clock for startTimeMs (tests). */
   readonly now?: () => number;
   readonly logger?: StoreLogger;
@@ -33,9 +35,10 @@ interface ResourceState {
 
 export function contextFor(resource: string, allowlists?: MetricsStoreOptions['allowlists']): GenerateContext {
   if (!allowlists) return DEFAULT_CONTEXT;
+  // `*=[...]` (KSM's resource wildcard) wins over a per-resource entry.
   return Object.freeze({
-    labelsAllow: allowlists.labels?.[resource],
-    annotationsAllow: allowlists.annotations?.[resource],
+    labelsAllow: allowlists.labels?.['*'] ?? allowlists.labels?.[resource],
+    annotationsAllow: allowlists.annotations?.['*'] ?? allowlists.annotations?.[resource],
   });
 }
 
@@ -146,7 +149,10 @@ export class MetricsStore implements MetricsSource {
     this.#logger = opts.logger ?? SILENT;
     for (const r of this.#resources) {
       if (!ALL_RESOURCES.includes(r)) throw new Error(`unknown resource ${r}`);
-      const defs = familiesFor(this.schema, r, { extensions: opts.extensions ?? true }) as readonly FamilyDef<never>[];
+      const defs = familiesFor(this.schema, r, {
+        extensions: opts.extensions ?? true,
+        ...(opts.familyFilter ? { filter: opts.familyFilter } : {}),
+      }) as readonly FamilyDef<never>[];
       this.#state.set(r, {
         generator: new FamilyGenerator(defs, contextFor(r, opts.allowlists), this.#logger),
         objects: new Map(),

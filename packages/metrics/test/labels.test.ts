@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { labelName, parseAllowlist, toPrometheusLabels } from '../src/index.ts';
+import {
+  familiesFor,
+  familyFilter,
+  labelName,
+  MetricsStore,
+  parseAllowlist,
+  toPrometheusLabels,
+} from '../src/index.ts';
 import { generate } from './helpers.ts';
 
 describe('label/annotation allowlists (KSM semantics)', () => {
@@ -48,5 +55,42 @@ describe('label/annotation allowlists (KSM semantics)', () => {
     });
     assert.deepEqual(parseAllowlist(''), {});
     assert.throws(() => parseAllowlist('pods=app'), /invalid allowlist/);
+  });
+});
+
+describe('KSM --metric-labels-allowlist resource wildcard and --metric-allowlist/--metric-denylist', () => {
+  const pod = {
+    metadata: { name: 'p', namespace: 'ns', uid: 'u1', labels: { app: 'a', team: 't' } },
+    spec: { containers: [{ name: 'c', image: 'i' }] },
+    status: { phase: 'Running' },
+  };
+  const labelsOf = (allow: string) => {
+    const store = new MetricsStore({
+      schema: 'ksm',
+      resources: ['pods'],
+      allowlists: { labels: parseAllowlist(allow) },
+    });
+    const entry = store.upsertObject('pods', pod);
+    const i = store.families('pods').findIndex((f) => f.name === 'kube_pod_labels');
+    return entry.families[i]!.map((pt) => Object.keys(pt.attributes).filter((k) => k.startsWith('label_')));
+  };
+
+  test('*=[*] exposes every label of every resource and wins over a per-resource entry', () => {
+    assert.deepEqual(parseAllowlist('*=[*]'), { '*': ['*'] });
+    assert.deepEqual(labelsOf('*=[*]'), [['label_app', 'label_team']]);
+    assert.deepEqual(labelsOf('pods=[app],*=[team]'), [['label_team']]);
+    assert.deepEqual(labelsOf('pods=[app]'), [['label_app']]);
+  });
+
+  test('allowlist keeps, denylist drops, by unanchored regular expression; both at once is an error', () => {
+    const all = familiesFor('ksm', 'jobs').map((f) => f.name);
+    const allow = familyFilter(['kube_job_status_(succeeded|failed)$'], [])!;
+    assert.deepEqual(all.filter(allow), ['kube_job_status_succeeded', 'kube_job_status_failed']);
+    const deny = familyFilter([], ['_info$', 'owner'])!;
+    const kept = familiesFor('ksm', 'jobs', { filter: deny }).map((f) => f.name);
+    assert.ok(!kept.includes('kube_job_info') && !kept.includes('kube_job_owner'));
+    assert.equal(kept.length, all.length - 2);
+    assert.equal(familyFilter([], []), undefined);
+    assert.throws(() => familyFilter(['a'], ['b']), /mutually exclusive/);
   });
 });

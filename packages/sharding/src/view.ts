@@ -28,6 +28,11 @@ export interface StoreViewOptions {
   resources: readonly ResourceName[];
   /** Empty = all namespaces (one cluster-wide watch per resource). */
   namespaces?: readonly string[];
+  /**
+   * Namespaces never watched (KSM --namespaces-denylist): removed from `namespaces` when those are listed,
+   * otherwise a server-side field selector `metadata.namespace!=x,...` on the cluster-wide watches.
+   */
+  namespacesDenylist?: readonly string[];
   createStore: () => MetricsStore;
   logger: Logger;
   Reflector?: ViewReflectorCtor;
@@ -69,7 +74,10 @@ export function createStoreView(o: StoreViewOptions): StoreView {
   const Ctor = o.Reflector ?? (Reflector as unknown as ViewReflectorCtor);
   const filter = assignmentFilter(o.assignment);
   const log = o.logger.child({ shard: o.assignment.shard, total: o.assignment.total });
-  const namespaces = o.namespaces && o.namespaces.length > 0 ? o.namespaces : [undefined];
+  const denied = new Set(o.namespacesDenylist ?? []);
+  const listed = (o.namespaces ?? []).filter((n) => !denied.has(n));
+  const namespaces = o.namespaces && o.namespaces.length > 0 ? listed : [undefined];
+  const denySelector = [...denied].map((n) => `metadata.namespace!=${n}`).join(',');
   const watched: WatchedResource[] = [];
   for (const resource of o.resources) {
     const info = RESOURCES[resource];
@@ -78,6 +86,7 @@ export function createStoreView(o: StoreViewOptions): StoreView {
         ...o.reflector,
         resource: { group: info.group, version: info.version, plural: info.plural, kind: info.kind },
         ...(namespace ? { namespace } : {}),
+        ...(namespace === undefined && denySelector !== '' ? { fieldSelector: denySelector } : {}),
         compact: info.compact,
         ...(filter ? { filter } : {}),
         logger: log.child({ resource, ...(namespace ? { namespace } : {}) }),

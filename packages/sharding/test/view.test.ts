@@ -85,3 +85,53 @@ describe('store views on kube-sim', () => {
     await r.stop();
   });
 });
+
+describe('namespaces denylist (KSM --namespaces-denylist)', () => {
+  // Records what each reflector is asked to list/watch.
+  const made: { namespace?: string; fieldSelector?: string }[] = [];
+  class Recorder {
+    readonly synced = Promise.resolve();
+    constructor(_kc: unknown, o: { namespace?: string; fieldSelector?: string }) {
+      made.push({
+        ...(o.namespace ? { namespace: o.namespace } : {}),
+        ...(o.fieldSelector ? { fieldSelector: o.fieldSelector } : {}),
+      });
+    }
+    start() {}
+    stop() {}
+    hasSynced() {
+      return true;
+    }
+    stats() {
+      return {};
+    }
+    on() {
+      return this;
+    }
+  }
+  const build = (namespaces: string[], namespacesDenylist: string[]) => {
+    made.length = 0;
+    const v = createStoreView({
+      kubeConfig: {},
+      assignment: { shard: 0, total: 1 },
+      resources: ['pods'],
+      namespaces,
+      namespacesDenylist,
+      createStore: () => new MetricsStore({ schema: 'ksm', resources: ['pods'] }),
+      logger: pino({ level: 'silent' }),
+      Reflector: Recorder as never,
+    });
+    return v.stop().then(() => [...made]);
+  };
+
+  test('all namespaces: one cluster-wide watch with a server-side metadata.namespace!= selector', async () => {
+    assert.deepEqual(await build([], ['kube-system', 'monitoring']), [
+      { fieldSelector: 'metadata.namespace!=kube-system,metadata.namespace!=monitoring' },
+    ]);
+    assert.deepEqual(await build([], []), [{}]);
+  });
+
+  test('listed namespaces: the denied ones are not watched (KSM: only namespaces not in the denylist)', async () => {
+    assert.deepEqual(await build(['a', 'b', 'c'], ['b']), [{ namespace: 'a' }, { namespace: 'c' }]);
+  });
+});

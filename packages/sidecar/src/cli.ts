@@ -1,172 +1,280 @@
-// `kso sidecar` flags → SidecarOptions, signal wiring, exit code. Flags win over KSO_* env variables
-// (env is how the downward API hands the Pod name/namespace to the container).
+// `kso sidecar` configuration → SidecarOptions, signal wiring, exit code. The configuration layer, flag and
+// environment names, duration grammar, header parser, OTEL_* variables and logger are @kso/config's, shared
+// with `kso run` (precedence flags > KSO_* > OTEL_* > file > defaults; the downward API hands the Pod name and
+// namespace in as KSO_POD / KSO_POD_NAMESPACE). Sidecar-specific options go in sidecarSchema().
 
-import { parseArgs } from 'node:util';
-import pino, { type Logger } from 'pino';
-import { parseDuration } from './pod-view.ts';
+import { readFileSync } from 'node:fs';
+import {
+  type CommandSpec,
+  formatDuration,
+  identityOptions,
+  LOG_LEVELS,
+  loadConfig,
+  makeLogger,
+  type OptionInfo,
+  type OtlpConfig,
+  otlpOptions,
+  otlpProblems,
+  otlpTls,
+  parseHeaders,
+  resolveIdentity,
+  usage,
+} from '@kso/config';
+import type { Logger } from 'pino';
 import type { Sidecar, SidecarOptions } from './sidecar.ts';
 
-export const USAGE = `Usage: kso sidecar --pod-name NAME --pod-namespace NS [options]
-
-Runs as a native sidecar (initContainer with restartPolicy: Always) next to a CronJob's main container.
-
-  --pod-name NAME            own Pod name (env KSO_POD_NAME; use the downward API)
-  --pod-namespace NS         own namespace (env KSO_POD_NAMESPACE)
-  --job-name NAME            owning Job (default: from the Pod's ownerReferences; env KSO_JOB_NAME)
-  --otlp-endpoint URL        OTLP endpoint, e.g. http://collector:4317 (env KSO_OTLP_ENDPOINT)
-  --otlp-protocol P          grpc | http (default grpc; env KSO_OTLP_PROTOCOL)
-  --otlp-header K=V          extra header, repeatable (env KSO_OTLP_HEADERS=k=v,k2=v2)
-  --otlp-compression C       gzip | none (default none)
-  --otlp-timeout DUR         per-attempt export timeout (default 5s)
-  --pushgateway-url URL      Prometheus Pushgateway base URL (env KSO_PUSHGATEWAY_URL)
-  --pushgateway-job NAME     grouping key job (default: the Job name)
-  --pushgateway-delete-on-finish
-                             delete the Pushgateway group on the final flush when the Job is gone
-  --scrape-url URL           main container's Prometheus endpoint to relay (env KSO_SCRAPE_URL)
-  --scrape-interval DUR      scrape interval (default 2s)
-  --interval DUR             push interval (default 10s; env KSO_INTERVAL)
-  --flush-deadline DUR       budget for the final flush incl. retries (default 20s; env KSO_FLUSH_DEADLINE).
-                             Keep it below the Pod's terminationGracePeriodSeconds, or the kubelet
-                             SIGKILLs the sidecar mid-flush.
-  --schema S                 ksm | semconv (default ksm; env KSO_SCHEMA)
-  --no-exit-on-main-done     wait for SIGTERM instead of flushing when the main containers end
-  --kubeconfig PATH          kubeconfig (default: in-cluster, then $KUBECONFIG)
-  --context NAME             kubeconfig context
-  --log-level L              pino level (default info; env KSO_LOG_LEVEL)
-  -h, --help
-`;
-
-function headers(list: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of list) {
-    const i = item.indexOf('=');
-    if (i <= 0) throw new Error(`invalid header ${JSON.stringify(item)} (expected key=value)`);
-    out[item.slice(0, i).trim()] = item.slice(i + 1).trim();
-  }
-  return out;
+export function sidecarSchema() {
+  return {
+    pod: {
+      doc: 'Own Pod name (use the downward API)',
+      format: String,
+      default: '',
+      env: 'KSO_POD',
+      arg: 'pod',
+      deprecatedFlags: ['pod-name'],
+      deprecatedEnv: ['KSO_POD_NAME'],
+    },
+    podNamespace: {
+      doc: 'Own namespace (use the downward API)',
+      format: String,
+      default: '',
+      env: 'KSO_POD_NAMESPACE',
+      arg: 'pod-namespace',
+    },
+    jobName: {
+      doc: "Owning Job (default: from the Pod's ownerReferences)",
+      format: String,
+      default: '',
+      env: 'KSO_JOB_NAME',
+      arg: 'job-name',
+    },
+    otlp: otlpOptions(),
+    pushgateway: {
+      url: {
+        doc: 'Prometheus Pushgateway base URL',
+        format: 'endpoint-url',
+        default: '',
+        env: 'KSO_PUSHGATEWAY_URL',
+        arg: 'pushgateway-url',
+      },
+      job: {
+        doc: 'Grouping key job (default: the Job name)',
+        format: String,
+        default: '',
+        env: 'KSO_PUSHGATEWAY_JOB',
+        arg: 'pushgateway-job',
+      },
+      deleteOnFinish: {
+        doc: 'Delete the Pushgateway group on the final flush when the Job is gone',
+        format: 'bool',
+        default: false,
+        env: 'KSO_PUSHGATEWAY_DELETE_ON_FINISH',
+        arg: 'pushgateway-delete-on-finish',
+      },
+    },
+    scrapeUrl: {
+      doc: "Main container's Prometheus endpoint to relay",
+      format: 'endpoint-url',
+      default: '',
+      env: 'KSO_SCRAPE_URL',
+      arg: 'scrape-url',
+    },
+    scrapeInterval: {
+      doc: 'Scrape interval of --scrape-url',
+      format: 'duration-ms',
+      default: 2_000,
+      env: 'KSO_SCRAPE_INTERVAL',
+      arg: 'scrape-interval',
+    },
+    interval: {
+      doc: 'Push interval (every sink)',
+      format: 'duration-ms',
+      default: 10_000,
+      env: 'KSO_INTERVAL',
+      arg: 'interval',
+    },
+    flushDeadline: {
+      doc: "Budget for the final flush incl. retries; keep it below the Pod's terminationGracePeriodSeconds",
+      format: 'duration-ms',
+      default: 20_000,
+      env: 'KSO_FLUSH_DEADLINE',
+      arg: 'flush-deadline',
+    },
+    finalStateWait: {
+      doc: "After a signal, how long to wait for the Pod watch to show the main containers' final state",
+      format: 'duration-ms',
+      default: 2_000,
+      env: 'KSO_FINAL_STATE_WAIT',
+      arg: 'final-state-wait',
+    },
+    retryInitial: {
+      doc: 'First retry delay of a failed push',
+      format: 'duration-ms',
+      default: 250,
+      env: 'KSO_RETRY_INITIAL',
+      arg: 'retry-initial',
+    },
+    schema: {
+      doc: 'Metric naming: ksm or semconv',
+      format: ['ksm', 'semconv'],
+      default: 'ksm',
+      env: 'KSO_SCHEMA',
+      arg: 'schema',
+    },
+    exitOnMainDone: {
+      doc: 'Flush and exit when the main containers end (--no-exit-on-main-done: wait for SIGTERM)',
+      format: 'bool',
+      default: true,
+      env: 'KSO_EXIT_ON_MAIN_DONE',
+      arg: 'exit-on-main-done',
+    },
+    ...identityOptions('kube-state-otel'),
+    kubeconfig: {
+      doc: 'kubeconfig (default: in-cluster, then $KUBECONFIG)',
+      format: 'existing-file',
+      default: '',
+      env: 'KSO_KUBECONFIG',
+      arg: 'kubeconfig',
+    },
+    context: { doc: 'kubeconfig context', format: String, default: '', env: 'KSO_CONTEXT', arg: 'context' },
+    logLevel: { doc: 'Log level', format: [...LOG_LEVELS], default: 'info', env: 'KSO_LOG_LEVEL', arg: 'log-level' },
+  };
 }
 
-/** Parses argv (+ env fallbacks) into options; throws with a user-facing message on bad input. */
+export interface SidecarConfig {
+  pod: string;
+  podNamespace: string;
+  jobName: string;
+  otlp: OtlpConfig;
+  pushgateway: { url: string; job: string; deleteOnFinish: boolean };
+  scrapeUrl: string;
+  scrapeInterval: number;
+  interval: number;
+  flushDeadline: number;
+  finalStateWait: number;
+  retryInitial: number;
+  schema: 'ksm' | 'semconv';
+  exitOnMainDone: boolean;
+  resourceAttributes: string;
+  serviceName: string;
+  serviceInstanceId: string;
+  clusterName: string;
+  kubeconfig: string;
+  context: string;
+  logLevel: string;
+}
+
+export const SIDECAR_SPEC: CommandSpec = { command: 'kso sidecar', schema: sidecarSchema() };
+
+const fmtDefault = (o: OptionInfo): string => {
+  if (o.default === '') return '';
+  if (typeof o.default === 'number' && o.env !== 'KSO_OTLP_COMPRESSION') return formatDuration(o.default);
+  return JSON.stringify(o.default);
+};
+
+export const USAGE = `${usage(
+  SIDECAR_SPEC,
+  `Usage: kso sidecar --pod NAME --pod-namespace NS [options]
+
+Runs as a native sidecar (initContainer with restartPolicy: Always) next to a CronJob's main container.`,
+  fmtDefault,
+)}\n`;
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Parses argv (+ environment) into options; throws with one line per problem on bad input. */
 export function parseSidecarArgs(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
-): { help: true } | { help: false; options: SidecarOptions; logLevel: string } {
-  const { values } = parseArgs({
-    args: [...argv],
-    allowNegative: true,
-    strict: true,
-    options: {
-      'pod-name': { type: 'string' },
-      'pod-namespace': { type: 'string' },
-      'job-name': { type: 'string' },
-      'otlp-endpoint': { type: 'string' },
-      'otlp-protocol': { type: 'string' },
-      'otlp-header': { type: 'string', multiple: true },
-      'otlp-compression': { type: 'string' },
-      'otlp-timeout': { type: 'string' },
-      'pushgateway-url': { type: 'string' },
-      'pushgateway-job': { type: 'string' },
-      'pushgateway-delete-on-finish': { type: 'boolean' },
-      'scrape-url': { type: 'string' },
-      'scrape-interval': { type: 'string' },
-      interval: { type: 'string' },
-      'flush-deadline': { type: 'string' },
-      'final-state-wait': { type: 'string' },
-      'retry-initial': { type: 'string' },
-      schema: { type: 'string' },
-      'exit-on-main-done': { type: 'boolean' },
-      kubeconfig: { type: 'string' },
-      context: { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  version = packageVersion(),
+): { help: true } | { help: false; options: SidecarOptions; logLevel: string; warnings: string[] } {
+  if (argv.includes('--help') || argv.includes('-h')) return { help: true };
+  const r = loadConfig<SidecarConfig>(SIDECAR_SPEC, argv, env);
+  const problems = [...r.problems];
+  const c = r.config;
+  if (c) {
+    if (c.pod === '') problems.push('pod (--pod, KSO_POD): required (use the downward API: metadata.name)');
+    if (c.podNamespace === '')
+      problems.push('podNamespace (--pod-namespace, KSO_POD_NAMESPACE): required (downward API: metadata.namespace)');
+    problems.push(...otlpProblems(c.otlp));
+  }
+  if (!c || problems.length > 0) throw new Error(problems.join('\n'));
+  const who = resolveIdentity(c, {
+    serviceName: 'kube-state-otel',
+    serviceVersion: version,
+    pod: { name: c.pod, namespace: c.podNamespace },
   });
-  if (values.help) return { help: true };
-  const pick = (flag: string | undefined, name: string): string | undefined => flag ?? (env[name] || undefined);
-  const podName = pick(values['pod-name'], 'KSO_POD_NAME');
-  const podNamespace = pick(values['pod-namespace'], 'KSO_POD_NAMESPACE');
-  if (!podName) throw new Error('--pod-name (or KSO_POD_NAME) is required');
-  if (!podNamespace) throw new Error('--pod-namespace (or KSO_POD_NAMESPACE) is required');
-  const protocol = pick(values['otlp-protocol'], 'KSO_OTLP_PROTOCOL') ?? 'grpc';
-  if (protocol !== 'grpc' && protocol !== 'http')
-    throw new Error(`--otlp-protocol must be grpc or http, got ${protocol}`);
-  const compression = values['otlp-compression'] ?? 'none';
-  if (compression !== 'gzip' && compression !== 'none') throw new Error(`--otlp-compression must be gzip or none`);
-  const schema = pick(values.schema, 'KSO_SCHEMA') ?? 'ksm';
-  if (schema !== 'ksm' && schema !== 'semconv') throw new Error(`--schema must be ksm or semconv, got ${schema}`);
-  const dur = (flag: string | undefined, envName: string | undefined, dflt: number): number => {
-    const text = envName ? pick(flag, envName) : flag;
-    return text === undefined ? dflt : parseDuration(text);
-  };
-  const otlpEndpoint = pick(values['otlp-endpoint'], 'KSO_OTLP_ENDPOINT');
-  const pgUrl = pick(values['pushgateway-url'], 'KSO_PUSHGATEWAY_URL');
-  const jobName = pick(values['job-name'], 'KSO_JOB_NAME');
-  const scrapeUrl = pick(values['scrape-url'], 'KSO_SCRAPE_URL');
-  const envHeaders = env['KSO_OTLP_HEADERS'] ? env['KSO_OTLP_HEADERS'].split(',').filter(Boolean) : [];
-  const flushDeadlineMs = dur(values['flush-deadline'], 'KSO_FLUSH_DEADLINE', 20_000);
-  if (flushDeadlineMs <= 0) throw new Error('--flush-deadline must be positive');
+  const tls = otlpTls(c.otlp);
   const options: SidecarOptions = {
-    podName,
-    podNamespace,
-    schema,
-    ...(jobName ? { jobName } : {}),
-    ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
-    ...(values.context ? { context: values.context } : {}),
-    ...(otlpEndpoint
+    podName: c.pod,
+    podNamespace: c.podNamespace,
+    schema: c.schema,
+    ...(c.jobName ? { jobName: c.jobName } : {}),
+    ...(c.kubeconfig ? { kubeconfig: c.kubeconfig } : {}),
+    ...(c.context ? { context: c.context } : {}),
+    ...(c.otlp.endpoint
       ? {
           otlp: {
-            endpoint: otlpEndpoint,
-            protocol,
-            compression,
-            headers: headers(values['otlp-header'] ?? envHeaders),
-            timeoutMs: dur(values['otlp-timeout'], undefined, 5_000),
+            endpoint: c.otlp.endpoint,
+            protocol: c.otlp.protocol,
+            compression: c.otlp.compression,
+            headers: parseHeaders(c.otlp.headers) ?? {},
+            timeoutMs: c.otlp.timeout,
+            ...(tls ? { tls } : {}),
           },
         }
       : {}),
-    ...(pgUrl
+    resourceAttributes: who.resource,
+    entityAttributes: who.entityAttributes,
+    ...(c.pushgateway.url
       ? {
           pushgateway: {
-            url: pgUrl,
-            ...(values['pushgateway-job'] ? { job: values['pushgateway-job'] } : {}),
-            deleteOnFinish: values['pushgateway-delete-on-finish'] === true,
+            url: c.pushgateway.url,
+            ...(c.pushgateway.job ? { job: c.pushgateway.job } : {}),
+            deleteOnFinish: c.pushgateway.deleteOnFinish,
           },
         }
       : {}),
-    ...(scrapeUrl ? { scrapeUrl } : {}),
-    scrapeIntervalMs: dur(values['scrape-interval'], undefined, 2_000),
-    intervalMs: dur(values.interval, 'KSO_INTERVAL', 10_000),
-    flushDeadlineMs,
-    finalStateWaitMs: dur(values['final-state-wait'], undefined, 2_000),
-    retry: { initialMs: dur(values['retry-initial'], undefined, 250) },
-    exitOnMainDone: values['exit-on-main-done'] ?? true,
+    ...(c.scrapeUrl ? { scrapeUrl: c.scrapeUrl } : {}),
+    scrapeIntervalMs: c.scrapeInterval,
+    intervalMs: c.interval,
+    flushDeadlineMs: c.flushDeadline,
+    finalStateWaitMs: c.finalStateWait,
+    retry: { initialMs: c.retryInitial },
+    exitOnMainDone: c.exitOnMainDone,
   };
-  return { help: false, options, logLevel: pick(values['log-level'], 'KSO_LOG_LEVEL') ?? 'info' };
+  return { help: false, options, logLevel: c.logLevel, warnings: r.warnings };
 }
 
 /**
  * Runs the sidecar until its final flush completes; resolves with the process exit code
- * (0 delivered, 1 data lost or bad config, 2 usage error). Installs SIGTERM/SIGINT handlers.
+ * (0 delivered, 1 data lost or failed start, 2 usage or configuration error). Installs SIGTERM/SIGINT handlers.
  */
 export async function runSidecar(argv: string[], logger?: Logger): Promise<number> {
   let parsed: ReturnType<typeof parseSidecarArgs>;
   try {
     parsed = parseSidecarArgs(argv);
   } catch (err) {
-    process.stderr.write(`kso sidecar: ${(err as Error).message}\n\n${USAGE}`);
+    for (const line of (err as Error).message.split('\n'))
+      process.stderr.write(`kso sidecar: invalid config: ${line}\n`);
     return 2;
   }
   if (parsed.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  const log = logger ?? pino({ level: parsed.logLevel, base: { component: 'kso-sidecar' } });
+  const log = logger ?? makeLogger(parsed.logLevel, 'sidecar');
+  for (const w of parsed.warnings) log.warn(w);
   let sidecar: Sidecar;
   try {
     // Loaded lazily so flag errors and --help answer without loading the Kubernetes/OTel stack.
     const { startSidecar } = await import('./sidecar.ts');
     sidecar = startSidecar({ ...parsed.options, logger: log });
   } catch (err) {
-    log.error({ error: (err as Error).message }, 'sidecar failed to start');
+    log.error({ err: (err as Error).message }, 'sidecar failed to start');
     return 1;
   }
   const onSignal = (sig: NodeJS.Signals) => {
@@ -174,7 +282,7 @@ export async function runSidecar(argv: string[], logger?: Logger): Promise<numbe
     void sidecar.finish(sig);
   };
   // A bug in a peer library must not kill the sidecar before its final flush: log and carry on.
-  const onRejection = (reason: unknown) => log.error({ error: String(reason) }, 'unhandled rejection');
+  const onRejection = (reason: unknown) => log.error({ err: String(reason) }, 'unhandled rejection');
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.on('unhandledRejection', onRejection);

@@ -58,13 +58,3 @@ export function podView(raw: Raw): PodView {
     deleting: str(meta['deletionTimestamp']) !== undefined,
   };
 }
-
-/** "10s", "500ms", "2m", "1.5s", or a bare number of seconds → milliseconds. */
-export function parseDuration(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
-  if (!m) throw new Error(`invalid duration ${JSON.stringify(text)} (expected e.g. 500ms, 10s, 2m)`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
-  return Math.round(n * factor);
-}

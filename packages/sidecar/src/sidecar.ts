@@ -6,6 +6,7 @@ import { createOtlpPush, deletePushgatewayGroup, pushToPushgateway, StoreRendere
 import { MetricsStore } from '@kso/metrics';
 import { compactJob, compactPod } from '@kso/model';
 import { loadKubeConfig, Reflector } from '@kso/watch';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import pino, { type Logger } from 'pino';
 import { ExitCodeProducer } from './exit-code.ts';
 import { type PodView, podView } from './pod-view.ts';
@@ -29,7 +30,12 @@ export interface SidecarOptions {
     readonly compression?: 'gzip' | 'none';
     /** Per-attempt export timeout. */
     readonly timeoutMs?: number;
+    readonly tls?: { readonly insecure?: boolean; readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
   };
+  /** Attributes of the pushed Resource (service.*, OTEL_RESOURCE_ATTRIBUTES): see @kso/config resolveIdentity. */
+  readonly resourceAttributes?: Readonly<Record<string, string>>;
+  /** Attributes every entity Resource carries too (k8s.cluster.name). */
+  readonly entityAttributes?: Readonly<Record<string, string>>;
   readonly pushgateway?: {
     readonly url: string;
     /** Grouping-key `job` value; defaults to the Job name (or the Pod name for a bare Pod). */
@@ -167,10 +173,13 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
         protocol: opts.otlp.protocol ?? 'grpc',
         endpoint: opts.otlp.endpoint,
         headers: opts.otlp.headers ?? {},
-        compression: opts.otlp.compression ?? 'none',
+        ...(opts.otlp.tls ? { tls: { ...opts.otlp.tls } } : {}),
+        ...(opts.resourceAttributes ? { resource: resourceFromAttributes({ ...opts.resourceAttributes }) } : {}),
+        ...(opts.entityAttributes ? { entityAttributes: { ...opts.entityAttributes } } : {}),
+        compression: opts.otlp.compression ?? 'gzip',
         intervalMs,
         // One hung attempt must not eat the whole final-flush budget.
-        timeoutMs: Math.min(opts.otlp.timeoutMs ?? 5_000, Math.max(500, flushDeadlineMs / 3)),
+        timeoutMs: Math.min(opts.otlp.timeoutMs ?? 10_000, Math.max(500, flushDeadlineMs / 3)),
         retry: {
           initialMs: opts.retry?.initialMs ?? 250,
           maxMs: opts.retry?.maxMs ?? 2_000,
@@ -234,7 +243,7 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
       jobGone = true;
       log.info({ job: name }, 'owning Job deleted');
     });
-    Promise.resolve(jobReflector.start()).catch((err: Error) => log.error({ error: err.message }, 'Job watch failed'));
+    Promise.resolve(jobReflector.start()).catch((err: Error) => log.error({ err: err.message }, 'Job watch failed'));
   };
 
   const onPod = (snap: PodSnap): void => {
@@ -266,13 +275,13 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
   // Keep our own Pod's last state for the final flush even if the Pod object is deleted.
   podReflector.on('delete', () => log.info('own Pod deleted'));
   if (opts.jobName) startJobWatch(opts.jobName);
-  Promise.resolve(podReflector.start()).catch((err: Error) => log.error({ error: err.message }, 'Pod watch failed'));
+  Promise.resolve(podReflector.start()).catch((err: Error) => log.error({ err: err.message }, 'Pod watch failed'));
 
   // Periodic work ---------------------------------------------------------------------------------
   if (relay) {
     const tick = async () => {
       const r = await relay.scrape();
-      if (!r.ok) log.debug({ error: r.error }, 'scrape failed; keeping last good scrape');
+      if (!r.ok) log.debug({ err: r.error }, 'scrape failed; keeping last good scrape');
     };
     timers.push(setInterval(tick, scrapeIntervalMs));
   }
@@ -280,7 +289,7 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
     timers.push(
       setInterval(() => {
         pgPush().catch((err: Error) =>
-          log.warn({ error: err.message }, 'pushgateway push failed; will retry next interval'),
+          log.warn({ err: err.message }, 'pushgateway push failed; will retry next interval'),
         );
       }, intervalMs),
     );
@@ -342,7 +351,7 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
       while (!pod?.mainDone && Date.now() < waitUntil) await sleep(50);
       if (relay) {
         const r = await relay.scrape(Math.min(scrapeTimeoutMs, flushDeadlineMs / 4));
-        if (!r.ok) log.info({ error: r.error }, 'final scrape failed; relaying the last good scrape');
+        if (!r.ok) log.info({ err: r.error }, 'final scrape failed; relaying the last good scrape');
       }
       const remaining = () => Math.max(0, deadlineAt - Date.now());
       const [o, p] = await Promise.all([
@@ -383,7 +392,7 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
         ...(lost ? { lost } : {}),
       };
     })().catch((err: Error): SidecarResult => {
-      log.error({ error: err.message }, 'final flush crashed');
+      log.error({ err: err.message }, 'final flush crashed');
       return { exitCode: 1, trigger, flushMs: 0 };
     });
     finishing.then(resolveDone);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseDuration } from '@kso/config';
 import { parseSidecarArgs } from '../src/cli.ts';
-import { parseDuration, podView } from '../src/pod-view.ts';
+import { podView } from '../src/pod-view.ts';
 
 const pod = (containerStatuses: unknown[]) => ({
   metadata: {
@@ -60,10 +61,10 @@ test('durations and flags: env fallbacks, defaults, clear errors', () => {
   assert.equal(parseDuration('500ms'), 500);
   assert.equal(parseDuration('1.5s'), 1500);
   assert.equal(parseDuration('2m'), 120_000);
-  assert.equal(parseDuration('7'), 7000);
-  assert.throws(() => parseDuration('ten'), /invalid duration/);
+  assert.equal(parseDuration('7'), undefined, 'a bare number is refused: it meant seconds here, ms in kso run');
+  assert.equal(parseDuration('ten'), undefined);
   const r = parseSidecarArgs(['--otlp-endpoint', 'http://c:4317', '--flush-deadline', '5s'], {
-    KSO_POD_NAME: 'p',
+    KSO_POD: 'p',
     KSO_POD_NAMESPACE: 'ns',
   });
   assert.equal(r.help, false);
@@ -73,6 +74,6 @@ test('durations and flags: env fallbacks, defaults, clear errors', () => {
     assert.equal(r.options.intervalMs, 10_000);
     assert.equal(r.options.otlp?.protocol, 'grpc');
   }
-  assert.throws(() => parseSidecarArgs([], {}), /--pod-name/);
-  assert.throws(() => parseSidecarArgs(['--pod-name', 'p', '--pod-namespace', 'n', '--schema', 'x'], {}), /--schema/);
+  assert.throws(() => parseSidecarArgs([], {}), /--pod, KSO_POD/);
+  assert.throws(() => parseSidecarArgs(['--pod', 'p', '--pod-namespace', 'n', '--schema', 'x'], {}), /--schema/);
 });

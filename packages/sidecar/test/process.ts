@@ -1,4 +1,4 @@
-// Spawns the real sidecar process (bin/kso-sidecar.js) and collects its JSON log lines.
+// Spawns the real sidecar process (bin/kso-sidecar.js) and collects its JSON log lines (from stderr).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -19,7 +19,8 @@ export function spawnSidecar(args: string[]): SidecarProcess {
   const waiters: { pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] =
     [];
   let buf = '';
-  child.stdout!.on('data', (d: Buffer) => {
+  // kso logs JSON lines to stderr (stdout stays free for command output).
+  child.stderr!.on('data', (d: Buffer) => {
     buf += d.toString();
     let i = buf.indexOf('\n');
     while (i >= 0) {
