@@ -12,6 +12,7 @@ import {
   type PrometheusServer,
   PullReader,
   startPrometheusServer,
+  WebConfigSource,
 } from '@kso/exporters';
 import { MetricsStore, parseAllowlist } from '@kso/metrics';
 import {
@@ -241,6 +242,9 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
       extraCollect: collectFrom(pullReader),
       health,
       logger: logger.child({ component: 'prometheus' }),
+      ...(c.webConfigFile
+        ? { webConfig: new WebConfigSource(c.webConfigFile, logger.child({ component: 'web-config' })) }
+        : {}),
     });
     const server = prometheus;
     prewarm = () => {

@@ -3,6 +3,7 @@
 // (convict re-applies env and args after a file load): flags > env > file > defaults.
 // Problems are collected, not thrown one at a time: a user fixing a config sees every mistake in one go.
 import { existsSync, readFileSync } from 'node:fs';
+import { loadWebConfig } from '@kso/exporters';
 import { parseAllowlist } from '@kso/metrics';
 import convict from 'convict';
 import { parse as parseYaml } from 'yaml';
@@ -276,6 +277,16 @@ export function schema() {
         arg: 'otlp-timeout',
       },
     },
+    webConfigFile: {
+      doc: 'Web config for /metrics (exporter-toolkit format: TLS, client CA, basic auth; reloaded on change)',
+      // Parsed at start-up so a bad file is a configuration error (exit 2) listing every problem.
+      format: (v: unknown) => {
+        if (v !== '') loadWebConfig(String(v));
+      },
+      default: '',
+      env: 'KSO_WEB_CONFIG_FILE',
+      arg: 'web-config-file',
+    },
     shard: {
       doc: 'Static shard ordinal (0-based)',
       format: 'non-negative-int',
@@ -349,6 +360,7 @@ export interface RunConfig {
   namespaces: string[];
   resources: ResourceName[];
   prometheus: { enabled: boolean; host: string; port: number };
+  webConfigFile: string;
   otlp: {
     endpoint: string;
     protocol: 'grpc' | 'http';
