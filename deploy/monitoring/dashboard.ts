@@ -203,6 +203,7 @@ export const ROWS: { title: string; panels: Panel[] }[] = [
 
 /** Grafana dashboard JSON (schema 39, Grafana 10/11). */
 export function dashboard(): Record<string, unknown> {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana variable reference, not a JS template
   const ds = { type: 'prometheus', uid: '${datasource}' };
   const panels: unknown[] = [];
   let id = 1;

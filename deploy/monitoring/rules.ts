@@ -220,8 +220,9 @@ export function buildRules(opts: Partial<RuleOptions> = {}): RuleGroup[] {
 function scalar(v: string | number): string {
   if (typeof v === 'number') return String(v);
   if (/^[A-Za-z0-9_./-]+$/.test(v) && !/^(true|false|null|yes|no|on|off|~|[0-9.]+)$/i.test(v)) return v;
-  // Single quotes keep PromQL readable (only ' needs escaping); JSON strings are valid YAML otherwise.
-  return v.includes("'") ? JSON.stringify(v) : `'${v}'`;
+  // Quoted as the formatter (biome, prettier) would: double quotes unless that needs more escapes; JSON strings
+  // are valid YAML double-quoted scalars.
+  return v.includes('"') && !v.includes("'") ? `'${v}'` : JSON.stringify(v);
 }
 
 function yamlLines(v: unknown, indent: string): string[] {

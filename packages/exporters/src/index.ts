@@ -72,6 +72,7 @@ export {
 export { type CertFiles, makeCa, makeLeaf, makeTestPki } from './testing/test-pki.ts';
 export {
   BasicAuthenticator,
+  bcryptHash,
   CLIENT_AUTH_TYPES,
   type ClientAuthType,
   createSecuredServer,

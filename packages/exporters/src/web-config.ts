@@ -370,6 +370,11 @@ export class WebConfigSource {
   }
 }
 
+/** A bcrypt hash for basic_auth_users (what `htpasswd -nBC 10 "" | tr -d ':\n'` prints). */
+export function bcryptHash(password: string, cost = 10): string {
+  return bcrypt.hashSync(password, cost);
+}
+
 // bcrypt of "fakepassword" (the toolkit's constant): unknown users cost as much as known ones, so response
 // times do not tell which user names exist.
 const FAKE_HASH = '$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi';
