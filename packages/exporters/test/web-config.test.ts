@@ -139,7 +139,7 @@ describe('TLS, client certificates and basic auth on /metrics', () => {
   let pki: ReturnType<typeof makeTestPki>;
   let srv: PrometheusServer;
   const web = join(d, 'web-config.yml');
-  const writeConfig = (users: Record<string, string>, auth = 'RequireAndVerifyClientCert') =>
+  const writeConfig = (users: Record<string, string>, auth = 'RequireAndVerifyClientCert', extra: string[] = []) =>
     writeFileSync(
       web,
       [
@@ -149,6 +149,7 @@ describe('TLS, client certificates and basic auth on /metrics', () => {
         `  client_auth_type: ${auth}`,
         // The toolkit refuses a client CA without a policy that uses it.
         ...(auth === 'NoClientCert' ? [] : ['  client_ca_file: kso-test-ca.crt']),
+        ...extra,
         'http_server_config:',
         '  headers:',
         '    X-Content-Type-Options: nosniff',
@@ -231,5 +232,25 @@ describe('TLS, client certificates and basic auth on /metrics', () => {
     assert.equal(refused.status, undefined);
     const any = await get(srv.url, { ca: pki.ca.cert, client: pki.rogueClient });
     assert.equal(any.status, 200, 'RequireAnyClientCert accepts an unverified certificate, as in Go');
+  });
+
+  test('client_allowed_sans: a verified certificate without an allowed SAN is refused', async () => {
+    const other = makeLeaf(d, 'other-team', pki.ca, 'client');
+    writeConfig({}, 'RequireAndVerifyClientCert', ['  client_allowed_sans: [prometheus]']);
+    const ok = await get(srv.url, { ca: pki.ca.cert, client: pki.client });
+    assert.equal(ok.status, 200, ok.error?.message);
+    const refused = await get(srv.url, { ca: pki.ca.cert, client: other });
+    assert.equal(refused.status, undefined, 'connection closed before any response');
+    assert.ok(refused.error);
+  });
+
+  test('rate_limit: requests past the burst get 429', async () => {
+    writeFileSync(
+      web,
+      'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nrate_limit:\n  interval: 10s\n  burst: 2\n',
+    );
+    const codes: (number | undefined)[] = [];
+    for (let i = 0; i < 4; i++) codes.push((await get(srv.url, { ca: pki.ca.cert, path: '/healthz' })).status);
+    assert.deepEqual(codes, [200, 200, 429, 429]);
   });
 });
