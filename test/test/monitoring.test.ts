@@ -96,6 +96,8 @@ describe('monitoring bundle files', () => {
     assert.equal(cm.metadata.name, 'kube-state-otel-dashboard');
     assert.equal(cm.metadata.labels.grafana_dashboard, '1');
     assert.deepEqual(JSON.parse(cm.data[FILES.dashboard]), dashboard());
+    const sm = docs.find((d) => d.kind === 'ServiceMonitor');
+    assert.equal(sm.spec.endpoints[0].honorLabels, true, 'objects keep their namespace/pod labels');
     const rule = docs.find((d) => d.kind === 'PrometheusRule');
     assert.equal(rule.metadata.namespace, 'kube-state-otel');
     assert.deepEqual(

@@ -506,11 +506,18 @@ export function createSecuredServer(opts: SecuredServerOptions, handler: Listene
   });
   const server = createHttpsServer({ ...initial.tls.context, ...modes(initial.tls.clientAuth) }, listener);
   let applied = initial.tls;
+  let offWarned = false;
   // Runs before the TLS layer wraps the new TCP connection (prepended to tls.Server's own 'connection'
   // listener), so a changed certificate or client policy applies from this very handshake on.
   server.prependListener('connection', (_socket: Socket) => {
     const tls = source.current().tls;
-    if (!tls || tls === applied) return;
+    if (tls === applied) return;
+    if (!tls) {
+      if (!offWarned) logger?.warn('tls_server_config removed: TLS stays on until a restart');
+      offWarned = true;
+      return;
+    }
+    offWarned = false;
     try {
       server.setSecureContext(tls.context);
       // Read by tls.Server for every new connection.
