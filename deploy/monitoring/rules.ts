@@ -15,7 +15,10 @@ export interface RuleOptions {
   jobTimeoutSeconds: number;
   /** KubeCronJobMissedSchedule: seconds past the next schedule time. */
   cronJobLateSeconds: number;
-  /** KsoWatchStale: seconds without a successful list/watch progress. */
+  /**
+   * KsoWatchStale: seconds without a successful list/watch progress. Below the default --max-staleness (300s,
+   * plus the liveness probe's 4 × 15s) so the alert fires before the restart that the probe triggers.
+   */
   staleSeconds: number;
   /** Overrides every `for:` (tests evaluate the real expressions without waiting minutes). */
   forOverride?: string;
@@ -29,7 +32,7 @@ export const DEFAULTS: RuleOptions = {
   sidecarContainer: 'kso-sidecar',
   jobTimeoutSeconds: 43200,
   cronJobLateSeconds: 900,
-  staleSeconds: 300,
+  staleSeconds: 180,
   runbookBase: 'https://runbooks.prometheus-operator.dev/runbooks/kubernetes/',
 };
 
@@ -75,12 +78,12 @@ export function buildRules(opts: Partial<RuleOptions> = {}): RuleGroup[] {
         rule({
           alert: 'KsoWatchStale',
           expr: `kso_watch_last_sync_age_seconds${sel()} > ${o.staleSeconds}`,
-          for: '2m',
+          for: '1m',
           labels: { severity: 'critical' },
           annotations: {
             summary: 'kube-state-otel serves stale data.',
             description:
-              '{{ $labels.instance }} had no successful list/watch progress for {{ $labels.resource }} in {{ $value | humanizeDuration }}: the metrics it serves may be hours old (field problem 3).',
+              '{{ $labels.instance }} had no successful list/watch progress for {{ $labels.resource }} in {{ $value | humanizeDuration }}: the metrics it serves are getting stale; /healthz fails past --max-staleness and the liveness probe restarts it (field problem 3).',
           },
         }),
         rule({
