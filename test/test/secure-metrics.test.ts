@@ -3,7 +3,7 @@
 // past the handshake. Certificates are made with openssl for the test.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -160,6 +160,30 @@ describe('kso run --web-config-file scraped by a real Prometheus', { skip: noPro
       assert.doesNotMatch(byJob.get(j)!.lastError, /HTTP status/, `${j}: refused before HTTP`);
     // Nothing from the refused jobs reached the TSDB.
     assert.deepEqual(await prom.query('kube_pod_info{job=~"kso-wrong-password|kso-rogue-cert|kso-no-cert"}'), []);
+  });
+
+  test('a password changed in the web config applies to the next scrape, without restart', async () => {
+    const webConfig = join(dir, 'web-config.yml');
+    const original = readFileSync(webConfig, 'utf8');
+    const health = async () => (await targets()).get('kso-tls');
+    writeFileSync(webConfig, original.replace(JSON.stringify(hash), JSON.stringify(bcryptHash('rotated', 10))));
+    await waitUntil(
+      'kso-tls refused with the old password',
+      async () => /401/.test((await health())?.lastError ?? ''),
+      {
+        timeoutMs: 20_000,
+        intervalMs: 500,
+        peer: kso,
+      },
+    );
+    writeFileSync(join(dir, 'password'), 'rotated');
+    await waitUntil('kso-tls up with the new password', async () => (await health())?.lastError === '', {
+      timeoutMs: 20_000,
+      intervalMs: 500,
+      peer: kso,
+    });
+    assert.equal((await health())?.health, 'up');
+    assert.ok(!kso.hasExited());
   });
 
   test('plain HTTP to the TLS port gets no metrics', async () => {
