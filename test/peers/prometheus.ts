@@ -26,8 +26,6 @@ export interface RealPrometheus {
   waitForTargetsUp(timeoutMs: number): Promise<void>;
   /** GET of an HTTP API path (`/api/v1/...`), its `data`. */
   api<T>(path: string): Promise<T>;
-  /** Directory holding the config (rule files and credentials may be written next to it). */
-  dir: string;
   stop(): Promise<void>;
 }
 
@@ -86,7 +84,6 @@ export async function startPrometheus(
   };
   return {
     url,
-    dir,
     api,
     async query(promql) {
       const data = await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(
