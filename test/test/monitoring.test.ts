@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -41,6 +41,20 @@ describe('monitoring bundle files', () => {
     const cr = parseYaml(readFileSync(join(MONITORING, FILES.prometheusRule), 'utf8'));
     assert.equal(cr.kind, 'PrometheusRule');
     assert.deepEqual(cr.spec.groups, plain.groups);
+  });
+
+  // The Helm chart renders its PrometheusRule and dashboard from copies of these files.
+  const chartFiles = fileURLToPath(new URL('../../deploy/helm/kube-state-otel/files/', import.meta.url));
+  const copies = [FILES.rules, FILES.dashboard].filter((f) => existsSync(join(chartFiles, f)));
+  test('the Helm chart copies of the rules and the dashboard are identical', {
+    skip: copies.length === 0 ? 'no chart copies under deploy/helm/kube-state-otel/files' : false,
+  }, () => {
+    for (const f of copies)
+      assert.equal(
+        readFileSync(join(chartFiles, f), 'utf8'),
+        readFileSync(join(MONITORING, f), 'utf8'),
+        `${f}: cp deploy/monitoring/${f} deploy/helm/kube-state-otel/files/`,
+      );
   });
 
   test('promtool: the rule file is valid and its unit tests pass', { skip: noPrometheus }, async () => {
