@@ -2,7 +2,7 @@
 // bcrypt, and certificates/users picked up from disk without a restart.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,26 @@ describe('web config parsing (exporter-toolkit format)', () => {
     writeFileSync(join(d, 'empty.yml'), '');
     assert.equal(loadWebConfig(join(d, 'empty.yml')).tls, undefined);
   });
+});
+
+test('a Secret volume update (atomic symlink swap, as the kubelet does it) is picked up', () => {
+  const d = mkdtempSync(join(dir, 'secret-'));
+  const version = (name: string, hash: string) => {
+    mkdirSync(join(d, name));
+    writeFileSync(join(d, name, 'web-config.yml'), `basic_auth_users:\n  prometheus: ${JSON.stringify(hash)}\n`);
+  };
+  const first = bcrypt.hashSync('one', 4);
+  const second = bcrypt.hashSync('two', 4);
+  version('..2026_12_01_10_00_00.1', first);
+  symlinkSync('..2026_12_01_10_00_00.1', join(d, '..data'));
+  symlinkSync('..data/web-config.yml', join(d, 'web-config.yml'));
+  const source = new WebConfigSource(join(d, 'web-config.yml'));
+  assert.equal(source.current().users.get('prometheus'), first);
+  version('..2026_12_01_11_00_00.2', second);
+  symlinkSync('..2026_12_01_11_00_00.2', join(d, '..data_tmp'));
+  renameSync(join(d, '..data_tmp'), join(d, '..data'));
+  assert.equal(source.current().users.get('prometheus'), second);
+  assert.equal(source.generation, 1);
 });
 
 interface Reply {
