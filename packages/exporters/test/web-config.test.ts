@@ -115,6 +115,26 @@ test('a Secret volume update (atomic symlink swap, as the kubelet does it) is pi
   assert.equal(source.generation, 1);
 });
 
+test("basic auth without TLS, with an htpasswd-style $2y$ hash (exporter-toolkit's own test vector)", async (t) => {
+  const d = mkdtempSync(join(dir, 'plain-'));
+  // bcrypt of "fakepassword", from exporter-toolkit's web/handler.go.
+  const hash = '$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi';
+  writeFileSync(join(d, 'web.yml'), `basic_auth_users:\n  legacy: ${JSON.stringify(hash)}\n`);
+  const srv = await startPrometheusServer({
+    source: realisticSource(),
+    host: '127.0.0.1',
+    port: 0,
+    webConfig: new WebConfigSource(join(d, 'web.yml')),
+  });
+  t.after(() => srv.close());
+  assert.match(srv.url, /^http:\/\//);
+  const auth = (u: string, p: string) => ({ authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
+  assert.equal((await fetch(`${srv.url}/metrics`, { headers: auth('legacy', 'fakepassword') })).status, 200);
+  assert.equal((await fetch(`${srv.url}/metrics`, { headers: auth('legacy', 'fakepassworD') })).status, 401);
+  assert.equal((await fetch(`${srv.url}/metrics`)).status, 401);
+  assert.equal((await fetch(`${srv.url}/readyz`)).status, 200);
+});
+
 interface Reply {
   status?: number;
   body?: string;
