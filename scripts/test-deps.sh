@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages the integration tests use as real peers. Installed only when missing.
+# Debian packages the integration tests use as real peers (and openssl). Installed only when missing.
 set -uo pipefail
 need=()
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
+# Throw-away certificates for the TLS tests of --web-config-file.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then echo "[test-deps] not root: cannot install ${need[*]}" >&2; exit 1; fi
 echo "[test-deps] apt-get install ${need[*]}" >&2

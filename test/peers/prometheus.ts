@@ -24,6 +24,8 @@ export interface RealPrometheus {
   query(promql: string): Promise<ParsedSeries[]>;
   /** Waits until every target reports health "up". */
   waitForTargetsUp(timeoutMs: number): Promise<void>;
+  /** GET of an HTTP API path (`/api/v1/...`), its `data`. */
+  api<T>(path: string): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -31,10 +33,17 @@ export interface RealPrometheus {
  * Starts Prometheus with one job scraping `targets` (host:port) every second. `honor_labels: true` keeps the
  * job/instance labels the Collector's exporter puts on its series, as users federating from a Collector do.
  */
-export async function startPrometheus(targets: string[], opts: { timeoutMs?: number } = {}): Promise<RealPrometheus> {
+export async function startPrometheus(
+  targets: string[],
+  opts: {
+    timeoutMs?: number;
+    /** A whole prometheus.yml instead of the default one job (given the directory it will live in). */
+    config?: (dir: string) => string | Promise<string>;
+  } = {},
+): Promise<RealPrometheus> {
   const dir = await mkdtemp(join(tmpdir(), 'kso-prometheus-'));
   const port = await freePort();
-  const config = [
+  const defaultConfig = [
     'global:',
     '  scrape_interval: 1s',
     '  scrape_timeout: 1s',
@@ -45,6 +54,7 @@ export async function startPrometheus(targets: string[], opts: { timeoutMs?: num
     `      - targets: [${targets.map((t) => JSON.stringify(t)).join(', ')}]`,
     '',
   ].join('\n');
+  const config = opts.config ? await opts.config(dir) : defaultConfig;
   await writeFile(join(dir, 'prometheus.yml'), config);
   const proc = spawnPeer('prometheus', PROMETHEUS_BIN, [
     `--config.file=${join(dir, 'prometheus.yml')}`,
@@ -74,6 +84,7 @@ export async function startPrometheus(targets: string[], opts: { timeoutMs?: num
   };
   return {
     url,
+    api,
     async query(promql) {
       const data = await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(
         `/api/v1/query?query=${encodeURIComponent(promql)}`,

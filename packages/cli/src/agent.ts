@@ -12,6 +12,7 @@ import {
   type PrometheusServer,
   PullReader,
   startPrometheusServer,
+  WebConfigSource,
 } from '@kso/exporters';
 import { familyFilter, MetricsStore, parseAllowlist } from '@kso/metrics';
 import {
@@ -267,6 +268,9 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
         ...(separate ? {} : { extraCollect: collectFrom(pullReader) }),
         health,
         logger: logger.child({ component: 'prometheus' }),
+        ...(c.webConfigFile
+          ? { webConfig: new WebConfigSource(c.webConfigFile, logger.child({ component: 'web-config' })) }
+          : {}),
       }),
     );
     if (c.telemetry.port !== '') {

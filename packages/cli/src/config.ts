@@ -17,6 +17,7 @@ import {
   toList,
   usage,
 } from '@kso/config';
+import { loadWebConfig } from '@kso/exporters';
 import { parseAllowlist } from '@kso/metrics';
 import convict from 'convict';
 
@@ -198,6 +199,16 @@ export function schema() {
       },
     },
     ...identityOptions('kube-state-otel'),
+    webConfigFile: {
+      doc: 'Web config for /metrics (exporter-toolkit format: TLS, client CA, basic auth; reloaded on change)',
+      // Parsed at start-up so a bad file is a configuration error (exit 2) listing every problem.
+      format: (v: unknown) => {
+        if (v !== '') loadWebConfig(String(v));
+      },
+      default: '',
+      env: 'KSO_WEB_CONFIG_FILE',
+      arg: 'web-config-file',
+    },
     shard: {
       doc: 'Static shard ordinal (0-based)',
       format: 'non-negative-int',
@@ -288,6 +299,7 @@ export interface RunConfig {
   serviceName: string;
   serviceInstanceId: string;
   clusterName: string;
+  webConfigFile: string;
   shard: number;
   totalShards: number;
   pod: string;

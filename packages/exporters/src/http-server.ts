@@ -17,6 +17,7 @@ import {
   serializeFamilies,
 } from './prom-text.ts';
 import { type Body, StoreRenderer } from './renderer.ts';
+import { createSecuredServer, type WebConfigSource } from './web-config.ts';
 
 const gzip = promisify(gzipCb);
 const GZIP_CONCURRENCY = Math.max(2, availableParallelism());
@@ -65,6 +66,8 @@ export interface PrometheusServerOptions {
   /** gzip level (1 = fastest, default; scrapes happen every few seconds, CPU matters more than bytes). */
   gzipLevel?: number;
   logger?: Logger;
+  /** `--web-config-file` (exporter-toolkit format): TLS, client certificates, basic auth. */
+  webConfig?: WebConfigSource;
 }
 
 export interface PrometheusServer {
@@ -242,14 +245,19 @@ export async function startPrometheusServer(opts: PrometheusServerOptions): Prom
     res.end();
   };
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       stats.errors++;
       logger.error({ err: err instanceof Error ? err.message : String(err), path: req.url }, 'metrics request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('internal error\n');
     });
-  });
+  };
+  // Probes stay outside basic auth (the kubelet cannot send credentials); they are still behind TLS.
+  const server = opts.webConfig
+    ? createSecuredServer({ source: opts.webConfig, unauthenticatedPaths: ['/healthz', '/readyz'], logger }, listener)
+    : createServer(listener);
+  const scheme = opts.webConfig?.current().tls ? 'https' : 'http';
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -261,9 +269,9 @@ export async function startPrometheusServer(opts: PrometheusServerOptions): Prom
   const port = (server.address() as AddressInfo).port;
   const host = opts.host ?? '0.0.0.0';
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  logger.info({ host, port }, 'prometheus bridge listening');
+  logger.info({ host, port, scheme }, 'prometheus bridge listening');
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `${scheme}://${urlHost}:${port}`,
     port,
     renderer,
     stats,

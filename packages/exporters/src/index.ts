@@ -69,3 +69,16 @@ export {
   SyntheticSource,
   syntheticPod,
 } from './testing/synthetic-source.ts';
+export { type CertFiles, makeCa, makeLeaf, makeTestPki } from './testing/test-pki.ts';
+export {
+  BasicAuthenticator,
+  bcryptHash,
+  CLIENT_AUTH_TYPES,
+  type ClientAuthType,
+  createSecuredServer,
+  loadWebConfig,
+  type TlsSettings,
+  type WebConfig,
+  WebConfigError,
+  WebConfigSource,
+} from './web-config.ts';
