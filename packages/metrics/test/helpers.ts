@@ -17,8 +17,9 @@ export interface ConformanceCase {
   families: string[];
 }
 
+/** The expected series of KSM v2.20's own internal/store/*_test.go cases (copied into fixtures/). */
 export function loadConformance(): ConformanceCase[] {
-  return JSON.parse(readFileSync('/work/shared/fixtures/ksm-conformance-examples.json', 'utf8'));
+  return JSON.parse(readFileSync(new URL('./fixtures/ksm-conformance-examples.json', import.meta.url), 'utf8'));
 }
 
 /** `name|k=v,...|value` with labels sorted: order-insensitive comparison, values as numbers. */
