@@ -55,9 +55,10 @@ test(`kube-state-metrics and kso agree on ${SCHEDULES} generated CronJob schedul
           break;
         await sleep(500);
       }
-      const count = (prefix: string) => [...cmp.ksm.keys()].filter((k) => k.startsWith(prefix)).length;
-      const nextTimes = count('kube_cronjob_next_schedule_time{namespace="cron-gen"');
-      const invalid = count('kube_cronjob_schedule_invalid{namespace="cron-gen"');
+      const generated = (family: string) =>
+        [...cmp.ksm.keys()].filter((k) => k.startsWith(`${family}{`) && k.includes('namespace="cron-gen"')).length;
+      const nextTimes = generated('kube_cronjob_next_schedule_time');
+      const invalid = generated('kube_cronjob_schedule_invalid');
       const matching = [...cmp.ksm].filter(([k, v]) => cmp.kso.has(k) && Object.is(cmp.kso.get(k), v)).length;
       t.diagnostic(`KSM series: ${cmp.ksm.size}, matching in kso: ${matching}; common families: ${cmp.common.length}`);
       t.diagnostic(
