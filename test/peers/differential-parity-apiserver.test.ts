@@ -11,7 +11,7 @@ import { startRealApiServer } from './apiserver.ts';
 import { type Comparison, compareExpositions, comparisonEqual, describeComparison } from './differential.ts';
 import { startKsm } from './ksm.ts';
 import { startKsoRun } from './kso.ts';
-import { generatedCronJobs, parityObjects } from './parity-fixtures.ts';
+import { generatedCronJobs, PARITY_FAMILIES, parityObjects } from './parity-fixtures.ts';
 import { skipUnlessPeers } from './paths.ts';
 import { startAll } from './process.ts';
 
@@ -67,6 +67,20 @@ test('kube-state-metrics and kso agree on hand-written objects and API-valid gen
     for (const name of ['parity', 'cron-gen']) {
       await api.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     }
+    // What the admission plugins look up: Priority resolves the class, RuntimeClass checks the pod's overhead.
+    await api.call('POST', '/apis/scheduling.k8s.io/v1/priorityclasses', {
+      apiVersion: 'scheduling.k8s.io/v1',
+      kind: 'PriorityClass',
+      metadata: { name: 'low' },
+      value: -10,
+    });
+    await api.call('POST', '/apis/node.k8s.io/v1/runtimeclasses', {
+      apiVersion: 'node.k8s.io/v1',
+      kind: 'RuntimeClass',
+      metadata: { name: 'nvidia' },
+      handler: 'nvidia',
+      overhead: { podFixed: { cpu: '250m', memory: '120Mi' } },
+    });
     const rejected: string[] = [];
     for (const o of parityObjects('parity')) {
       const err = await create(api.call, o);
@@ -94,6 +108,20 @@ test('kube-state-metrics and kso agree on hand-written objects and API-valid gen
       t.diagnostic(`KSM series: ${cmp.ksm.size}, matching in kso: ${matching}; common families: ${cmp.common.length}`);
       t.diagnostic(`only in kube-state-metrics: ${cmp.onlyKsm.join(', ') || '-'}`);
       assert.deepEqual(cmp.onlyKsm, [], 'kso implements every family KSM exposes');
+      assert.deepEqual(
+        rejected.map((r) => r.split(' ')[0]),
+        ['bad-zone'],
+        'only the CronJob with an unknown spec.timeZone is refused',
+      );
+      // The fixtures reach the families this issue is about (DRA claims, ephemeral volumes, sidecars, ...).
+      const ksmFamilies = new Set([...cmp.ksm.keys()].map((k) => k.slice(0, k.indexOf('{'))));
+      // kube-sim drops deletionTimestamp on create; here graceful deletion sets it, with no kubelet to finish it.
+      for (const f of [...PARITY_FAMILIES, 'kube_pod_deletion_timestamp'])
+        assert.ok(ksmFamilies.has(f), `KSM exposes ${f} for the fixtures`);
+      assert.ok(
+        [...cmp.ksm.keys()].some((k) => k.includes('ephemeral="true"')),
+        'an ephemeral volume claim',
+      );
       assert.ok(accepted > SCHEDULES / 4, `only ${accepted} generated schedules accepted`);
       assert.ok(comparisonEqual(cmp), describeComparison(cmp));
       assert.equal(matching, cmp.ksm.size);

@@ -14,7 +14,7 @@ import { startKubeSim } from '@kso/kube-sim';
 import { type Comparison, compareExpositions, comparisonEqual, describeComparison } from './differential.ts';
 import { startKsm } from './ksm.ts';
 import { startKsoRun } from './kso.ts';
-import { generatedCronJobs, parityObjects } from './parity-fixtures.ts';
+import { generatedCronJobs, PARITY_FAMILIES, parityObjects } from './parity-fixtures.ts';
 import { skipUnlessPeers } from './paths.ts';
 import { startAll } from './process.ts';
 
@@ -67,6 +67,13 @@ test(`kube-state-metrics and kso agree on ${SCHEDULES} generated CronJob schedul
       t.diagnostic(`only in kube-state-metrics: ${cmp.onlyKsm.join(', ') || '-'}`);
       t.diagnostic(`only in kso: ${cmp.onlyKso.join(', ') || '-'}`);
       assert.deepEqual(cmp.onlyKsm, [], 'kso implements every family KSM exposes');
+      // The fixtures reach the families this issue is about (DRA claims, ephemeral volumes, sidecars, ...).
+      const ksmFamilies = new Set([...cmp.ksm.keys()].map((k) => k.slice(0, k.indexOf('{'))));
+      for (const f of PARITY_FAMILIES) assert.ok(ksmFamilies.has(f), `KSM exposes ${f} for the fixtures`);
+      assert.ok(
+        [...cmp.ksm.keys()].some((k) => k.includes('ephemeral="true"')),
+        'an ephemeral volume claim',
+      );
       assert.ok(invalid > 50 && nextTimes > SCHEDULES / 2, 'the generated set mixes valid and invalid schedules');
       assert.ok(comparisonEqual(cmp), describeComparison(cmp));
       assert.equal(matching, cmp.ksm.size);

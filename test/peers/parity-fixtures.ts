@@ -112,6 +112,27 @@ function cronjob(ns: string, name: string, spec: Obj, status: Obj = {}, m: Obj =
   };
 }
 
+/** Families the hand-written objects must produce series for (on top of the always-present ones). */
+export const PARITY_FAMILIES = [
+  'kube_pod_resourceclaim_info',
+  'kube_pod_spec_volumes_persistentvolumeclaims_readonly',
+  'kube_pod_init_container_info',
+  'kube_pod_init_container_status_waiting_reason',
+  'kube_pod_container_status_last_terminated_reason',
+  'kube_pod_status_reason',
+  'kube_pod_status_disruption_reason',
+  'kube_pod_status_unschedulable',
+  'kube_pod_overhead_cpu_cores',
+  'kube_pod_runtimeclass_name_info',
+  'kube_job_failed',
+  'kube_job_complete',
+  'kube_job_status_suspended',
+  'kube_job_status_completion_time',
+  'kube_cronjob_schedule_invalid',
+  'kube_cronjob_next_schedule_time',
+  'kube_cronjob_status_last_successful_time',
+];
+
 export function parityObjects(ns: string): Obj[] {
   const cronOwner = { apiVersion: 'batch/v1', kind: 'CronJob', name: 'hourly', uid: 'cron-owner', controller: true };
   const jobOwner = (name: string) => ({
