@@ -431,8 +431,13 @@ function isEmpty(bits: Uint8Array): boolean {
   return bits.indexOf(1) === -1;
 }
 
-/** SpecSchedule.Next, ported statement by statement (the `goto WRAP`s become `continue wrap`). */
-function nextSpec(s: SpecSchedule, fromSec: number): number {
+/**
+ * SpecSchedule.Next, ported statement by statement (the `goto WRAP`s become `continue wrap`). One deliberate
+ * difference: where a calendar day does not exist (Pacific/Apia skipped 2011-12-30), time.Date maps the missing
+ * midnight back onto the day before, AddDate stops advancing and go-cron loops forever (KSM's reflector hangs).
+ * The port notices that the day search no longer moves forward and returns undefined.
+ */
+function nextSpec(s: SpecSchedule, fromSec: number): number | undefined {
   // A field without any value can never match; go-cron would search five years to find that out.
   if (isEmpty(s.minute) || isEmpty(s.hour) || isEmpty(s.dom) || isEmpty(s.month) || isEmpty(s.dow)) {
     return GO_ZERO_TIME_UNIX;
@@ -450,7 +455,9 @@ function nextSpec(s: SpecSchedule, fromSec: number): number {
         added = true;
         t = goDate(f.y, f.mo, 1, 0, 0, 0, z);
       }
+      const before = t;
       t = addDate(t, 0, 1, 0, z);
+      if (t <= before) return undefined;
       f = fields(t, z);
       if (f.mo === 1) continue wrap;
     }
@@ -460,10 +467,12 @@ function nextSpec(s: SpecSchedule, fromSec: number): number {
         added = true;
         t = goDate(f.y, f.mo, f.d, 0, 0, 0, z);
       }
+      const before = t;
       t = addDate(t, 0, 0, 1, z);
       // normalizeDSTDay: midnight may not exist.
       f = fields(t, z);
       if (f.h !== 0) t = f.h > 12 ? t + (24 - f.h) * 3600 : t - f.h * 3600;
+      if (t <= before) return undefined;
       f = fields(t, z);
       if (f.d === 1) continue wrap;
     }
@@ -504,8 +513,11 @@ function nextSpec(s: SpecSchedule, fromSec: number): number {
   }
 }
 
-/** Schedule.Next(from) as Unix seconds; GO_ZERO_TIME_UNIX when there is none (as KSM reports it). */
-export function nextCronTime(s: CronSchedule, fromSec: number): number {
+/**
+ * Schedule.Next(from) as Unix seconds; GO_ZERO_TIME_UNIX when there is none (as KSM reports it); undefined where
+ * go-cron would never return (see nextSpec).
+ */
+export function nextCronTime(s: CronSchedule, fromSec: number): number | undefined {
   if (s.kind === 'triggered') return GO_ZERO_TIME_UNIX;
   if (s.kind === 'every') return fromSec + s.delaySec;
   return nextSpec(s, fromSec);

@@ -44,6 +44,15 @@ describe('cron next time', () => {
     assert.equal(nextCronTime(parseCron('0 0 30 2 *'), t('2026-01-01T00:00:00Z')), GO_ZERO_TIME_UNIX);
   });
 
+  test('a day missing from the zone ends the search instead of looping forever like go-cron', () => {
+    // Samoa skipped 2011-12-30: time.Date maps that midnight onto the 29th, so go-cron's AddDate never advances.
+    assert.equal(nextCronTime(parseCron('0 0 * * 0', 'Pacific/Apia'), t('2011-12-28T00:00:00Z')), undefined);
+    assert.equal(
+      nextCronTime(parseCron('0 0 * * *', 'Pacific/Apia'), t('2011-12-28T00:00:00Z')),
+      t('2011-12-28T10:00:00Z'),
+    );
+  });
+
   test('time zones: spec.timeZone and CRON_TZ, across DST', () => {
     // 09:00 in New York during EST (UTC-5) and EDT (UTC-4).
     assert.equal(

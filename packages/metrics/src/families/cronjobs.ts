@@ -26,7 +26,7 @@ function scheduleSpec(c: C): string {
 
 // CronJobs share a handful of schedules and are re-rendered on every change: parse and search once per input.
 const parsed = new Map<string, CronSchedule | null>();
-const nexts = new Map<string, number>();
+const nexts = new Map<string, number | null>();
 function remember<V>(m: Map<string, V>, k: string, v: V): V {
   if (m.size >= 4096) m.clear();
   m.set(k, v);
@@ -57,7 +57,9 @@ export function cronNextScheduleTime(c: C): number | undefined {
   const from = c.lastScheduleTime ?? c.creationTimestamp;
   if (sched === undefined || from === undefined) return undefined;
   const key = `${from} ${scheduleSpec(c)}`;
-  return nexts.get(key) ?? remember(nexts, key, nextCronTime(sched, from));
+  let next = nexts.get(key);
+  if (next === undefined) next = remember(nexts, key, nextCronTime(sched, from) ?? null);
+  return next ?? undefined;
 }
 
 export const CRONJOB_FAMILIES_KSM: readonly FamilyDef<C>[] = [
@@ -171,7 +173,8 @@ export const CRONJOB_FAMILIES_KSM: readonly FamilyDef<C>[] = [
     [],
     'Schedule.Next of go-cron v0.15.1 (the library of KSM v2.20): day-of-month AND day-of-week, wrapping ranges, ' +
       'spec.timeZone as a CRON_TZ= prefix, no time zone = the process zone. Nothing while suspended or when ' +
-      'the schedule is invalid; -6.21355968e+10 (Go zero time) when it never fires within five years.',
+      'the schedule is invalid; -6.21355968e+10 (Go zero time) when it never fires within five years; nothing ' +
+      'where go-cron never returns (a calendar day that does not exist in the zone, e.g. Pacific/Apia 2011-12-30).',
     (c) => maybe(c, cronNextScheduleTime(c)),
   ),
   family<C>(
