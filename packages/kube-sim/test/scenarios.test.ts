@@ -207,3 +207,33 @@ items:
     }
   });
 });
+
+describe('pod factory', () => {
+  test('DRA resource claims and PVC/ephemeral volumes land in spec and status as the API shapes them', async () => {
+    const { pod } = await import('../src/scenarios/factory.ts');
+    const p = pod({
+      name: 'train',
+      namespace: 'ml',
+      phase: 'Running',
+      volumes: [
+        { name: 'data', persistentVolumeClaim: { claimName: 'dataset', readOnly: true } },
+        { name: 'scratch', ephemeral: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'] } } } },
+      ],
+      resourceClaims: [
+        { name: 'gpu', resourceClaimTemplateName: 'gpu-template', generatedName: 'train-gpu-x7k2p' },
+        { name: 'shared', resourceClaimName: 'shared-nic' },
+        { name: 'pending', resourceClaimTemplateName: 'fpga-template' },
+      ],
+    });
+    assert.deepEqual(p.spec.resourceClaims, [
+      { name: 'gpu', resourceClaimTemplateName: 'gpu-template' },
+      { name: 'shared', resourceClaimName: 'shared-nic' },
+      { name: 'pending', resourceClaimTemplateName: 'fpga-template' },
+    ]);
+    assert.deepEqual(p.status.resourceClaimStatuses, [{ name: 'gpu', resourceClaimName: 'train-gpu-x7k2p' }]);
+    assert.deepEqual(
+      p.spec.volumes.map((v: KObj) => v.name),
+      ['kube-api-access', 'data', 'scratch'],
+    );
+  });
+});

@@ -1,7 +1,7 @@
 export { ALL_RESOURCES, type CatalogOptions, familiesFor, type SnapshotFor } from './catalog.ts';
-export { CronParseError, nextCronTime, parseCron } from './cron.ts';
+export { CronParseError, GO_ZERO_TIME_UNIX, loadLocation, nextCronTime, parseCron, parseStandard } from './cron.ts';
 export { renderMetricsReference } from './docs.ts';
-export { cronNextScheduleTime } from './families/cronjobs.ts';
+export { cronNextScheduleTime, cronSchedule } from './families/cronjobs.ts';
 export { JOB_FAILURE_REASONS } from './families/jobs.ts';
 export {
   DISRUPTION_REASONS,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { nextCronTime, parseCron } from '../src/index.ts';
+import { GO_ZERO_TIME_UNIX, nextCronTime, parseCron } from '../src/index.ts';
 import { generate } from './helpers.ts';
 
 const t = (iso: string) => Date.parse(iso) / 1000;
@@ -15,9 +15,42 @@ describe('cron next time', () => {
     assert.equal(nextCronTime(parseCron('0 0 29 2 *'), t('2026-03-01T00:00:00Z')), t('2028-02-29T00:00:00Z'));
   });
 
-  test('day-of-month and day-of-week are OR-ed when both are restricted', () => {
-    // 2026-11-22 is a Sunday; "1st of month or Friday" → Friday 27th.
-    assert.equal(nextCronTime(parseCron('0 0 1 * 5'), t('2026-11-22T00:00:00Z')), t('2026-11-27T00:00:00Z'));
+  test('day-of-month and day-of-week are AND-ed (go-cron default, not classic cron OR)', () => {
+    // 2026-11-22 is a Sunday; "the 1st when it is a Friday" → 2027-01-01 (a Friday).
+    assert.equal(nextCronTime(parseCron('0 0 1 * 5'), t('2026-11-22T00:00:00Z')), t('2027-01-01T00:00:00Z'));
+    // Last Friday of the month: days 25-31 that are Fridays.
+    assert.equal(nextCronTime(parseCron('0 0 25-31 * FRI'), t('2026-11-01T00:00:00Z')), t('2026-11-27T00:00:00Z'));
+  });
+
+  test('wrapping ranges, steps, and what go-cron rejects', () => {
+    assert.equal(nextCronTime(parseCron('0 22-2 * * *'), t('2026-03-01T03:00:00Z')), t('2026-03-01T22:00:00Z'));
+    assert.equal(nextCronTime(parseCron('0 0 * * FRI-MON'), t('2026-11-24T12:00:00Z')), t('2026-11-27T00:00:00Z'));
+    assert.equal(nextCronTime(parseCron('*-5 * * * *'), t('2026-03-01T10:00:30Z')), t('2026-03-01T10:01:00Z'));
+    assert.equal(nextCronTime(parseCron('5,,10 * * * *'), t('2026-03-01T10:06:00Z')), t('2026-03-01T10:10:00Z'));
+    assert.throws(() => parseCron('*/60 * * * *'), /step/); // robfig/cron and the API server accept it
+    assert.throws(() => parseCron('59/2 * * * *'), /step/);
+    assert.throws(() => parseCron('H * * * *'));
+    assert.throws(() => parseCron('0 0 L * *'));
+    assert.throws(() => parseCron('0 0 * * 5#3'));
+  });
+
+  test('macros, @every and schedules that never fire', () => {
+    assert.equal(nextCronTime(parseCron('@every 1h30m'), t('2026-03-01T10:02:30Z')), t('2026-03-01T11:32:30Z'));
+    assert.equal(nextCronTime(parseCron('@every 1.5s'), 100), 101);
+    assert.throws(() => parseCron('@every 500ms'), /at least 1s/);
+    assert.throws(() => parseCron('@reboot'));
+    assert.equal(nextCronTime(parseCron('@weekly'), t('2026-11-25T00:00:00Z')), t('2026-11-29T00:00:00Z'));
+    assert.equal(nextCronTime(parseCron('@manual'), 100), GO_ZERO_TIME_UNIX);
+    assert.equal(nextCronTime(parseCron('0 0 30 2 *'), t('2026-01-01T00:00:00Z')), GO_ZERO_TIME_UNIX);
+  });
+
+  test('a day missing from the zone ends the search instead of looping forever like go-cron', () => {
+    // Samoa skipped 2011-12-30: time.Date maps that midnight onto the 29th, so go-cron's AddDate never advances.
+    assert.equal(nextCronTime(parseCron('0 0 * * 0', 'Pacific/Apia'), t('2011-12-28T00:00:00Z')), undefined);
+    assert.equal(
+      nextCronTime(parseCron('0 0 * * *', 'Pacific/Apia'), t('2011-12-28T00:00:00Z')),
+      t('2011-12-28T10:00:00Z'),
+    );
   });
 
   test('time zones: spec.timeZone and CRON_TZ, across DST', () => {
@@ -40,6 +73,9 @@ describe('cron next time', () => {
     assert.throws(() => parseCron('61 * * * *'));
     assert.throws(() => parseCron('* * * *'));
     assert.throws(() => parseCron('* * * * *', 'Mars/Olympus'));
+    assert.throws(() => parseCron('* * * * *', 'america/new_york')); // Go's LoadLocation is case-sensitive
+    assert.throws(() => parseCron('* * * * *', '')); // CRON_TZ= with an empty zone
+    assert.throws(() => parseCron('TZ=UTC * * * * *', 'UTC')); // the prefix KSM adds makes a sixth field
   });
 });
 

@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { compactCronJob, compactJob, compactPod } from '@kso/model';
 import {
@@ -82,4 +84,63 @@ export function pts(fams: Map<string, Point[]>, name: string): Point[] {
   const p = fams.get(name);
   if (!p) throw new Error(`no family ${name}`);
   return p;
+}
+
+/** Go strconv.FormatFloat(v, 'g', -1, 64), as KSM writes sample values. */
+export function goFloat(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Number.POSITIVE_INFINITY) return '+Inf';
+  if (v === Number.NEGATIVE_INFINITY) return '-Inf';
+  if (v === 0) return '0';
+  const [mant, exp] = v.toExponential().split('e') as [string, string];
+  const e = Number(exp);
+  // Shortest digits; exponent form below 1e-4 and from 1e6 on (Go's 'g' with precision -1 decides with 6).
+  if (e < -4 || e >= 6) return `${mant}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  return String(v);
+}
+
+const escapeLabel = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+
+/** A family's points as KSM exposition lines: labels in wire (insertion) order, Go number format. */
+export function expositionLines(name: string, points: readonly Point[]): string[] {
+  return points.map((p) => {
+    const labels = Object.entries(p.attributes)
+      .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+      .join(',');
+    return `${name}{${labels}} ${goFloat(p.value)}`;
+  });
+}
+
+/** One row of a family table: an object in, the exact series of one family out (KSM internal/store/*_test.go). */
+export interface FamilyRow {
+  readonly family: string;
+  readonly name: string;
+  readonly object: unknown;
+  readonly ctx?: GenerateContext;
+  readonly want: readonly string[];
+}
+
+/** Runs a table and checks that every family of the resource's catalog (KSM and EXTENSION) has a row. */
+export function runFamilyTable(resource: ResourceName, rows: readonly FamilyRow[]): void {
+  const defs = familiesFor('ksm', resource);
+  const names = new Set(defs.map((d) => d.name));
+  test(`every ${resource} family of the catalog has a table row`, () => {
+    const covered = new Set(rows.map((r) => r.family));
+    assert.deepEqual(
+      [...names].filter((n) => !covered.has(n)),
+      [],
+      'families without a row',
+    );
+    assert.deepEqual(
+      [...covered].filter((n) => !names.has(n)),
+      [],
+      'rows for unknown families',
+    );
+  });
+  for (const row of rows) {
+    test(`${row.family}: ${row.name}`, () => {
+      const pts = generate(resource, row.object, { only: [row.family], ctx: row.ctx }).get(row.family) ?? [];
+      assert.deepEqual(expositionLines(row.family, pts), row.want);
+    });
+  }
 }

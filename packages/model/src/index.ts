@@ -14,6 +14,7 @@ export {
   type JobSnapshot,
   type ObjectMeta,
   type OwnerRef,
+  type PodResourceClaim,
   type PodSnapshot,
   type PvcVolume,
   type StatefulSetSnapshot,

@@ -150,6 +150,18 @@ export interface PvcVolume {
   readonly volume: string;
   readonly claimName: string;
   readonly readOnly: boolean;
+  readonly ephemeral: boolean;
+}
+
+/**
+ * A `spec.resourceClaims` entry (DRA) with its claim resolved: `resourceClaimName`, or for a template-backed claim
+ * the name the kubelet recorded in `status.resourceClaimStatuses` ('' while pending). Entries naming neither a
+ * claim nor a template reference nothing and are dropped.
+ */
+export interface PodResourceClaim {
+  readonly name: string;
+  readonly resourceClaimName: string;
+  readonly templateName: string;
 }
 
 export interface PodSnapshot extends ObjectMeta {
@@ -164,6 +176,7 @@ export interface PodSnapshot extends ObjectMeta {
   readonly tolerations: readonly Toleration[];
   readonly overhead: readonly ResourceQuantity[];
   readonly pvcVolumes: readonly PvcVolume[];
+  readonly resourceClaims: readonly PodResourceClaim[];
   readonly containers: readonly ContainerSpec[];
   readonly initContainers: readonly ContainerSpec[];
   readonly phase: string;
@@ -273,6 +286,37 @@ function containerStatuses(v: unknown, path: string): readonly ContainerStatus[]
   );
 }
 
+const NO_CLAIMS: readonly PodResourceClaim[] = Object.freeze([]);
+
+function optStr(v: unknown, path: string): string | undefined {
+  return v === undefined || v === null ? undefined : str(v, path);
+}
+
+function podResourceClaims(specClaims: unknown, statuses: unknown): readonly PodResourceClaim[] {
+  const claims = arr(specClaims, 'spec.resourceClaims');
+  if (claims.length === 0) return NO_CLAIMS;
+  const resolved = new Map<string, string>();
+  arr(statuses, 'status.resourceClaimStatuses').forEach((e, i) => {
+    const p = `status.resourceClaimStatuses[${i}]`;
+    const o = obj(e, p);
+    const n = optStr(o.resourceClaimName, `${p}.resourceClaimName`);
+    if (n !== undefined) resolved.set(str(o.name, `${p}.name`), n);
+  });
+  const out: PodResourceClaim[] = [];
+  claims.forEach((e, i) => {
+    const p = `spec.resourceClaims[${i}]`;
+    const o = obj(e, p);
+    const name = str(o.name, `${p}.name`);
+    const claim = optStr(o.resourceClaimName, `${p}.resourceClaimName`);
+    const template = optStr(o.resourceClaimTemplateName, `${p}.resourceClaimTemplateName`);
+    if (claim === undefined && template === undefined) return;
+    out.push(
+      Object.freeze({ name, resourceClaimName: claim ?? resolved.get(name) ?? '', templateName: template ?? '' }),
+    );
+  });
+  return Object.freeze(out);
+}
+
 export function compactPod(raw: unknown): PodSnapshot {
   const m = meta(raw, 'pod');
   const r = raw as Obj;
@@ -293,22 +337,24 @@ export function compactPod(raw: unknown): PodSnapshot {
   arr(spec.volumes, 'spec.volumes').forEach((v, i) => {
     const p = `spec.volumes[${i}]`;
     const o = obj(v, p);
-    if (o.ephemeral !== undefined && o.ephemeral !== null) {
+    // KSM checks persistentVolumeClaim before ephemeral.
+    if (o.persistentVolumeClaim !== undefined && o.persistentVolumeClaim !== null) {
+      const c = obj(o.persistentVolumeClaim, `${p}.persistentVolumeClaim`);
+      pvcVolumes.push(
+        Object.freeze({
+          volume: str(o.name, `${p}.name`),
+          claimName: str(c.claimName, `${p}.persistentVolumeClaim.claimName`),
+          readOnly: optBool(c.readOnly, `${p}.persistentVolumeClaim.readOnly`) === true,
+          ephemeral: false,
+        }),
+      );
+    } else if (o.ephemeral !== undefined && o.ephemeral !== null) {
       // Generic ephemeral volumes get a PVC named <pod>-<volume> (KSM reports them in the PVC families).
       const volume = str(o.name, `${p}.name`);
-      pvcVolumes.push(Object.freeze({ volume, claimName: `${m.name}-${volume}`, readOnly: false }));
-      return;
+      pvcVolumes.push(Object.freeze({ volume, claimName: `${m.name}-${volume}`, readOnly: false, ephemeral: true }));
     }
-    if (o.persistentVolumeClaim === undefined || o.persistentVolumeClaim === null) return;
-    const c = obj(o.persistentVolumeClaim, `${p}.persistentVolumeClaim`);
-    pvcVolumes.push(
-      Object.freeze({
-        volume: str(o.name, `${p}.name`),
-        claimName: str(c.claimName, `${p}.persistentVolumeClaim.claimName`),
-        readOnly: optBool(c.readOnly, `${p}.persistentVolumeClaim.readOnly`) === true,
-      }),
-    );
   });
+  const resourceClaims = podResourceClaims(spec.resourceClaims, status.resourceClaimStatuses);
   const podIPs = arr(status.podIPs, 'status.podIPs').map((e, i) =>
     str(obj(e, `status.podIPs[${i}]`).ip, `status.podIPs[${i}].ip`),
   );
@@ -329,6 +375,7 @@ export function compactPod(raw: unknown): PodSnapshot {
     tolerations: Object.freeze(tolerations),
     overhead: resourceList(spec.overhead, 'spec.overhead'),
     pvcVolumes: Object.freeze(pvcVolumes),
+    resourceClaims,
     containers: containerSpecs(spec.containers, 'spec.containers'),
     initContainers: containerSpecs(spec.initContainers, 'spec.initContainers'),
     phase: intern(str(status.phase, 'status.phase')),

@@ -182,6 +182,18 @@ export interface PodSpec {
   message?: string;
   extraConditions?: KObj[];
   restartPolicy?: string;
+  /** Volumes after the service-account volume, e.g. `{ name, persistentVolumeClaim: { claimName } }` or `ephemeral`. */
+  volumes?: KObj[];
+  /**
+   * DRA claims (spec.resourceClaims). A template-backed claim with `generatedName` also gets its
+   * status.resourceClaimStatuses entry, as the kubelet/controller writes it once the claim exists.
+   */
+  resourceClaims?: {
+    name: string;
+    resourceClaimName?: string;
+    resourceClaimTemplateName?: string;
+    generatedName?: string;
+  }[];
 }
 
 let ipCounter = 0;
@@ -341,7 +353,17 @@ export function pod(s: PodSpec): KObj {
             sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }],
           },
         },
+        ...(s.volumes ?? []),
       ],
+      ...(s.resourceClaims?.length
+        ? {
+            resourceClaims: s.resourceClaims.map((c) => ({
+              name: c.name,
+              ...(c.resourceClaimName ? { resourceClaimName: c.resourceClaimName } : {}),
+              ...(c.resourceClaimTemplateName ? { resourceClaimTemplateName: c.resourceClaimTemplateName } : {}),
+            })),
+          }
+        : {}),
     },
     status: {
       phase: s.phase,
@@ -364,6 +386,13 @@ export function pod(s: PodSpec): KObj {
           }
         : {}),
       ...(scheduled ? { containerStatuses: statuses } : {}),
+      ...(s.resourceClaims?.some((c) => c.generatedName)
+        ? {
+            resourceClaimStatuses: s.resourceClaims
+              .filter((c) => c.generatedName)
+              .map((c) => ({ name: c.name, resourceClaimName: c.generatedName })),
+          }
+        : {}),
       qosClass: 'Burstable',
     },
   };

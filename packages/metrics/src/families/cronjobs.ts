@@ -1,5 +1,5 @@
 import type { CronJobSnapshot } from '@kso/model';
-import { nextCronTime, parseCron } from '../cron.ts';
+import { type CronSchedule, nextCronTime, parseStandard } from '../cron.ts';
 import { b2f, type FamilyDef, family, NONE } from '../family.ts';
 import { toPrometheusLabels } from '../labels.ts';
 import type { Point } from '../types.ts';
@@ -19,17 +19,47 @@ function mapFamily(c: C, prefix: string, data: Readonly<Record<string, string>>,
   return [{ attributes, value: 1 }];
 }
 
-/** KSM: next activation after lastScheduleTime, else after creation; none while suspended or unparseable. */
+/** The string KSM hands to the cron parser: spec.timeZone becomes a `CRON_TZ=` prefix. */
+function scheduleSpec(c: C): string {
+  return c.timeZone === undefined ? c.schedule : `CRON_TZ=${c.timeZone} ${c.schedule}`;
+}
+
+// CronJobs share a handful of schedules and are re-rendered on every change: parse and search once per input.
+const parsed = new Map<string, CronSchedule | null>();
+const nexts = new Map<string, number | null>();
+function remember<V>(m: Map<string, V>, k: string, v: V): V {
+  if (m.size >= 4096) m.clear();
+  m.set(k, v);
+  return v;
+}
+
+/** The parsed schedule, or undefined when KSM's parser rejects it (kube_cronjob_schedule_invalid). */
+export function cronSchedule(c: C): CronSchedule | undefined {
+  const spec = scheduleSpec(c);
+  let s = parsed.get(spec);
+  if (s === undefined) {
+    try {
+      s = remember(parsed, spec, parseStandard(spec));
+    } catch {
+      s = remember(parsed, spec, null);
+    }
+  }
+  return s ?? undefined;
+}
+
+/**
+ * KSM: Next(lastScheduleTime), else Next(creationTimestamp); nothing while suspended or unparseable. A schedule
+ * that never fires reports Go's zero time (-6.21355968e+10), as KSM does.
+ */
 export function cronNextScheduleTime(c: C): number | undefined {
   if (c.suspend === true) return undefined;
+  const sched = cronSchedule(c);
   const from = c.lastScheduleTime ?? c.creationTimestamp;
-  if (from === undefined) return undefined;
-  try {
-    return nextCronTime(parseCron(c.schedule, c.timeZone), from);
-  } catch {
-    // KSM panics on a bad schedule; the API server validates schedules, so emitting nothing is the safe choice.
-    return undefined;
-  }
+  if (sched === undefined || from === undefined) return undefined;
+  const key = `${from} ${scheduleSpec(c)}`;
+  let next = nexts.get(key);
+  if (next === undefined) next = remember(nexts, key, nextCronTime(sched, from) ?? null);
+  return next ?? undefined;
 }
 
 export const CRONJOB_FAMILIES_KSM: readonly FamilyDef<C>[] = [
@@ -141,9 +171,22 @@ export const CRONJOB_FAMILIES_KSM: readonly FamilyDef<C>[] = [
     'STABLE',
     "Next time the cronjob should be scheduled. The time after lastScheduleTime, or after the cron job's creation time if it's never been scheduled. Use this to determine if the job is delayed.",
     [],
-    'Computed from spec.schedule and spec.timeZone (Intl time zones; CRON_TZ= prefix honoured); nothing while ' +
-      'suspended or when the schedule cannot be parsed.',
+    'Schedule.Next of go-cron v0.15.1 (the library of KSM v2.20): day-of-month AND day-of-week, wrapping ranges, ' +
+      'spec.timeZone as a CRON_TZ= prefix, no time zone = the process zone. Nothing while suspended or when ' +
+      'the schedule is invalid; -6.21355968e+10 (Go zero time) when it never fires within five years; nothing ' +
+      'where go-cron never returns (a calendar day that does not exist in the zone, e.g. Pacific/Apia 2011-12-30).',
     (c) => maybe(c, cronNextScheduleTime(c)),
+  ),
+  family<C>(
+    'cronjobs',
+    'kube_cronjob_schedule_invalid',
+    'gauge',
+    'ALPHA',
+    'Emitted with value 1 for cronjobs whose schedule, in its configured timezone, cannot be parsed.',
+    [],
+    '1 when go-cron ParseStandard rejects `CRON_TZ=<spec.timeZone> <spec.schedule>` (unknown zone, bad field, ' +
+      'step not smaller than its range, ...); nothing otherwise.',
+    (c) => (cronSchedule(c) === undefined ? [p(c, 1)] : NONE),
   ),
   family<C>(
     'cronjobs',

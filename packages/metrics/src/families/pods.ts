@@ -6,6 +6,9 @@ import type { Point } from '../types.ts';
 import { CONDITION_VALUES, conditionFlags, controllerOf, ownerTriples } from './common.ts';
 
 type P = PodSnapshot;
+
+const PVC_LABELS = ['volume', 'persistentvolumeclaim', 'ephemeral'] as const;
+const RESOURCECLAIM_LABELS = ['claim_name', 'resourceclaim_name', 'resourceclaim_template_name'] as const;
 type Attrs = Record<string, string>;
 
 function base(s: P): Attrs {
@@ -520,6 +523,17 @@ export const POD_FAMILIES_KSM: readonly FamilyDef<P>[] = [
   ),
   family<P>(
     'pods',
+    'kube_pod_resourceclaim_info',
+    'gauge',
+    'ALPHA',
+    'Information about a DRA ResourceClaim referenced by a pod, one series per pod.spec.resourceClaims entry; claim_name is the pod-local reference and resourceclaim_name is the resolved ResourceClaim object name.',
+    RESOURCECLAIM_LABELS,
+    '1 per spec.resourceClaims entry naming a claim or a template; resourceclaim_name of a template-backed claim ' +
+      'comes from status.resourceClaimStatuses ("" while pending).',
+    (s) => s.resourceClaims.map((c) => px(s, RESOURCECLAIM_LABELS, [c.name, c.resourceClaimName, c.templateName], 1)),
+  ),
+  family<P>(
+    'pods',
     'kube_pod_created',
     'gauge',
     'STABLE',
@@ -584,20 +598,23 @@ export const POD_FAMILIES_KSM: readonly FamilyDef<P>[] = [
     'gauge',
     'STABLE',
     'Information about persistentvolumeclaim and ephemeral volumes in a pod.',
-    ['volume', 'persistentvolumeclaim'],
-    '1 per persistentVolumeClaim volume and per generic ephemeral volume (claim `<pod>-<volume>`).',
-    (s) => s.pvcVolumes.map((v) => px(s, ['volume', 'persistentvolumeclaim'], [v.volume, v.claimName], 1)),
+    PVC_LABELS,
+    '1 per persistentVolumeClaim volume (`ephemeral="false"`) and per generic ephemeral volume (claim ' +
+      '`<pod>-<volume>`, `ephemeral="true"`).',
+    (s) => s.pvcVolumes.map((v) => px(s, PVC_LABELS, [v.volume, v.claimName, v.ephemeral ? 'true' : 'false'], 1)),
   ),
   family<P>(
     'pods',
     'kube_pod_spec_volumes_persistentvolumeclaims_readonly',
     'gauge',
     'STABLE',
-    'Describes whether a persistentvolumeclaim or ephemeral volume is mounted read only.',
-    ['volume', 'persistentvolumeclaim'],
-    'readOnly as 0/1 per PVC volume.',
+    'Describes whether a persistentvolumeclaim is mounted read only. Ephemeral volumes always report 0 since the ephemeral volume source does not support a read-only flag.',
+    PVC_LABELS,
+    'persistentVolumeClaim.readOnly as 0/1 per PVC volume; 0 for generic ephemeral volumes.',
     (s) =>
-      s.pvcVolumes.map((v) => px(s, ['volume', 'persistentvolumeclaim'], [v.volume, v.claimName], b2f(v.readOnly))),
+      s.pvcVolumes.map((v) =>
+        px(s, PVC_LABELS, [v.volume, v.claimName, v.ephemeral ? 'true' : 'false'], b2f(v.readOnly)),
+      ),
   ),
   family<P>(
     'pods',
@@ -761,7 +778,7 @@ export const POD_FAMILIES_KSM: readonly FamilyDef<P>[] = [
     'kube_pod_status_disruption_reason',
     'gauge',
     'ALPHA',
-    'The pod disruption reason',
+    'The pod disruption condition reason',
     ['reason'],
     `Sparse: 1 per DisruptionTarget condition, reason in ${DISRUPTION_REASONS.join(', ')} else "Other"; ` +
       'condition status ignored.',
