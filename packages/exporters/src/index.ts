@@ -31,10 +31,20 @@ export {
   type RetryOptions,
   splitResourceMetrics,
 } from './otlp-push.ts';
+export { encodeSdkRequest, ProtoWriter, writeSdkResourceMetrics } from './otlp-proto.ts';
+export { type PlannedRequest, StoreEncoder, type StoreEncoderOptions } from './otlp-store.ts';
+export {
+  createTransport,
+  type OtlpTransport,
+  type SendResult,
+  type TlsOptions,
+  type TransportOptions,
+} from './otlp-transport.ts';
 export {
   familyMetricData,
   msToHrTime,
   SCOPE_NAME,
+  scopeFor,
   StoreMetricProducer,
   type StoreMetricProducerOptions,
 } from './producer.ts';
