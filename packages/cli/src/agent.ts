@@ -203,11 +203,9 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
       protocol: c.otlp.protocol,
       endpoint: c.otlp.endpoint,
       headers: parseHeaders(c.otlp.headers) ?? {},
-      // The scheme decides (http:// plaintext, https:// TLS); --otlp-insecure downgrades an https endpoint.
-      tls:
-        c.otlp.endpoint.startsWith('https://') && !c.otlp.insecure
-          ? { insecure: false, ...(c.otlp.ca ? { ca: readFileSync(c.otlp.ca) } : {}) }
-          : { insecure: true },
+      // The scheme decides (http:// plaintext, https:// TLS) for both protocols; --otlp-insecure skips certificate
+      // verification of an https endpoint (plaintext for a scheme-less gRPC host:port); --otlp-ca for both.
+      tls: { insecure: c.otlp.insecure, ...(c.otlp.ca ? { ca: readFileSync(c.otlp.ca) } : {}) },
       compression: c.otlp.compression,
       intervalMs: c.otlp.interval,
       timeoutMs: c.otlp.timeout,

@@ -20,6 +20,7 @@ export {
   startPrometheusServer,
 } from './http-server.ts';
 export { formatGo, formatJs, type NumberFormat, numberFormatter } from './number-format.ts';
+export { encodeSdkRequest, ProtoWriter, writeSdkResourceMetrics } from './otlp-proto.ts';
 export {
   countPoints,
   createOtlpPush,
@@ -31,7 +32,6 @@ export {
   type RetryOptions,
   splitResourceMetrics,
 } from './otlp-push.ts';
-export { encodeSdkRequest, ProtoWriter, writeSdkResourceMetrics } from './otlp-proto.ts';
 export { type PlannedRequest, StoreEncoder, type StoreEncoderOptions } from './otlp-store.ts';
 export {
   createTransport,
@@ -44,9 +44,9 @@ export {
   familyMetricData,
   msToHrTime,
   SCOPE_NAME,
-  scopeFor,
   StoreMetricProducer,
   type StoreMetricProducerOptions,
+  scopeFor,
 } from './producer.ts';
 export {
   CONTENT_TYPE_OPENMETRICS,
@@ -69,6 +69,8 @@ export {
   type OtlpReceiver,
   type ReceivedMetric,
   type ReceivedRequest,
+  type ReceivedResource,
+  type ReceivedScope,
   startOtlpReceiver,
 } from './testing/otlp-receiver.ts';
 export {

@@ -47,7 +47,10 @@ export interface OtlpPushOptions {
   extraProducers?: MetricProducer[];
   /** kso's own resource (self-metrics; the ksm schema's store data). Default: the MeterProvider's, else SDK default. */
   resource?: Resource;
-  /** Added to every entity Resource of the semconv schema (e.g. { 'k8s.cluster.name': 'prod' }). */
+  /**
+   * Added to every entity Resource of the semconv schema. Default: the cluster attributes of kso's own resource
+   * (k8s.cluster.name / k8s.cluster.uid, e.g. from OTEL_RESOURCE_ATTRIBUTES), since every entity lives in it.
+   */
   entityAttributes?: Record<string, string>;
   /** Create a MeterProvider bound to the push reader for self-metrics (default true). */
   ownMeterProvider?: boolean;
@@ -182,6 +185,13 @@ export function splitResourceMetrics(
   return out;
 }
 
+const CLUSTER_KEYS = ['k8s.cluster.name', 'k8s.cluster.uid'];
+function clusterOf(attrs: Readonly<Record<string, unknown>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of CLUSTER_KEYS) if (typeof attrs[k] === 'string' && attrs[k] !== '') out[k] = attrs[k] as string;
+  return out;
+}
+
 /** An ExportMetricsServiceRequest without data: the probe while the endpoint is down. */
 const EMPTY_REQUEST = Buffer.alloc(0);
 
@@ -196,11 +206,7 @@ export function createOtlpPush(o: OtlpPushOptions): OtlpPush {
   const limits = { maxPoints: o.maxBatchPoints ?? 50_000, maxBytes: o.maxBatchBytes ?? 3.5 * 1024 * 1024 };
   const schema: Schema = o.source.schema;
   const scope = scopeFor(schema);
-  const encoder = new StoreEncoder({
-    scope,
-    ...(o.entityAttributes ? { entityAttributes: o.entityAttributes } : {}),
-    ...(scope.schemaUrl ? { schemaUrl: scope.schemaUrl } : {}),
-  });
+  const encoder = new StoreEncoder({ scope, ...(scope.schemaUrl ? { schemaUrl: scope.schemaUrl } : {}) });
   const reader = new PullReader();
   const meterProvider =
     o.ownMeterProvider === false
@@ -321,7 +327,15 @@ export function createOtlpPush(o: OtlpPushOptions): OtlpPush {
       const points = writeSdkResourceMetrics(w, own.rm);
       if (points > 0) selfRm = { bytes: w.finish(), points };
     }
-    const requests = encoder.plan(o.source, Date.now(), limits, selfRm, own.rm?.resource.attributes ?? {});
+    const ownAttrs = own.rm?.resource.attributes ?? {};
+    const requests = encoder.plan(
+      o.source,
+      Date.now(),
+      limits,
+      selfRm,
+      ownAttrs,
+      o.entityAttributes ?? clusterOf(ownAttrs),
+    );
     outcome.batches = requests.length;
     for (const r of requests) outcome.points += r.points;
     let rejected = 0;

@@ -21,8 +21,6 @@ import {
 
 export interface StoreEncoderOptions {
   scope: ScopeInfo;
-  /** Added to every entity Resource (e.g. k8s.cluster.name). */
-  entityAttributes?: Readonly<Record<string, string>>;
   /** Schema URL of entity ResourceMetrics (semconv). */
   schemaUrl?: string;
 }
@@ -134,7 +132,8 @@ export class StoreEncoder {
   #scope: Buffer;
   #resource: Buffer = Buffer.alloc(0);
   #resourceOf: Readonly<Record<string, unknown>> | undefined;
-  #entityExtra: Buffer;
+  #entityExtra: Buffer = Buffer.alloc(0);
+  #entityExtraKey = '';
   #schemaUrlField: Buffer;
 
   constructor(opts: StoreEncoderOptions) {
@@ -149,10 +148,6 @@ export class StoreEncoder {
       }
     });
     this.#scope = w.finish();
-    const e = new ProtoWriter(128);
-    for (const [k, v] of Object.entries(opts.entityAttributes ?? {}))
-      writeStringKeyValue(e, TAG.resourceAttributes, k, v);
-    this.#entityExtra = e.finish();
     const s = new ProtoWriter(128);
     if (opts.schemaUrl) {
       s.byte(TAG.smSchemaUrl);
@@ -168,6 +163,17 @@ export class StoreEncoder {
     r.nested(TAG.rmResource, (r) => writeAttributes(r, TAG.resourceAttributes, attrs));
     this.#resource = r.finish();
     this.#resourceOf = attrs;
+  }
+
+  /** Attributes added to every entity Resource (k8s.cluster.name); a change re-encodes every object. */
+  #setEntityAttributes(attrs: Readonly<Record<string, string>>): void {
+    const key = JSON.stringify(attrs);
+    if (key === this.#entityExtraKey) return;
+    const e = new ProtoWriter(128);
+    for (const [k, v] of Object.entries(attrs)) writeStringKeyValue(e, TAG.resourceAttributes, k, v);
+    this.#entityExtra = e.finish();
+    this.#entityExtraKey = key;
+    this.#cache = new WeakMap();
   }
 
   #metaOf(fams: readonly FamilyDescriptor[]): FamilyMeta[] {
@@ -280,8 +286,10 @@ export class StoreEncoder {
     limits: { maxBytes: number; maxPoints: number },
     selfRm?: { bytes: Buffer; points: number },
     resourceAttributes: Readonly<Record<string, unknown>> = {},
+    entityAttributes: Readonly<Record<string, string>> = {},
   ): PlannedRequest[] {
     this.#setResource(resourceAttributes);
+    this.#setEntityAttributes(entityAttributes);
     const nowBuf = Buffer.allocUnsafe(8);
     writeNanos(nowBuf, 0, nowMs);
     const lo = nowBuf.readUInt32LE(0);

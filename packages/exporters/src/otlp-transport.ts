@@ -1,9 +1,10 @@
 // OTLP transports on Node's own http2/http/https: a unary gRPC client (5-byte length-prefixed message,
 // grpc-encoding gzip, grpc-status from trailers) and OTLP/HTTP protobuf. Nothing from @grpc/grpc-js or the SDK
 // exporters: the CronJob sidecar imports this path and must stay small. Compression runs here, once per request.
-import { connect as h2connect, type ClientHttp2Session, constants as h2 } from 'node:http2';
-import { request as httpRequest, Agent as HttpAgent } from 'node:http';
-import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { type ClientHttp2Session, constants as h2, connect as h2connect } from 'node:http2';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCb, constants as zlibConstants } from 'node:zlib';
 
