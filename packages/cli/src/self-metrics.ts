@@ -56,11 +56,7 @@ export const SELF_METRICS: readonly (readonly [string, 'gauge' | 'counter', stri
   ['kso_otlp_exports_total', 'counter', 'OTLP export requests by result (success|failure)'],
   ['kso_otlp_points_total', 'counter', 'OTLP data points by result (sent|lost)'],
   ['kso_otlp_last_success_timestamp_seconds', 'gauge', 'Unix time of the last successful OTLP export (0 = none)'],
-  [
-    'kso_otlp_pushes_skipped_total',
-    'counter',
-    'OTLP pushes not collected or encoded: endpoint unreachable, or the previous push still running',
-  ],
+  ['kso_otlp_pushes_skipped_total', 'counter', 'OTLP pushes not encoded: endpoint down or previous push running'],
   ['kso_otlp_outages_total', 'counter', 'Times the OTLP endpoint went from reachable to unreachable'],
   ...SHARD_INSTRUMENTS,
 ];
