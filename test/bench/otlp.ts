@@ -271,6 +271,34 @@ export function formatOtlp(r: OtlpBenchResult): string {
   return lines.join('\n');
 }
 
+export interface OtlpSection {
+  results: (OtlpBenchResult | { pods: number; error: string })[];
+  table: string;
+}
+
+/** The `otlp` part of `npm run bench`: one OTLP-vs-pull run per size. */
+export async function runOtlpSection(o: {
+  sizes: number[];
+  churnPerSecond: number;
+  quick: boolean;
+  log: (s: string) => void;
+}): Promise<OtlpSection> {
+  const results: OtlpSection['results'] = [];
+  const tables: string[] = [];
+  for (const pods of o.sizes) {
+    try {
+      const r = await runOtlpBench({ pods, churnPerSecond: o.churnPerSecond, quick: o.quick, log: o.log });
+      results.push(r);
+      tables.push(formatOtlp(r));
+    } catch (err) {
+      const error = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+      results.push({ pods, error });
+      tables.push(`OTLP push vs pull — ${pods} pods: failed — ${error}`);
+    }
+  }
+  return { results, table: tables.join('\n\n') };
+}
+
 // `node test/bench/otlp.ts [pods] [--quick]`: this section alone.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const pods = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 10_000);
