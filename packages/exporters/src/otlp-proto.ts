@@ -158,8 +158,17 @@ export class ProtoWriter {
     this.buf[p] = n;
   }
 
+  /** A copy of the written bytes in its own (unpooled) memory: cached chunks must not pin shared pool slabs. */
   finish(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    const out = Buffer.allocUnsafeSlow(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
+  }
+
+  /** Empties the writer, keeping its buffer (one scratch writer encodes every object). */
+  reset(): void {
+    this.pos = 0;
+    this.marks.length = 0;
   }
 }
 

@@ -115,6 +115,13 @@ function stamp(c: Chunk, nowMs: number, lo: number, hi: number): void {
   c.stampedMs = nowMs;
 }
 
+interface PerResource {
+  chunks: Chunk[];
+  metas: FamilyMeta[];
+  famBytes: Float64Array;
+  famPts: Float64Array;
+}
+
 interface Part {
   /** Index into the plan's resource list. */
   r: number;
@@ -135,6 +142,10 @@ export class StoreEncoder {
   #entityExtra: Buffer = Buffer.alloc(0);
   #entityExtraKey = '';
   #schemaUrlField: Buffer;
+  /** Scratch writer for per-object encoding. */
+  #scratch = new ProtoWriter(64 * 1024);
+  /** Reused request buffer: a request's bytes are valid until the next write() (the push sends one at a time). */
+  #out = Buffer.allocUnsafeSlow(0);
 
   constructor(opts: StoreEncoderOptions) {
     this.opts = opts;
@@ -194,7 +205,8 @@ export class StoreEncoder {
   #flatChunk(obj: ObjectMetrics, metas: FamilyMeta[]): Chunk {
     const families = obj.families;
     const n = metas.length;
-    const w = new ProtoWriter(1024);
+    const w = this.#scratch;
+    w.reset();
     const famEnds = new Uint32Array(n);
     const famPoints = new Uint32Array(n);
     let points = 0;
@@ -245,7 +257,8 @@ export class StoreEncoder {
         points++;
       }
     }
-    const w = new ProtoWriter(2048);
+    const w = this.#scratch;
+    w.reset();
     for (const g of groups.values()) {
       w.nested(TAG.requestResourceMetrics, (w) => {
         w.nested(TAG.rmResource, (w) => {
@@ -295,11 +308,15 @@ export class StoreEncoder {
     const lo = nowBuf.readUInt32LE(0);
     const hi = nowBuf.readUInt32LE(4);
     const entity = StoreEncoder.entityShaped(src);
-    const perResource: { chunks: Chunk[]; metas: FamilyMeta[] }[] = [];
+    const perResource: PerResource[] = [];
     for (const r of src.resources()) {
       if (src.size(r) === 0) continue;
       const metas = this.#metaOf(src.families(r));
       const chunks: Chunk[] = [];
+      // Per-family totals in the same object-major pass: the planner then scans a family's objects only when
+      // the family must be split between requests.
+      const famBytes = new Float64Array(metas.length);
+      const famPts = new Float64Array(metas.length);
       for (const obj of src.entries(r)) {
         let c = this.#cache.get(obj);
         if (c === undefined) {
@@ -309,8 +326,19 @@ export class StoreEncoder {
         if (c.points === 0) continue;
         stamp(c, nowMs, lo, hi);
         chunks.push(c);
+        const ends = c.famEnds;
+        const pts = c.famPoints;
+        if (ends && pts) {
+          let prev = 0;
+          for (let f = 0; f < metas.length; f++) {
+            const e = ends[f] as number;
+            famBytes[f] = (famBytes[f] as number) + e - prev;
+            famPts[f] = (famPts[f] as number) + (pts[f] as number);
+            prev = e;
+          }
+        }
       }
-      perResource.push({ chunks, metas });
+      perResource.push({ chunks, metas, famBytes, famPts });
     }
     const out = entity ? this.#planEntity(perResource, limits) : this.#planFlat(perResource, limits);
     if (selfRm && selfRm.points > 0) {
@@ -326,7 +354,13 @@ export class StoreEncoder {
     return out;
   }
 
-  #planEntity(per: { chunks: Chunk[] }[], limits: { maxBytes: number; maxPoints: number }): PlannedRequest[] {
+  /** The shared request buffer, grown when needed, as a view of exactly `size` bytes. */
+  #output(size: number): Buffer {
+    if (this.#out.length < size) this.#out = Buffer.allocUnsafeSlow(Math.max(size, 4 * 1024 * 1024));
+    return this.#out.subarray(0, size);
+  }
+
+  #planEntity(per: PerResource[], limits: { maxBytes: number; maxPoints: number }): PlannedRequest[] {
     const out: PlannedRequest[] = [];
     let cur: Chunk[] = [];
     let bytes = 0;
@@ -360,10 +394,7 @@ export class StoreEncoder {
     return out;
   }
 
-  #planFlat(
-    per: { chunks: Chunk[]; metas: FamilyMeta[] }[],
-    limits: { maxBytes: number; maxPoints: number },
-  ): PlannedRequest[] {
+  #planFlat(per: PerResource[], limits: { maxBytes: number; maxPoints: number }): PlannedRequest[] {
     const out: PlannedRequest[] = [];
     let parts: Part[] = [];
     let reqBytes = 0;
@@ -378,9 +409,18 @@ export class StoreEncoder {
       reqPoints = 0;
     };
     for (let r = 0; r < per.length; r++) {
-      const { chunks, metas } = per[r] as { chunks: Chunk[]; metas: FamilyMeta[] };
+      const { chunks, metas, famBytes, famPts } = per[r] as PerResource;
       for (let f = 0; f < metas.length; f++) {
         const overhead = (metas[f] as FamilyMeta).header.length + 16;
+        const totalBytes = famBytes[f] as number;
+        const totalPts = famPts[f] as number;
+        if (totalPts === 0) continue;
+        if (reqBytes + totalBytes + overhead <= limits.maxBytes - fixed && reqPoints + totalPts <= limits.maxPoints) {
+          parts.push({ r, f, a: 0, b: chunks.length, bytes: totalBytes, points: totalPts });
+          reqBytes += totalBytes + overhead;
+          reqPoints += totalPts;
+          continue;
+        }
         let a = 0;
         let pb = 0;
         let pp = 0;
@@ -414,7 +454,7 @@ export class StoreEncoder {
     return out;
   }
 
-  #writeFlat(parts: Part[], per: { chunks: Chunk[]; metas: FamilyMeta[] }[]): Buffer {
+  #writeFlat(parts: Part[], per: PerResource[]): Buffer {
     // Exact sizes bottom-up, then one pass writing tags, lengths and copied point bytes.
     const metricLens: number[] = [];
     const dataLens: number[] = [];
@@ -429,7 +469,8 @@ export class StoreEncoder {
     }
     const rmBody = this.#resource.length + 1 + varintSize(smBody) + smBody;
     const total = 1 + varintSize(rmBody) + rmBody;
-    const w = new ProtoWriter(total);
+    const w = new ProtoWriter(0);
+    w.buf = this.#output(total);
     w.byte(TAG.requestResourceMetrics);
     w.varint(rmBody);
     w.raw(this.#resource);
