@@ -348,8 +348,12 @@ export function createOtlpPush(o: OtlpPushOptions): OtlpPush {
       for (;;) {
         outcome.attempts++;
         st.exports++;
-        const remaining = deadline - Date.now();
-        const res = await transport.send(body, Math.max(1, Math.min(o.timeoutMs, remaining)));
+        // The retry budget bounds retries, not an attempt (a slow but working Collector still gets timeoutMs);
+        // only the final export on shutdown has a hard deadline.
+        const res = await transport.send(
+          body,
+          final ? Math.max(1, Math.min(o.timeoutMs, deadline - Date.now())) : o.timeoutMs,
+        );
         if (res.ok) {
           st.pointsSent += req.points;
           st.lastSuccessMs = Date.now();
