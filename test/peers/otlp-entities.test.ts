@@ -308,3 +308,62 @@ service:
     await sim.close();
   }
 });
+
+test('the Collector accepts kso pushes over gRPC and HTTP with gzip and zstd', { skip, timeout: 60_000 }, async () => {
+  const [grpcPort, httpPort] = [await freePort(), await freePort()];
+  const col = await startCollector(`
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:${grpcPort}
+      http:
+        endpoint: 127.0.0.1:${httpPort}
+exporters:
+  file:
+    path: {{DIR}}/metrics.json
+    flush_interval: 100ms
+service:
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      exporters: [file]
+`);
+  try {
+    const { MetricsStore } = await import('../../packages/metrics/src/index.ts');
+    const store = new MetricsStore({ schema: 'semconv' });
+    store.upsertObject('pods', pod('p', { nodeName: 'n' }, { phase: 'Running' }, { uid: 'u-1' }));
+    const variants = [
+      ['grpc', `http://127.0.0.1:${grpcPort}`, 'gzip'],
+      ['grpc', `http://127.0.0.1:${grpcPort}`, 'zstd'],
+      ['http', `http://127.0.0.1:${httpPort}`, 'gzip'],
+      ['http', `http://127.0.0.1:${httpPort}`, 'zstd'],
+    ] as const;
+    for (const [protocol, endpoint, compression] of variants) {
+      const push = createOtlpPush({
+        protocol,
+        endpoint,
+        compression,
+        intervalMs: 60_000,
+        timeoutMs: 5_000,
+        autoStart: false,
+        source: store,
+      });
+      const o = await push.forceFlush();
+      assert.equal(o.delivered, true, `${protocol} ${compression}: ${o.lastError}`);
+      await push.shutdown({ timeoutMs: 2_000 });
+    }
+    let lines: string[] = [];
+    for (let i = 0; i < 50 && lines.length < variants.length * 2; i++) {
+      lines = (await readFile(join(col.dir, 'metrics.json'), 'utf8').catch(() => ''))
+        .split('\n')
+        .filter((l) => l.trim());
+      await sleep(100);
+    }
+    // forceFlush + the final export on shutdown: two requests per variant, each with the pod's phase.
+    assert.equal(lines.length, variants.length * 2);
+    for (const l of lines) assert.match(l, /"k8s\.pod\.status\.phase"/);
+  } finally {
+    await col.stop();
+  }
+});

@@ -34,6 +34,7 @@ export {
 } from './otlp-push.ts';
 export { type PlannedRequest, StoreEncoder, type StoreEncoderOptions } from './otlp-store.ts';
 export {
+  type Compression,
   createTransport,
   type OtlpTransport,
   type SendResult,

@@ -13,7 +13,13 @@ import { MeterProvider, type MetricData, type MetricProducer, type ResourceMetri
 import { type Logger, pino } from 'pino';
 import { ProtoWriter, writeSdkResourceMetrics } from './otlp-proto.ts';
 import { StoreEncoder } from './otlp-store.ts';
-import { createTransport, isRetryableCode, type OtlpTransport, type TlsOptions } from './otlp-transport.ts';
+import {
+  type Compression,
+  createTransport,
+  isRetryableCode,
+  type OtlpTransport,
+  type TlsOptions,
+} from './otlp-transport.ts';
 import { scopeFor } from './producer.ts';
 import { PullReader } from './pull-reader.ts';
 
@@ -34,7 +40,7 @@ export interface OtlpPushOptions {
   headers?: Record<string, string>;
   /** ca: trusted roots; cert+key: client certificate (mTLS); insecure: skip verification (https) / plaintext (bare grpc host). */
   tls?: TlsOptions;
-  compression?: 'gzip' | 'none';
+  compression?: Compression;
   intervalMs: number;
   /** Per request attempt. */
   timeoutMs: number;

@@ -6,9 +6,10 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { type ClientHttp2Session, constants as h2, connect as h2connect } from 'node:http2';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
-import { gzip as gzipCb, constants as zlibConstants } from 'node:zlib';
+import { gzip as gzipCb, constants as zlibConstants, zstdCompress as zstdCb } from 'node:zlib';
 
 const gzip = promisify(gzipCb);
+const zstd = promisify(zstdCb);
 
 export interface TlsOptions {
   ca?: string | Buffer;
@@ -23,8 +24,11 @@ export interface TransportOptions {
   endpoint: string;
   headers?: Record<string, string>;
   tls?: TlsOptions;
-  compression?: 'gzip' | 'none';
+  /** zstd: about twice as fast as gzip for a smaller body; the Collector accepts it on both protocols. */
+  compression?: Compression;
 }
+
+export type Compression = 'gzip' | 'zstd' | 'none';
 
 export interface SendResult {
   ok: boolean;
@@ -75,10 +79,12 @@ function networkFailure(err: unknown): SendResult {
   };
 }
 
-function compress(body: Buffer, on: boolean): Promise<Buffer> {
-  // Level 1: OTLP bodies repeat attribute strings so much that the fastest level already shrinks them ~10x,
-  // at a fraction of the default level's CPU (measured in test/bench/otlp.ts).
-  return on ? gzip(body, { level: zlibConstants.Z_BEST_SPEED }) : Promise.resolve(body);
+function compress(body: Buffer, c: Compression | undefined): Promise<Buffer> {
+  // Level 1 (+ memLevel 9): OTLP bodies repeat attribute strings so much that the fastest level already
+  // shrinks them 7-25x, at half the default level's CPU (gzip dominates a push's CPU).
+  if (c === 'gzip') return gzip(body, { level: zlibConstants.Z_BEST_SPEED, memLevel: 9 });
+  if (c === 'zstd') return zstd(body, { params: { [zlibConstants.ZSTD_c_compressionLevel]: 1 } });
+  return Promise.resolve(body);
 }
 
 function toBuf(x: string | Buffer | undefined): Buffer | undefined {
@@ -142,8 +148,9 @@ class GrpcTransport implements OtlpTransport {
   }
 
   async send(body: Buffer, timeoutMs: number): Promise<SendResult> {
-    const compressed = this.#o.compression === 'gzip';
-    const payload = await compress(body, compressed);
+    const encoding = this.#o.compression ?? 'none';
+    const compressed = encoding !== 'none';
+    const payload = await compress(body, encoding);
     const prefix = Buffer.allocUnsafe(5);
     prefix[0] = compressed ? 1 : 0;
     prefix.writeUInt32BE(payload.length, 1);
@@ -170,7 +177,7 @@ class GrpcTransport implements OtlpTransport {
         'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
         'grpc-accept-encoding': 'identity,gzip',
         'user-agent': USER_AGENT,
-        ...(compressed ? { 'grpc-encoding': 'gzip' } : {}),
+        ...(compressed ? { 'grpc-encoding': encoding } : {}),
       };
       let req: ReturnType<ClientHttp2Session['request']>;
       try {
@@ -261,8 +268,8 @@ class HttpTransport implements OtlpTransport {
   }
 
   async send(body: Buffer, timeoutMs: number): Promise<SendResult> {
-    const compressed = this.#o.compression === 'gzip';
-    const payload = await compress(body, compressed);
+    const encoding = this.#o.compression ?? 'none';
+    const payload = await compress(body, encoding);
     const req = this.#url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<SendResult>((resolve) => {
       let done = false;
@@ -280,7 +287,7 @@ class HttpTransport implements OtlpTransport {
           'content-type': 'application/x-protobuf',
           'content-length': String(payload.length),
           'user-agent': USER_AGENT,
-          ...(compressed ? { 'content-encoding': 'gzip' } : {}),
+          ...(encoding !== 'none' ? { 'content-encoding': encoding } : {}),
         },
       });
       const timer = setTimeout(() => {
