@@ -34,7 +34,7 @@ interface Sink {
   close(): Promise<void>;
 }
 
-async function startSink(burstGapMs: number): Promise<Sink> {
+export async function startSink(burstGapMs: number): Promise<Sink> {
   const s: Sink = { url: '', requests: 0, bytes: 0, pushes: [], close: async () => {} };
   let last = 0;
   const server = h2server((req: Http2ServerRequest, res: Http2ServerResponse) => {

@@ -103,14 +103,30 @@ function writePoint(
   });
 }
 
-function stamp(c: Chunk, nowMs: number, lo: number, hi: number): void {
+function stamp(c: Chunk, nowMs: number, t: Uint8Array): void {
   if (c.stampedMs === nowMs) return;
   const b = c.buf;
   const m = c.marks;
+  // Plain byte stores: hundreds of thousands of marks per push, where a Buffer method call per mark costs more
+  // than the copy.
+  const t0 = t[0] as number;
+  const t1 = t[1] as number;
+  const t2 = t[2] as number;
+  const t3 = t[3] as number;
+  const t4 = t[4] as number;
+  const t5 = t[5] as number;
+  const t6 = t[6] as number;
+  const t7 = t[7] as number;
   for (let i = 0; i < m.length; i++) {
     const o = m[i] as number;
-    b.writeUInt32LE(lo, o);
-    b.writeUInt32LE(hi, o + 4);
+    b[o] = t0;
+    b[o + 1] = t1;
+    b[o + 2] = t2;
+    b[o + 3] = t3;
+    b[o + 4] = t4;
+    b[o + 5] = t5;
+    b[o + 6] = t6;
+    b[o + 7] = t7;
   }
   c.stampedMs = nowMs;
 }
@@ -305,8 +321,6 @@ export class StoreEncoder {
     this.#setEntityAttributes(entityAttributes);
     const nowBuf = Buffer.allocUnsafe(8);
     writeNanos(nowBuf, 0, nowMs);
-    const lo = nowBuf.readUInt32LE(0);
-    const hi = nowBuf.readUInt32LE(4);
     const entity = StoreEncoder.entityShaped(src);
     const perResource: PerResource[] = [];
     for (const r of src.resources()) {
@@ -324,7 +338,7 @@ export class StoreEncoder {
           this.#cache.set(obj, c);
         }
         if (c.points === 0) continue;
-        stamp(c, nowMs, lo, hi);
+        stamp(c, nowMs, nowBuf);
         chunks.push(c);
         const ends = c.famEnds;
         const pts = c.famPoints;
