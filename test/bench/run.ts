@@ -1,5 +1,5 @@
 // `npm run bench`: kso vs the naive OTel SDK path vs kube-state-metrics on one simulated cluster, in one run.
-// Flags: --quick, --sizes 10000,50000, --only kso,sdk,ksm,sidecar,reshard, --churn N (pod updates/s),
+// Flags: --quick, --sizes 10000,50000, --only kso,sdk,ksm,sidecar,reshard,otlp, --churn N (pod updates/s),
 // --iterations N (scrapes per program), --sdk-samples N, --json (JSON on stdout, table on stderr).
 // Progress goes to stderr; the table to stdout; everything to test/bench/results/<timestamp>.json.
 import { spawn } from 'node:child_process';
@@ -11,13 +11,14 @@ import { parseArgs } from 'node:util';
 import { type KubeSim, startKubeSim } from '@kso/kube-sim';
 import { runReshard, runSidecarBench } from './extras.ts';
 import { measureTarget, type PodRef } from './measure.ts';
+import { runOtlpSection } from './otlp.ts';
 import { closeScanAgent } from './scan.ts';
 import { round } from './stats.ts';
 import { formatReport } from './table.ts';
 import { ksmAvailable, startKsmTarget, startKso, type Target } from './targets.ts';
 import type { BenchReport, SdkResult, SizeResult, Verdict } from './types.ts';
 
-const PARTS = ['kso', 'sdk', 'ksm', 'sidecar', 'reshard'] as const;
+const PARTS = ['kso', 'sdk', 'ksm', 'sidecar', 'reshard', 'otlp'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values: flags } = parseArgs({
@@ -34,7 +35,7 @@ const { values: flags } = parseArgs({
 });
 if (flags.help) {
   process.stdout.write(
-    'npm run bench -- [--quick] [--sizes 10000,50000] [--only kso,sdk,ksm,sidecar,reshard] [--churn 50] [--iterations N] [--sdk-samples N] [--json]\n',
+    'npm run bench -- [--quick] [--sizes 10000,50000] [--only kso,sdk,ksm,sidecar,reshard,otlp] [--churn 50] [--iterations N] [--sdk-samples N] [--json]\n',
   );
   process.exit(0);
 }
@@ -283,6 +284,7 @@ if (want('reshard')) {
   report.reshard = await runReshard(quick ? 2000 : 10_000, churn, log);
   if ('skipped' in report.reshard) log(`reshard: skipped — ${report.reshard.skipped}`);
 }
+if (want('otlp')) report.otlp = await runOtlpSection({ sizes, churnPerSecond: churn, quick, log });
 closeScanAgent();
 if (loadStart[0]! >= 2)
   notes.push(`load average was ${loadStart[0]} at start: other work on this 2-core host skews timings`);

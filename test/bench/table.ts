@@ -86,6 +86,7 @@ export function formatReport(r: BenchReport): string {
   for (const s of r.sizes) out.push('', formatSize(s));
   if (r.sidecar) out.push('', formatExtra('sidecar startup', r.sidecar));
   if (r.reshard) out.push('', formatExtra('reshard', r.reshard));
+  if (r.otlp) out.push('', r.otlp.table);
   for (const n of r.notes) out.push(`note: ${n}`);
   return out.join('\n');
 }

@@ -1,6 +1,7 @@
 import type { LatencyStats } from '../../packages/exporters/bench/scrape.ts';
 import type { Extra } from './extras.ts';
 import type { TargetResult } from './measure.ts';
+import type { OtlpSection } from './otlp.ts';
 
 /** What test/bench/sdk-child.ts prints (plus run.ts's note when the sample count was capped). */
 export interface SdkResult {
@@ -49,5 +50,6 @@ export interface BenchReport {
   sizes: SizeResult[];
   sidecar?: Extra;
   reshard?: Extra;
+  otlp?: OtlpSection;
   notes: string[];
 }

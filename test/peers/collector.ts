@@ -22,6 +22,8 @@ export interface StartCollectorOptions {
    * config's own telemetry section.
    */
   quietTelemetry?: boolean;
+  /** Environment of the collector process (default: this process's), e.g. KUBECONFIG for k8s_cluster. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function startCollector(configYaml: string, opts: StartCollectorOpt
     await writeFile(override, 'service:\n  telemetry:\n    metrics:\n      level: none\n');
     args.push(`--config=file:${override}`);
   }
-  const proc = spawnPeer('otelcol-kso', bin, args, { cwd: dir });
+  const proc = spawnPeer('otelcol-kso', bin, args, { cwd: dir, ...(opts.env ? { env: opts.env } : {}) });
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;

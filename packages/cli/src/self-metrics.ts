@@ -25,6 +25,8 @@ export interface OtlpSelfStats {
   lastSuccessMs: number;
   pointsSent: number;
   pointsLost: number;
+  pushesSkipped?: number;
+  outages?: number;
 }
 
 export interface SelfMetricsSources {
@@ -54,6 +56,8 @@ export const SELF_METRICS: readonly (readonly [string, 'gauge' | 'counter', stri
   ['kso_otlp_exports_total', 'counter', 'OTLP export requests by result (success|failure)'],
   ['kso_otlp_points_total', 'counter', 'OTLP data points by result (sent|lost)'],
   ['kso_otlp_last_success_timestamp_seconds', 'gauge', 'Unix time of the last successful OTLP export (0 = none)'],
+  ['kso_otlp_pushes_skipped_total', 'counter', 'OTLP pushes not encoded: endpoint down or previous push running'],
+  ['kso_otlp_outages_total', 'counter', 'Times the OTLP endpoint went from reachable to unreachable'],
   ...SHARD_INSTRUMENTS,
 ];
 
@@ -93,6 +97,8 @@ export function registerSelfMetrics(meter: Meter, src: SelfMetricsSources): void
     const exports = c('kso_otlp_exports_total');
     const points = c('kso_otlp_points_total');
     const last = g('kso_otlp_last_success_timestamp_seconds');
+    const skipped = c('kso_otlp_pushes_skipped_total');
+    const outages = c('kso_otlp_outages_total');
     meter.addBatchObservableCallback(
       (r) => {
         const s = otlp();
@@ -101,8 +107,10 @@ export function registerSelfMetrics(meter: Meter, src: SelfMetricsSources): void
         r.observe(points, s.pointsSent, { result: 'sent' });
         r.observe(points, s.pointsLost, { result: 'lost' });
         r.observe(last, s.lastSuccessMs / 1000);
+        r.observe(skipped, s.pushesSkipped ?? 0);
+        r.observe(outages, s.outages ?? 0);
       },
-      [exports, points, last],
+      [exports, points, last, skipped, outages],
     );
   }
 }

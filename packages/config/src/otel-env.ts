@@ -121,8 +121,8 @@ export function readOtelEnv(env: Env): OtelLayer {
   const compression = pick(env, 'COMPRESSION');
   if (compression) {
     const v = compression.value.toLowerCase();
-    if (v === 'gzip' || v === 'none') set('compression', v, compression.name);
-    else problems.push(`${compression.name}: must be gzip or none`);
+    if (v === 'gzip' || v === 'zstd' || v === 'none') set('compression', v, compression.name);
+    else problems.push(`${compression.name}: must be gzip, zstd or none`);
   }
   const insecure = pick(env, 'INSECURE');
   if (insecure) {

@@ -12,7 +12,7 @@ export interface OtlpConfig {
   ca: string;
   clientCert: string;
   clientKey: string;
-  compression: 'gzip' | 'none';
+  compression: 'gzip' | 'zstd' | 'none';
   timeout: number;
 }
 
@@ -80,8 +80,8 @@ export function otlpOptions(): Record<keyof OtlpConfig, OptionSpec> {
       otelEnv: M('CLIENT_KEY'),
     },
     compression: {
-      doc: 'OTLP compression: gzip or none',
-      format: ['gzip', 'none'],
+      doc: 'OTLP compression: gzip, zstd or none',
+      format: ['gzip', 'zstd', 'none'],
       default: 'gzip',
       env: 'KSO_OTLP_COMPRESSION',
       arg: 'otlp-compression',

@@ -10,14 +10,14 @@ import { promisify } from 'node:util';
 import { MetricsStore } from '@kso/metrics';
 import type { ObservableGauge } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   buildSyntheticSource,
   type MetricsSource,
+  StoreEncoder,
   StoreMetricProducer,
   type SyntheticSource,
-  splitResourceMetrics,
+  scopeFor,
   startPrometheusServer,
   syntheticPod,
 } from '../src/index.ts';
@@ -250,20 +250,24 @@ export async function measureSdkBaseline(source: MetricsSource, iterations: numb
 }
 
 /** OTLP path: producer collect, split to 20k-point batches, protobuf encode. */
+/**
+ * The OTLP push path over the same source: `collect` = stamping the cached per-object bytes and planning the
+ * requests (the first iteration also encodes every object), `splitAndEncode` = writing every request body.
+ * Compression and sending are measured end to end by test/bench/otlp.ts.
+ */
 export async function measureOtlp(source: MetricsSource, iterations: number) {
-  const producer = new StoreMetricProducer({ source, emptyFamilies: false });
+  const encoder = new StoreEncoder({ scope: scopeFor(source.schema) });
   const collect: number[] = [];
   const encode: number[] = [];
   let bytes = 0;
   let batches = 0;
   for (let i = 0; i < iterations; i++) {
     const t0 = performance.now();
-    const { resourceMetrics } = await producer.collect();
+    const requests = encoder.plan(source, Date.now(), { maxBytes: 3.5 * 1024 * 1024, maxPoints: 50_000 });
     const t1 = performance.now();
-    const parts = splitResourceMetrics(resourceMetrics, 20_000, 3.5 * 1024 * 1024);
     bytes = 0;
-    for (const p of parts) bytes += ProtobufMetricsSerializer.serializeRequest(p)?.length ?? 0;
-    batches = parts.length;
+    for (const r of requests) bytes += r.write().length;
+    batches = requests.length;
     encode.push(performance.now() - t1);
     collect.push(t1 - t0);
   }

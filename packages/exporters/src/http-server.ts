@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { gzip as gzipCb, constants as zlibConstants } from 'node:zlib';
 import type { MetricsSource } from '@kso/metrics';
-import { MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { MetricReader, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { type Logger, pino } from 'pino';
 import type { NumberFormat } from './number-format.ts';
 import {
@@ -19,22 +19,10 @@ import {
 import { type Body, StoreRenderer } from './renderer.ts';
 import { createSecuredServer, type WebConfigSource } from './web-config.ts';
 
+export { PullReader } from './pull-reader.ts';
+
 const gzip = promisify(gzipCb);
 const GZIP_CONCURRENCY = Math.max(2, availableParallelism());
-
-/**
- * A pull reader for the app's MeterProvider (self-metrics). The SDK requires a reader to collect; this one does
- * nothing on its own: the bridge calls collect() at scrape time.
- */
-export class PullReader extends MetricReader {
-  /** True once a MeterProvider bound this reader (collect() throws before that). */
-  bound = false;
-  protected override onInitialized(): void {
-    this.bound = true;
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
 
 /** extraCollect for startPrometheusServer from a PullReader (undefined when not bound or failing). */
 export function collectFrom(reader: MetricReader): () => Promise<ResourceMetrics | undefined> {

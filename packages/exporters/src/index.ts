@@ -20,6 +20,7 @@ export {
   startPrometheusServer,
 } from './http-server.ts';
 export { formatGo, formatJs, type NumberFormat, numberFormatter } from './number-format.ts';
+export { encodeSdkRequest, ProtoWriter, writeSdkResourceMetrics } from './otlp-proto.ts';
 export {
   countPoints,
   createOtlpPush,
@@ -31,12 +32,22 @@ export {
   type RetryOptions,
   splitResourceMetrics,
 } from './otlp-push.ts';
+export { type PlannedRequest, StoreEncoder, type StoreEncoderOptions } from './otlp-store.ts';
+export {
+  type Compression,
+  createTransport,
+  type OtlpTransport,
+  type SendResult,
+  type TlsOptions,
+  type TransportOptions,
+} from './otlp-transport.ts';
 export {
   familyMetricData,
   msToHrTime,
   SCOPE_NAME,
   StoreMetricProducer,
   type StoreMetricProducerOptions,
+  scopeFor,
 } from './producer.ts';
 export {
   CONTENT_TYPE_OPENMETRICS,
@@ -59,6 +70,8 @@ export {
   type OtlpReceiver,
   type ReceivedMetric,
   type ReceivedRequest,
+  type ReceivedResource,
+  type ReceivedScope,
   startOtlpReceiver,
 } from './testing/otlp-receiver.ts';
 export {

@@ -2,7 +2,14 @@
 // observables, deleted objects vanish at the next collection, there is no cardinality cap and no attribute
 // hashing. Registered on readers via `metricProducers` (the producer's resource is ignored by the SDK).
 
-import type { FamilyDescriptor, MetricsSource, ObjectMetrics } from '@kso/metrics';
+import { readFileSync } from 'node:fs';
+import {
+  type FamilyDescriptor,
+  type MetricsSource,
+  type ObjectMetrics,
+  type Schema,
+  SEMCONV_SCHEMA_URL,
+} from '@kso/metrics';
 import type { HrTime } from '@opentelemetry/api';
 import { ValueType } from '@opentelemetry/api';
 import { emptyResource, type Resource } from '@opentelemetry/resources';
@@ -16,6 +23,18 @@ import {
 } from '@opentelemetry/sdk-metrics';
 
 export const SCOPE_NAME = 'kube-state-otel';
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
+
+/**
+ * The instrumentation scope of the store's metrics, one per schema (a backend can tell the two shapes apart);
+ * semconv carries the semantic-conventions schema URL its names follow. Self-metrics use their own meter scope.
+ */
+export function scopeFor(schema: Schema): { name: string; version: string; schemaUrl?: string } {
+  return schema === 'semconv'
+    ? { name: `${SCOPE_NAME}/semconv`, version: VERSION, schemaUrl: SEMCONV_SCHEMA_URL }
+    : { name: `${SCOPE_NAME}/ksm`, version: VERSION };
+}
 
 export interface StoreMetricProducerOptions {
   source: MetricsSource;
@@ -33,7 +52,12 @@ export function msToHrTime(ms: number): HrTime {
 }
 
 export function familyMetricData(f: FamilyDescriptor, dataPoints: DataPoint<number>[]): MetricData {
-  const descriptor = { name: f.name, description: f.help, unit: f.unit, valueType: ValueType.DOUBLE };
+  const descriptor = {
+    name: f.name,
+    description: f.help,
+    unit: f.unit,
+    valueType: f.valueType === 'int' ? ValueType.INT : ValueType.DOUBLE,
+  };
   if (f.type === 'gauge') {
     return {
       descriptor,
@@ -102,7 +126,12 @@ export class StoreMetricProducer implements MetricProducer {
         metrics.push(familyMetricData(fams[i] as FamilyDescriptor, dps));
       }
     }
-    const scope = this.scopeVersion ? { name: SCOPE_NAME, version: this.scopeVersion } : { name: SCOPE_NAME };
+    const { schemaUrl, ...named } = scopeFor(src.schema);
+    const scope = {
+      ...named,
+      ...(this.scopeVersion ? { version: this.scopeVersion } : {}),
+      ...(schemaUrl ? { schemaUrl } : {}),
+    };
     return { resource: this.resource, scopeMetrics: [{ scope, metrics }] };
   }
 }

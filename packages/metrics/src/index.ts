@@ -10,6 +10,7 @@ export {
   POD_STATUS_REASONS,
   podHasReason,
 } from './families/pods.ts';
+export { SEMCONV_SCHEMA_URL } from './families/semconv.ts';
 export { DEFAULT_CONTEXT, type FamilyDef, type GenerateContext } from './family.ts';
 export {
   type Allowlist,

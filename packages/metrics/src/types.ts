@@ -23,6 +23,13 @@ export interface FamilyDescriptor {
   readonly resource: ResourceName;
   /** 'STABLE' | 'ALPHA' for ksm, semconv stability for semconv, 'EXTENSION' for kube-state-otel additions. */
   readonly stability: string;
+  /** OTLP value type: 'int' sends as_int (semconv says int); default 'double' (KSM values are floats). */
+  readonly valueType?: 'int' | 'double';
+  /**
+   * Entity-shaped OTLP (semconv): the attribute keys that stay on the data points (the enum attributes). Every
+   * other attribute of a point identifies its entity and goes on the Resource. Undefined: all on the points.
+   */
+  readonly pointAttributes?: readonly string[];
 }
 
 /** One data point. Attribute insertion order is the exposition label order. */

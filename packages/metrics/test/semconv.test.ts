@@ -116,4 +116,87 @@ describe('semconv schema', () => {
     assert.equal(p.value, 2);
     assert.equal(p.attributes['k8s.cronjob.uid'], 'cu');
   });
+
+  test('pod status reason: PodStatus.reason only, at most one non-zero value', () => {
+    const reasons = (pod: object) =>
+      generate('pods', pod, { schema: 'semconv' })
+        .get('k8s.pod.status.reason')!
+        .filter((p) => p.value !== 0)
+        .map((p) => p.attributes['k8s.pod.status.reason']);
+    // A DisruptionTarget condition and an OOM-killed container are not PodStatus.reason (the ksm rule counts them).
+    const noReason = {
+      ...POD,
+      status: {
+        ...POD.status,
+        reason: '',
+        conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'Evicted' }],
+        containerStatuses: [{ name: 'app', state: { terminated: { reason: 'Shutdown', exitCode: 1 } } }],
+      },
+    };
+    assert.deepEqual(reasons(noReason), []);
+    assert.equal(generate('pods', noReason, { schema: 'semconv' }).get('k8s.pod.status.reason')!.length, 5);
+    assert.deepEqual(reasons({ ...noReason, status: { ...noReason.status, reason: 'NodeLost' } }), ['NodeLost']);
+  });
+
+  test('OTLP shape: enum attributes stay on points, int value type except CPU', () => {
+    for (const r of ['pods', 'jobs', 'cronjobs'] as const) {
+      for (const f of familiesFor('semconv', r)) {
+        assert.ok(f.pointAttributes, `${f.name} declares its point attributes`);
+        for (const k of f.pointAttributes) assert.ok(f.labels.includes(k), `${f.name}: ${k} is one of its labels`);
+        assert.equal(f.valueType, f.name.startsWith('k8s.container.cpu.') ? 'double' : 'int', f.name);
+      }
+    }
+    const pointKeys = (name: string) =>
+      familiesFor('semconv', 'pods').find((f) => f.name === name)?.pointAttributes ?? [];
+    assert.deepEqual(pointKeys('k8s.pod.status.phase'), ['k8s.pod.status.phase']);
+    assert.deepEqual(pointKeys('k8s.container.restart.count'), []);
+  });
+
+  test('container requests and limits from the spec; owning job on pod and container identity', () => {
+    const pod = {
+      metadata: {
+        name: 'p',
+        namespace: 'ns',
+        uid: 'pu',
+        ownerReferences: [{ kind: 'Job', name: 'j', uid: 'ju', controller: true }],
+      },
+      spec: {
+        nodeName: 'node-1',
+        containers: [
+          {
+            name: 'app',
+            resources: {
+              requests: { cpu: '250m', memory: '64Mi', 'ephemeral-storage': '1Gi' },
+              limits: { cpu: '1', memory: '128Mi' },
+            },
+          },
+          { name: 'side' },
+        ],
+      },
+      status: { phase: 'Running' },
+    };
+    const f = generate('pods', pod, { schema: 'semconv' });
+    const one = (n: string) => {
+      const pts = f.get(n)!;
+      assert.equal(pts.length, 1, n);
+      return pts[0]!;
+    };
+    assert.equal(one('k8s.container.cpu.request').value, 0.25);
+    assert.equal(one('k8s.container.cpu.limit').value, 1);
+    assert.equal(one('k8s.container.memory.request').value, 64 * 1024 * 1024);
+    assert.equal(one('k8s.container.memory.limit').value, 128 * 1024 * 1024);
+    assert.equal(one('k8s.container.ephemeral_storage.request').value, 1024 ** 3);
+    assert.equal(f.get('k8s.container.ephemeral_storage.limit')!.length, 0);
+    assert.equal(f.get('k8s.container.storage.request')!.length, 0);
+    assert.deepEqual(one('k8s.container.memory.limit').attributes, {
+      'k8s.namespace.name': 'ns',
+      'k8s.pod.name': 'p',
+      'k8s.pod.uid': 'pu',
+      'k8s.node.name': 'node-1',
+      'k8s.job.name': 'j',
+      'k8s.job.uid': 'ju',
+      'k8s.container.name': 'app',
+    });
+    assert.equal(f.get('k8s.pod.status.phase')![0]!.attributes['k8s.job.name'], 'j');
+  });
 });

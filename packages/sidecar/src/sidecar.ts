@@ -27,7 +27,7 @@ export interface SidecarOptions {
     readonly endpoint: string;
     readonly protocol?: 'grpc' | 'http';
     readonly headers?: Record<string, string>;
-    readonly compression?: 'gzip' | 'none';
+    readonly compression?: 'gzip' | 'zstd' | 'none';
     /** Per-attempt export timeout. */
     readonly timeoutMs?: number;
     readonly tls?: { readonly insecure?: boolean; readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };

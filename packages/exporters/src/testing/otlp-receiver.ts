@@ -32,6 +32,8 @@ export interface ReceivedPoint {
   startTimeUnixNano: bigint;
   timeUnixNano: bigint;
   value: number;
+  /** as_int (true) or as_double. */
+  isInt: boolean;
 }
 export interface ReceivedMetric {
   name: string;
@@ -50,7 +52,20 @@ export interface ReceivedRequest {
   bytes: number;
   resourceAttributes: Record<string, string | number | boolean>[];
   metrics: ReceivedMetric[];
+  /** The same metrics grouped as sent: per ResourceMetrics, per scope. */
+  resources: ReceivedResource[];
   points: number;
+}
+export interface ReceivedScope {
+  name: string;
+  version: string;
+  schemaUrl: string;
+  metrics: ReceivedMetric[];
+}
+export interface ReceivedResource {
+  attributes: Record<string, string | number | boolean>;
+  schemaUrl: string;
+  scopes: ReceivedScope[];
 }
 
 type Obj = Record<string, unknown>;
@@ -78,10 +93,22 @@ export function decodeExportRequest(
   const o = RequestType.toObject(msg, { longs: String, defaults: false, oneofs: false }) as Obj;
   const resourceAttributes: Record<string, string | number | boolean>[] = [];
   const metrics: ReceivedMetric[] = [];
+  const resources: ReceivedResource[] = [];
   let points = 0;
   for (const rm of (o.resourceMetrics as Obj[] | undefined) ?? []) {
-    resourceAttributes.push(kv((rm.resource as Obj | undefined)?.attributes));
+    const attributes = kv((rm.resource as Obj | undefined)?.attributes);
+    resourceAttributes.push(attributes);
+    const res: ReceivedResource = { attributes, schemaUrl: (rm.schemaUrl as string | undefined) ?? '', scopes: [] };
+    resources.push(res);
     for (const sm of (rm.scopeMetrics as Obj[] | undefined) ?? []) {
+      const scope = (sm.scope as Obj | undefined) ?? {};
+      const rs: ReceivedScope = {
+        name: (scope.name as string | undefined) ?? '',
+        version: (scope.version as string | undefined) ?? '',
+        schemaUrl: (sm.schemaUrl as string | undefined) ?? '',
+        metrics: [],
+      };
+      res.scopes.push(rs);
       for (const m of (sm.metrics as Obj[] | undefined) ?? []) {
         const data = (m.gauge ?? m.sum) as Obj | undefined;
         const pts = ((data?.dataPoints as Obj[] | undefined) ?? []).map((p) => ({
@@ -89,9 +116,10 @@ export function decodeExportRequest(
           startTimeUnixNano: BigInt((p.startTimeUnixNano as string | undefined) ?? '0'),
           timeUnixNano: BigInt((p.timeUnixNano as string | undefined) ?? '0'),
           value: p.asDouble !== undefined ? Number(p.asDouble) : Number(p.asInt ?? 0),
+          isInt: p.asDouble === undefined,
         }));
         points += pts.length;
-        metrics.push({
+        const metric: ReceivedMetric = {
           name: m.name as string,
           description: (m.description as string | undefined) ?? '',
           unit: (m.unit as string | undefined) ?? '',
@@ -99,7 +127,9 @@ export function decodeExportRequest(
           isMonotonic: Boolean((m.sum as Obj | undefined)?.isMonotonic),
           temporality: Number((m.sum as Obj | undefined)?.aggregationTemporality ?? 0),
           points: pts,
-        });
+        };
+        metrics.push(metric);
+        rs.metrics.push(metric);
       }
     }
   }
@@ -109,6 +139,7 @@ export function decodeExportRequest(
     bytes: input instanceof Uint8Array ? input.length : 0,
     resourceAttributes,
     metrics,
+    resources,
     points,
   };
 }

@@ -1,0 +1,312 @@
+// OTLP push vs pull, in one run on one kube-sim cluster with churn: `kso run` processes side by side, each
+// charged from /proc for its own CPU and memory over the same window.
+//   pull    Prometheus bridge only, scraped (gzip) every interval: the baseline
+//   idle    Prometheus bridge, never scraped, no push: watch + churn cost, subtracted for "CPU per push"
+//   otlp    OTLP/gRPC (gzip) push every interval, --schema ksm (the default)
+//   otlp-sc the same with --schema semconv (entity-shaped)
+//   down    OTLP push every 5 s to a port that refuses connections (Collector down for the whole window)
+//   k8s_cluster  the Collector's k8sclusterreceiver on the same cluster and interval, when otelcol-kso has it
+// CPU per push = (CPU(otlp) - CPU(idle)) / pushes: collection, encoding, compression and sending included.
+// Pushes go to in-process gRPC sinks (node:http2, no decoding) so the sink's CPU is the bench's, not kso's.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type Http2ServerRequest, type Http2ServerResponse, createServer as h2server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { KSO_NODE_FLAGS } from '@kso/cli';
+import { type KubeSim, startKubeSim } from '@kso/kube-sim';
+import { peerBinary } from '../peers/paths.ts';
+import { freePort, httpGet, type PeerProcess, spawnPeer, waitUntil } from '../peers/process.ts';
+import { procUsage } from './proc.ts';
+import { round } from './stats.ts';
+
+const KSO_BIN = fileURLToPath(new URL('../../packages/cli/bin/kso.js', import.meta.url));
+
+interface Sink {
+  url: string;
+  requests: number;
+  bytes: number;
+  /** Start times of pushes (bursts of requests). */
+  pushes: number[];
+  close(): Promise<void>;
+}
+
+export async function startSink(burstGapMs: number): Promise<Sink> {
+  const s: Sink = { url: '', requests: 0, bytes: 0, pushes: [], close: async () => {} };
+  let last = 0;
+  const server = h2server((req: Http2ServerRequest, res: Http2ServerResponse) => {
+    let n = 0;
+    req.on('data', (c: Buffer) => {
+      n += c.length;
+    });
+    req.on('end', () => {
+      const now = Date.now();
+      s.requests++;
+      s.bytes += n;
+      if (n > 5 && now - last > burstGapMs) s.pushes.push(now);
+      if (n > 5) last = now;
+      res.writeHead(200, { 'content-type': 'application/grpc' });
+      res.addTrailers({ 'grpc-status': '0' });
+      // An empty ExportMetricsServiceResponse: one uncompressed zero-length message.
+      res.end(Buffer.from([0, 0, 0, 0, 0]));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  s.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  s.close = () => new Promise<void>((r) => server.close(() => r()));
+  return s;
+}
+
+interface Proc {
+  name: string;
+  proc: PeerProcess;
+  pid: number;
+  base?: string;
+}
+
+async function startKso(name: string, kubeconfig: string, args: string[], timeoutMs: number): Promise<Proc> {
+  const port = await freePort();
+  const proc = spawnPeer(`kso ${name}`, process.execPath, [
+    ...KSO_NODE_FLAGS,
+    KSO_BIN,
+    'run',
+    `--kubeconfig=${kubeconfig}`,
+    '--prometheus-host=127.0.0.1',
+    `--prometheus-port=${port}`,
+    '--resources=jobs,pods,cronjobs',
+    ...args,
+  ]);
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntil(`kso ${name} ready`, async () => (await httpGet(`${base}/readyz`)).status === 200, {
+    timeoutMs,
+    peer: proc,
+  });
+  return { name, proc, pid: proc.child.pid as number, base };
+}
+
+async function startReceiver(kubeconfig: string, intervalS: number, dir: string): Promise<Proc | { skipped: string }> {
+  const bin = peerBinary('otelcol-kso');
+  if (!bin) return { skipped: 'otelcol-kso not built' };
+  const { writeFileSync } = await import('node:fs');
+  const config = join(dir, 'k8s-cluster.yaml');
+  writeFileSync(
+    config,
+    `receivers:
+  k8s_cluster:
+    auth_type: kubeConfig
+    collection_interval: ${intervalS}s
+exporters:
+  debug:
+    verbosity: basic
+service:
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    metrics:
+      receivers: [k8s_cluster]
+      exporters: [debug]
+`,
+  );
+  const proc = spawnPeer('otelcol k8s_cluster', bin, [`--config=file:${config}`], {
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+  });
+  try {
+    await proc.waitForOutput(/Everything is ready/, 60_000);
+  } catch (err) {
+    await proc.stop();
+    if (/unknown type: "k8s_cluster"|k8s_cluster/.test(proc.output()))
+      return { skipped: 'otelcol-kso has no k8s_cluster receiver' };
+    throw err;
+  }
+  return { name: 'k8s_cluster', proc, pid: proc.child.pid as number };
+}
+
+export interface OtlpProcResult {
+  cpuS: number;
+  rssMb: number;
+  peakRssMb: number;
+  pushes?: number;
+  cpuPerPushMs?: number;
+  mbPerPush?: number;
+  errorLines?: number;
+}
+
+export interface OtlpBenchResult {
+  pods: number;
+  churnPerSecond: number;
+  intervalS: number;
+  windowS: number;
+  loadavg: number[];
+  procs: Record<string, OtlpProcResult | { skipped: string }>;
+  /** CPU(otlp push) / CPU(pull scraped every interval). Target ≤ 1.5. */
+  pushVsPull: number;
+  pushVsPullSemconv: number;
+}
+
+export async function runOtlpBench(opts: {
+  pods: number;
+  churnPerSecond: number;
+  quick?: boolean;
+  log: (s: string) => void;
+}): Promise<OtlpBenchResult> {
+  const { pods, log } = opts;
+  const intervalS = opts.quick ? 5 : 15;
+  const windowS = opts.quick ? 30 : 150;
+  const jobs = Math.max(1, Math.round(pods / 5));
+  log(`otlp: ${pods} pods / ${jobs} jobs, churn ${opts.churnPerSecond}/s, interval ${intervalS}s, window ${windowS}s`);
+  const sim: KubeSim = await startKubeSim({
+    port: 0,
+    scenario: 'scale',
+    scale: { pods, jobs, churnPerSecond: opts.churnPerSecond },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'kso-bench-otlp-'));
+  const procs: Proc[] = [];
+  const sinks: Sink[] = [];
+  try {
+    const kubeconfig = join(dir, 'kubeconfig');
+    await sim.writeKubeconfig(kubeconfig);
+    const timeoutMs = Math.max(120_000, pods * 12);
+    const sinkKsm = await startSink((intervalS * 1000) / 2);
+    const sinkSc = await startSink((intervalS * 1000) / 2);
+    sinks.push(sinkKsm, sinkSc);
+    const refused = `http://127.0.0.1:${await freePort()}`;
+    const push = (url: string) => [
+      `--otlp-endpoint=${url}`,
+      `--otlp-interval=${intervalS}s`,
+      '--otlp-compression=gzip',
+    ];
+    // Sequential start-up: five initial lists at once would measure the sim, not kso.
+    for (const [name, args] of [
+      ['pull', []],
+      ['idle', []],
+      ['otlp', push(sinkKsm.url)],
+      ['otlp-semconv', [...push(sinkSc.url), '--schema=semconv']],
+      ['down', [`--otlp-endpoint=${refused}`, '--otlp-interval=5s', '--otlp-timeout=2s']],
+    ] as const) {
+      log(`otlp: starting kso ${name}...`);
+      procs.push(await startKso(name, kubeconfig, [...args], timeoutMs));
+    }
+    const receiver = await startReceiver(kubeconfig, intervalS, dir).catch((err: Error) => ({
+      skipped: `k8s_cluster receiver failed: ${err.message.split('\n')[0]}`,
+    }));
+    if ('proc' in receiver) procs.push(receiver);
+    else log(`otlp: k8s_cluster column skipped — ${receiver.skipped}`);
+    // One interval of warm-up: first pushes encode everything (the cache fill), not the steady state.
+    await sleep(intervalS * 1000 + 2_000);
+    const pull = procs.find((p) => p.name === 'pull') as Proc;
+    const start = new Map(procs.map((p) => [p.name, procUsage(p.pid)]));
+    const pushesAt0 = [sinkKsm.pushes.length, sinkSc.pushes.length];
+    const bytesAt0 = [sinkKsm.bytes, sinkSc.bytes];
+    log(`otlp: measuring ${windowS}s...`);
+    const t0 = Date.now();
+    while (Date.now() - t0 < windowS * 1000) {
+      // fetch asks for gzip, like Prometheus; the body is read in full.
+      const r = await fetch(`${pull.base}/metrics`, { signal: AbortSignal.timeout(30_000) });
+      await r.arrayBuffer();
+      if (r.status !== 200) throw new Error(`pull scrape: HTTP ${r.status}`);
+      await sleep(Math.max(0, intervalS * 1000 - ((Date.now() - t0) % (intervalS * 1000))));
+    }
+    const out: OtlpBenchResult['procs'] = {};
+    const idle = procUsage((procs.find((p) => p.name === 'idle') as Proc).pid).cpuS - (start.get('idle')?.cpuS ?? 0);
+    for (const p of procs) {
+      const u = procUsage(p.pid);
+      const cpuS = round(u.cpuS - (start.get(p.name)?.cpuS ?? 0), 2);
+      const r: OtlpProcResult = { cpuS, rssMb: round(u.rssMb, 0), peakRssMb: round(u.peakRssMb, 0) };
+      const i = p.name === 'otlp' ? 0 : p.name === 'otlp-semconv' ? 1 : -1;
+      if (i >= 0) {
+        const sink = i === 0 ? sinkKsm : sinkSc;
+        const n = sink.pushes.length - (pushesAt0[i] as number);
+        r.pushes = n;
+        if (n > 0) {
+          r.cpuPerPushMs = round(((cpuS - idle) * 1000) / n, 0);
+          r.mbPerPush = round((sink.bytes - (bytesAt0[i] as number)) / n / 1048576, 2);
+        }
+      }
+      if (p.name === 'down') r.errorLines = (p.proc.output().match(/"level":50/g) ?? []).length;
+      out[p.name] = r;
+    }
+    if (!('proc' in receiver)) out.k8s_cluster = receiver;
+    const cpu = (n: string) => (out[n] as OtlpProcResult | undefined)?.cpuS ?? Number.NaN;
+    return {
+      pods,
+      churnPerSecond: opts.churnPerSecond,
+      intervalS,
+      windowS,
+      loadavg: (await import('node:os')).loadavg().map((x) => round(x, 2)),
+      procs: out,
+      pushVsPull: round(cpu('otlp') / cpu('pull'), 2),
+      pushVsPullSemconv: round(cpu('otlp-semconv') / cpu('pull'), 2),
+    };
+  } finally {
+    for (const p of procs.reverse()) await p.proc.stop();
+    for (const s of sinks) await s.close();
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Table rows for formatReport-style output. */
+export function formatOtlp(r: OtlpBenchResult): string {
+  const lines = [
+    `OTLP push vs pull — ${r.pods} pods, churn ${r.churnPerSecond}/s, interval ${r.intervalS}s, window ${r.windowS}s (load ${r.loadavg.join(' ')})`,
+    '| process | CPU s | per push | MiB/push | RSS MB | peak MB | notes |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const [name, p] of Object.entries(r.procs)) {
+    if ('skipped' in p) {
+      lines.push(`| ${name} | – | – | – | – | – | skipped: ${p.skipped} |`);
+      continue;
+    }
+    const notes =
+      p.errorLines !== undefined ? `${p.errorLines} error line(s)` : p.pushes !== undefined ? `${p.pushes} pushes` : '';
+    lines.push(
+      `| ${name} | ${p.cpuS} | ${p.cpuPerPushMs !== undefined ? `${p.cpuPerPushMs} ms` : '–'} | ${p.mbPerPush ?? '–'} | ${p.rssMb} | ${p.peakRssMb} | ${notes} |`,
+    );
+  }
+  lines.push(`push/pull CPU: ksm ${r.pushVsPull}×, semconv ${r.pushVsPullSemconv}× (target ≤ 1.5×)`);
+  return lines.join('\n');
+}
+
+export interface OtlpSection {
+  results: (OtlpBenchResult | { pods: number; error: string })[];
+  table: string;
+}
+
+/** The `otlp` part of `npm run bench`: one OTLP-vs-pull run per size. */
+export async function runOtlpSection(o: {
+  sizes: number[];
+  churnPerSecond: number;
+  quick: boolean;
+  log: (s: string) => void;
+}): Promise<OtlpSection> {
+  const results: OtlpSection['results'] = [];
+  const tables: string[] = [];
+  for (const pods of o.sizes) {
+    try {
+      const r = await runOtlpBench({ pods, churnPerSecond: o.churnPerSecond, quick: o.quick, log: o.log });
+      results.push(r);
+      tables.push(formatOtlp(r));
+    } catch (err) {
+      const error = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+      results.push({ pods, error });
+      tables.push(`OTLP push vs pull — ${pods} pods: failed — ${error}`);
+    }
+  }
+  return { results, table: tables.join('\n\n') };
+}
+
+// `node test/bench/otlp.ts [pods] [--quick]`: this section alone.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const pods = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 10_000);
+  const r = await runOtlpBench({
+    pods,
+    churnPerSecond: 50,
+    quick: process.argv.includes('--quick'),
+    log: (s) => process.stderr.write(`[otlp ${new Date().toISOString().slice(11, 19)}] ${s}\n`),
+  });
+  process.stdout.write(`${formatOtlp(r)}\n${JSON.stringify(r)}\n`);
+}
