@@ -2,18 +2,16 @@
 // (evicted, preempted, pending, crash-looping, an indexed Job, a suspended and an active CronJob) the Collector
 // must store one Resource per entity with its identity attributes (and k8s.cluster.name), only enum attributes
 // on the points, Int values where the conventions say int, and kso's own resource with service.instance.id.
-// The pipeline is the real one (kube-sim over HTTP → watch → store → agent); the push is created beside the
-// agent with explicit resource options until OTEL_RESOURCE_ATTRIBUTES / OTEL_EXPORTER_OTLP_ENDPOINT reach
-// `kso run` (then this test can drive them through the environment instead).
+// The pipeline is the real one (kube-sim over HTTP → watch → store → agent → its own OTLP push), configured only
+// through OTEL_EXPORTER_OTLP_ENDPOINT / _PROTOCOL and OTEL_RESOURCE_ATTRIBUTES.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadRunConfig, makeLogger, registerSelfMetrics, startAgent } from '@kso/cli';
+import { loadRunConfig, makeLogger, startAgent } from '@kso/cli';
 import { createOtlpPush } from '@kso/exporters';
 import { startKubeSim } from '@kso/kube-sim';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import { startCollector } from './collector.ts';
 import { skipUnlessPeers } from './paths.ts';
 import { freePort } from './process.ts';
@@ -185,32 +183,23 @@ service:
 
     const kubeconfig = join(dir, 'kubeconfig');
     await sim.writeKubeconfig(kubeconfig);
+    // Only the standard OpenTelemetry variables say where to push and what the resource is.
     const { config, problems } = loadRunConfig(
       ['--kubeconfig', kubeconfig, '--schema', 'semconv', '--prometheus-host', '127.0.0.1', '--prometheus-port', '0'],
-      {},
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_METRIC_EXPORT_INTERVAL: '600000',
+        OTEL_RESOURCE_ATTRIBUTES: 'k8s.cluster.name=e2e-cluster,service.instance.id=kso-e2e-0',
+      },
     );
     assert.ok(config, problems.join('\n'));
     const logger = makeLogger('warn');
     const agent = await startAgent(config, logger);
     try {
       await agent.synced;
-      const push = createOtlpPush({
-        protocol: 'grpc',
-        endpoint: `http://127.0.0.1:${port}`,
-        intervalMs: 60_000,
-        timeoutMs: 5_000,
-        autoStart: false,
-        source: agent.store,
-        resource: resourceFromAttributes({
-          'service.name': 'kube-state-otel',
-          'service.instance.id': 'kso-e2e-0',
-          'k8s.cluster.name': 'e2e-cluster',
-        }),
-        logger,
-      });
-      const meter = push.meterProvider?.getMeter('kube-state-otel');
-      assert.ok(meter);
-      registerSelfMetrics(meter, { watch: agent.watchStats, otlp: push.stats });
+      const push = agent.push;
+      assert.ok(push, 'OTEL_EXPORTER_OTLP_ENDPOINT alone enables the push');
       const outcome = await push.forceFlush();
       assert.equal(outcome.delivered, true, outcome.lastError);
       assert.equal(outcome.batches, 1, 'one request: its file line is the whole push');
@@ -299,7 +288,6 @@ service:
       const cj = attrs(byKey.get('cronjob/suspended')?.resource?.attributes);
       assert.equal(cj['k8s.cronjob.uid'], suspended.metadata.uid);
       assert.equal(metric('cronjob/suspended', 'k8s.cronjob.job.active')?.sum?.dataPoints[0]?.asInt, '0');
-      await push.shutdown({ timeoutMs: 5_000 });
     } finally {
       await agent.stop();
     }
