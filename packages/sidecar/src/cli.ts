@@ -30,7 +30,12 @@ Runs as a native sidecar (initContainer with restartPolicy: Always) next to a Cr
                              SIGKILLs the sidecar mid-flush.
   --schema S                 ksm | semconv (default ksm; env KSO_SCHEMA)
   --no-exit-on-main-done     wait for SIGTERM instead of flushing when the main containers end
-  --kubeconfig PATH          kubeconfig (default: in-cluster, then $KUBECONFIG)
+  --push-listen HOST:PORT    local push endpoint: OTLP/HTTP POST /v1/metrics and Pushgateway-style
+                             PUT/POST /metrics/job/<name>; also /readyz (default 127.0.0.1:4318;
+                             "off" disables; env KSO_PUSH_LISTEN)
+  --kubeconfig PATH          kubeconfig (default: $KUBECONFIG, ~/.kube/config, else in-cluster)
+  --service-account-dir DIR  in-cluster token/ca.crt location (default the standard mount;
+                             env KSO_SERVICE_ACCOUNT_DIR)
   --context NAME             kubeconfig context
   --log-level L              pino level (default info; env KSO_LOG_LEVEL)
   -h, --help
@@ -76,6 +81,8 @@ export function parseSidecarArgs(
       schema: { type: 'string' },
       'exit-on-main-done': { type: 'boolean' },
       kubeconfig: { type: 'string' },
+      'push-listen': { type: 'string' },
+      'service-account-dir': { type: 'string' },
       context: { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -103,6 +110,8 @@ export function parseSidecarArgs(
   const jobName = pick(values['job-name'], 'KSO_JOB_NAME');
   const scrapeUrl = pick(values['scrape-url'], 'KSO_SCRAPE_URL');
   const envHeaders = env['KSO_OTLP_HEADERS'] ? env['KSO_OTLP_HEADERS'].split(',').filter(Boolean) : [];
+  const pushListen = pick(values['push-listen'], 'KSO_PUSH_LISTEN') ?? '127.0.0.1:4318';
+  const saDir = pick(values['service-account-dir'], 'KSO_SERVICE_ACCOUNT_DIR');
   const flushDeadlineMs = dur(values['flush-deadline'], 'KSO_FLUSH_DEADLINE', 20_000);
   if (flushDeadlineMs <= 0) throw new Error('--flush-deadline must be positive');
   const options: SidecarOptions = {
@@ -112,6 +121,8 @@ export function parseSidecarArgs(
     ...(jobName ? { jobName } : {}),
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     ...(values.context ? { context: values.context } : {}),
+    ...(saDir ? { serviceAccountDir: saDir } : {}),
+    ...(pushListen !== 'off' && pushListen !== '' ? { pushListen } : {}),
     ...(otlpEndpoint
       ? {
           otlp: {
