@@ -85,3 +85,10 @@ export async function startInClusterFront(
   };
   return front;
 }
+
+/** The environment a Pod gives the sidecar container: no kubeconfig anywhere, service variables, SA dir. */
+export function podEnv(front: InClusterFront, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: front.saDir, ...front.env };
+  env['KSO_SERVICE_ACCOUNT_DIR'] = front.saDir;
+  return { ...env, ...extra };
+}
