@@ -120,6 +120,14 @@ function cronJobOf(job: JobSnap): string | undefined {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
+/** `p`'s value, or `fallback` after `ms`; the timer is cleared, so a won race leaves nothing pending. */
+function within<T, F>(p: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<F>((r) => (timer = setTimeout(() => r(fallback), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
+}
+
 function identityFor(
   schema: Schema,
   ns: string,
@@ -382,10 +390,14 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
   const ready = (async () => {
     // Push as soon as there is something worth pushing instead of waiting a whole interval:
     // a CronJob run may be shorter than the interval.
-    const seen = await Promise.race([podSeenP.then(() => true), sleep(Math.min(intervalMs, 5_000)).then(() => false)]);
+    const seen = await within(
+      podSeenP.then(() => true),
+      Math.min(intervalMs, 5_000),
+      false,
+    );
     if (!seen) log.warn({ pod: opts.podName, namespace: opts.podNamespace }, 'own Pod not seen yet; pushing anyway');
     // The Job watch starts once the Pod names its owner; give its initial list a moment.
-    if (jobReflector) await Promise.race([jobReflector.synced, sleep(1_000)]);
+    if (jobReflector) await within(jobReflector.synced, 1_000, undefined);
     if (finishing) return;
     if (relay) await relay.scrape();
     const otlp = await otlpP;
@@ -460,6 +472,7 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
         opts.pushgateway ? pgFinal(deadlineAt) : undefined,
       ]);
       await Promise.allSettled([podReflector.stop(), jobReflector?.stop()]);
+      (kc as { close?: () => void }).close?.();
       const otlpOut: SinkOutcome | undefined = !o
         ? opts.otlp
           ? { delivered: false, attempts: 0, lastError: 'OTLP push could not be set up' }

@@ -18,6 +18,8 @@ export interface ApiConnection {
   applyToHTTPSOptions(options: https.RequestOptions): Promise<void>;
   /** Called after a 401: the credentials may be stale (rotated token). */
   invalidate?(): void;
+  /** Releases pooled connections (keep-alive sockets would otherwise hold a finished process open). */
+  close?(): void;
 }
 
 export interface InClusterOptions {
@@ -74,6 +76,10 @@ export class InClusterConfig implements ApiConnection {
 
   invalidate(): void {
     if (this.#material) this.#material = { ...this.#material, tokenReadAt: Number.NEGATIVE_INFINITY };
+  }
+
+  close(): void {
+    this.#material?.agent?.destroy();
   }
 
   async applyToHTTPSOptions(options: https.RequestOptions): Promise<void> {
