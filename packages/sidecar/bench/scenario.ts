@@ -17,6 +17,12 @@ export interface ScenarioResult {
   readonly collector: 'otelcol' | 'test-receiver';
   /** VmHWM of the sidecar process (MB), read until it exited. */
   readonly peakRssMb: number;
+  /**
+   * Highest RssAnon seen (MB): the part a memory limit really has to hold. The rest of VmHWM is file-backed
+   * (mostly the node binary's pages, ~50 MB), which the kernel reclaims under cgroup pressure before it
+   * OOM-kills.
+   */
+  readonly peakAnonMb: number;
   readonly spawnToFirstPushMs: number;
   readonly sigtermToExitMs: number;
   readonly exitCode: number | null;
@@ -29,23 +35,31 @@ export function mainMetrics(series: number): string {
   return out;
 }
 
-function vmHwmMb(pid: number): number | undefined {
+function statusMb(pid: number, field: 'VmHWM' | 'RssAnon'): number {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : undefined;
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
   } catch {
-    return undefined;
+    return 0;
   }
 }
 
-export async function runSidecarScenario(
-  opts: { series?: number; run?: number; env?: Record<string, string> } = {},
-): Promise<ScenarioResult> {
+export interface ScenarioOptions {
+  readonly series?: number;
+  readonly run?: number;
+  readonly env?: Record<string, string>;
+  /** OTLP transport; 'none' measures the sidecar without an OTLP sink (what the OTLP modules cost). */
+  readonly otlp?: 'grpc' | 'http' | 'none';
+  readonly nodeArgs?: readonly string[];
+}
+
+export async function runSidecarScenario(opts: ScenarioOptions = {}): Promise<ScenarioResult> {
   const sim = await startKubeSim({});
   const front = await startInClusterFront(sim, NS);
   const ep = await startMetricsEndpoint(mainMetrics(opts.series ?? 1_000));
   const useCollector = peerBinary('otelcol-kso') !== undefined;
-  const otlpPort = await freePort();
+  const protocol = opts.otlp ?? 'grpc';
+  const [otlpPort, otlpHttpPort] = [await freePort(), await freePort()];
   const rx = useCollector ? undefined : await startOtlpReceiver();
   const col = useCollector
     ? await startCollector(`
@@ -54,6 +68,8 @@ receivers:
     protocols:
       grpc:
         endpoint: 127.0.0.1:${otlpPort}
+      http:
+        endpoint: 127.0.0.1:${otlpHttpPort}
 exporters:
   debug:
     verbosity: basic
@@ -64,7 +80,12 @@ service:
       exporters: [debug]
 `)
     : undefined;
-  const endpoint = rx ? `http://${rx.grpcAddress}` : `http://127.0.0.1:${otlpPort}`;
+  const endpoint =
+    protocol === 'http'
+      ? (rx?.httpUrl ?? `http://127.0.0.1:${otlpHttpPort}`)
+      : rx
+        ? `http://${rx.grpcAddress}`
+        : `http://127.0.0.1:${otlpPort}`;
   const job = `bench-${29_000_000 + (opts.run ?? 0)}`;
   const pod = `${job}-b3nch`;
   try {
@@ -72,7 +93,7 @@ service:
     const t0 = performance.now();
     const p = spawnSidecar(
       [
-        `--otlp-endpoint=${endpoint}`,
+        ...(protocol === 'none' ? [] : [`--otlp-endpoint=${endpoint}`, `--otlp-protocol=${protocol}`]),
         `--scrape-url=${ep.url}`,
         '--interval=10s',
         '--push-listen=127.0.0.1:0',
@@ -81,32 +102,38 @@ service:
       ],
       {
         viaKso: true,
-        nodeArgs: KSO_NODE_FLAGS,
+        nodeArgs: opts.nodeArgs ?? KSO_NODE_FLAGS,
         env: podEnv(front, { KSO_POD_NAME: pod, KSO_POD_NAMESPACE: NS, ...opts.env }),
       },
     );
     let peak = 0;
-    const poll = setInterval(() => {
-      peak = Math.max(peak, vmHwmMb(p.child.pid!) ?? 0);
-    }, 25);
+    let anon = 0;
+    const sample = () => {
+      peak = Math.max(peak, statusMb(p.child.pid!, 'VmHWM'));
+      anon = Math.max(anon, statusMb(p.child.pid!, 'RssAnon'));
+    };
+    const poll = setInterval(sample, 25);
     try {
       const first = await p.waitForLog((l) => l['msg'] === 'first push done', 20_000);
       const spawnToFirstPushMs = performance.now() - t0;
-      if (first['otlpDelivered'] !== true) throw new Error(`first push not delivered: ${p.stderr.slice(-500)}`);
+      if (protocol !== 'none' && first['otlpDelivered'] !== true)
+        throw new Error(`first push not delivered: ${p.stderr.slice(-500)}`);
       // The pod is final before the signal: the flush needs no waiting for the kubelet's status update.
       await terminateMain(sim, pod, 'Completed', 0);
       await new Promise((r) => setTimeout(r, 300));
-      peak = Math.max(peak, vmHwmMb(p.child.pid!) ?? 0);
+      sample();
       const t1 = performance.now();
       p.child.kill('SIGTERM');
       const flushed = await p.waitForLog((l) => /final flush (delivered|NOT)/.test(String(l['msg'])), 15_000);
-      peak = Math.max(peak, vmHwmMb(p.child.pid!) ?? 0);
+      sample();
       const { code } = await p.exited;
       const sigtermToExitMs = performance.now() - t1;
-      if (flushed['msg'] !== 'final flush delivered') throw new Error(`final flush failed: ${p.stderr.slice(-500)}`);
+      if (protocol !== 'none' && flushed['msg'] !== 'final flush delivered')
+        throw new Error(`final flush failed: ${p.stderr.slice(-500)}`);
       return {
         collector: col ? 'otelcol' : 'test-receiver',
         peakRssMb: Number(peak.toFixed(1)),
+        peakAnonMb: Number(anon.toFixed(1)),
         spawnToFirstPushMs: Math.round(spawnToFirstPushMs),
         sigtermToExitMs: Math.round(sigtermToExitMs),
         exitCode: code,

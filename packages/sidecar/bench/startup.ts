@@ -20,6 +20,7 @@ try {
     collector: cold.collector,
     series: 1000,
     peakRssMb: median(warm.map((r) => r.peakRssMb)),
+    peakAnonMb: median(warm.map((r) => r.peakAnonMb)),
     spawnToFirstPushMs: median(warm.map((r) => r.spawnToFirstPushMs)),
     sigtermToExitMs: median(warm.map((r) => r.sigtermToExitMs)),
     targets: { peakRssMb: 80, spawnToFirstPushMs: 1000, sigtermToExitMs: 1000 },

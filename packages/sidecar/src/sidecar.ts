@@ -120,6 +120,13 @@ function cronJobOf(job: JobSnap): string | undefined {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
+/** Own memory in MB, logged with the first push and the final flush: the sidecar runs under a tight limit. */
+function memoryMb(): Record<string, number> {
+  const m = process.memoryUsage();
+  const mb = (n: number) => Math.round(n / 104857.6) / 10;
+  return { rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external) };
+}
+
 /** `p`'s value, or `fallback` after `ms`; the timer is cleared, so a won race leaves nothing pending. */
 function within<T, F>(p: Promise<T>, ms: number, fallback: F): Promise<T | F> {
   let timer: NodeJS.Timeout | undefined;
@@ -408,6 +415,7 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
     log.info(
       {
         startToFirstPushMs: firstPushAtMs - startedAtMs,
+        memory: memoryMb(),
         ...(otlp ? { otlpDelivered: o.status === 'fulfilled' && o.value?.delivered === true } : {}),
         ...(opts.pushgateway ? { pushgatewayDelivered: p.status === 'fulfilled' } : {}),
       },
@@ -502,7 +510,7 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
           'final flush NOT delivered: metrics of this run are lost',
         );
       } else {
-        log.info({ trigger, flushMs, otlp: otlpOut, pushgateway: p }, 'final flush delivered');
+        log.info({ trigger, flushMs, otlp: otlpOut, pushgateway: p, memory: memoryMb() }, 'final flush delivered');
       }
       return {
         exitCode: failed ? 1 : 0,
