@@ -33,6 +33,9 @@ Runs as a native sidecar (initContainer with restartPolicy: Always) next to a Cr
   --push-listen HOST:PORT    local push endpoint: OTLP/HTTP POST /v1/metrics and Pushgateway-style
                              PUT/POST /metrics/job/<name>; also /readyz (default 127.0.0.1:4318;
                              "off" disables; env KSO_PUSH_LISTEN)
+  --probe-listen HOST:PORT   /readyz and /healthz only, for the kubelet's startupProbe on the Pod IP
+                             (default off; env KSO_PROBE_LISTEN)
+  --pod-uid UID              own Pod UID, to ignore a same-named Pod (env KSO_POD_UID; downward API)
   --kubeconfig PATH          kubeconfig (default: $KUBECONFIG, ~/.kube/config, else in-cluster)
   --service-account-dir DIR  in-cluster token/ca.crt location (default the standard mount;
                              env KSO_SERVICE_ACCOUNT_DIR)
@@ -82,6 +85,8 @@ export function parseSidecarArgs(
       'exit-on-main-done': { type: 'boolean' },
       kubeconfig: { type: 'string' },
       'push-listen': { type: 'string' },
+      'probe-listen': { type: 'string' },
+      'pod-uid': { type: 'string' },
       'service-account-dir': { type: 'string' },
       context: { type: 'string' },
       'log-level': { type: 'string' },
@@ -111,6 +116,8 @@ export function parseSidecarArgs(
   const scrapeUrl = pick(values['scrape-url'], 'KSO_SCRAPE_URL');
   const envHeaders = env['KSO_OTLP_HEADERS'] ? env['KSO_OTLP_HEADERS'].split(',').filter(Boolean) : [];
   const pushListen = pick(values['push-listen'], 'KSO_PUSH_LISTEN') ?? '127.0.0.1:4318';
+  const probeListen = pick(values['probe-listen'], 'KSO_PROBE_LISTEN');
+  const podUid = pick(values['pod-uid'], 'KSO_POD_UID');
   const saDir = pick(values['service-account-dir'], 'KSO_SERVICE_ACCOUNT_DIR');
   const flushDeadlineMs = dur(values['flush-deadline'], 'KSO_FLUSH_DEADLINE', 20_000);
   if (flushDeadlineMs <= 0) throw new Error('--flush-deadline must be positive');
@@ -123,6 +130,8 @@ export function parseSidecarArgs(
     ...(values.context ? { context: values.context } : {}),
     ...(saDir ? { serviceAccountDir: saDir } : {}),
     ...(pushListen !== 'off' && pushListen !== '' ? { pushListen } : {}),
+    ...(probeListen ? { probeListen } : {}),
+    ...(podUid ? { podUid } : {}),
     ...(otlpEndpoint
       ? {
           otlp: {

@@ -272,6 +272,10 @@ export interface LocalPushServerOptions {
   /** /readyz answers 200 once this is true (the sidecar has synced and pushed once). */
   readonly ready: () => boolean;
   readonly logger: Logger;
+  /**
+   * Serve /readyz and /healthz only: the kubelet probes the Pod IP, where the push API must not be exposed.
+   */
+  readonly probesOnly?: boolean;
 }
 
 export async function startLocalPushServer(opts: LocalPushServerOptions): Promise<LocalPushServer> {
@@ -288,6 +292,8 @@ export async function startLocalPushServer(opts: LocalPushServerOptions): Promis
       res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'not synced yet\n');
       return;
     }
+    if (opts.probesOnly)
+      return void res.writeHead(404, { 'content-type': 'text/plain' }).end('probes only: /readyz /healthz\n');
     const otlp = path === '/v1/metrics';
     const json = (req.headers['content-type'] ?? '').includes('json');
     try {

@@ -65,6 +65,10 @@ export interface SidecarOptions {
    * any free port. Undefined = off.
    */
   readonly pushListen?: string;
+  /** /readyz + /healthz on host:port for the kubelet's startupProbe (the Pod IP); undefined = off. */
+  readonly probeListen?: string;
+  /** Own Pod UID (downward API): a same-named Pod with another UID is not ours and is ignored. */
+  readonly podUid?: string;
   readonly logger?: Logger;
 }
 
@@ -220,7 +224,7 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
       : startLocalPushServer({
           listen: opts.pushListen,
           pushes,
-          ready: () => firstPushAtMs !== undefined,
+          ready: () => pod !== undefined && firstPushAtMs !== undefined,
           logger: log.child({ part: 'local-push' }),
         }).then(
           (srv) => {
@@ -233,6 +237,20 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
             return undefined;
           },
         );
+
+  const probeServerP =
+    opts.probeListen === undefined
+      ? undefined
+      : startLocalPushServer({
+          listen: opts.probeListen,
+          pushes,
+          ready: () => pod !== undefined && firstPushAtMs !== undefined,
+          logger: log.child({ part: 'probes' }),
+          probesOnly: true,
+        }).catch((err: Error) => {
+          log.error({ error: err.message, listen: opts.probeListen }, 'probe endpoint failed to start');
+          return undefined;
+        });
 
   // Loaded only when configured: the OTLP stack is the biggest import after the watch layer.
   const otlpOpts = opts.otlp;
@@ -337,6 +355,10 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
   };
 
   const onPod = (snap: PodSnap): void => {
+    if (opts.podUid && snap.view.uid !== opts.podUid) {
+      log.warn({ uid: snap.view.uid, expected: opts.podUid }, 'a Pod with our name but another UID: ignored');
+      return;
+    }
     const before = pod;
     pod = snap.view;
     store.upsert('pods', snap.model);
@@ -479,7 +501,7 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
         otlp ? otlp.shutdown({ timeoutMs: remaining() }) : undefined,
         opts.pushgateway ? pgFinal(deadlineAt) : undefined,
       ]);
-      await Promise.allSettled([podReflector.stop(), jobReflector?.stop()]);
+      await Promise.allSettled([podReflector.stop(), jobReflector?.stop(), probeServerP?.then((s) => s?.close())]);
       (kc as { close?: () => void }).close?.();
       const otlpOut: SinkOutcome | undefined = !o
         ? opts.otlp
