@@ -19,7 +19,7 @@ export interface ScenarioResult {
   readonly peakRssMb: number;
   /**
    * Highest RssAnon seen (MB): the part a memory limit really has to hold. The rest of VmHWM is file-backed
-   * (mostly the node binary's pages, ~50 MB), which the kernel reclaims under cgroup pressure before it
+   * (mostly the node binary's pages, ~55 MB), which the kernel reclaims under cgroup pressure before it
    * OOM-kills.
    */
   readonly peakAnonMb: number;
