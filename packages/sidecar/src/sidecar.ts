@@ -272,6 +272,8 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
             },
             source: store,
             extraProducers: relay ? [exitCodes, pushes, relay] : [exitCodes, pushes],
+            // The sidecar has no self-metrics: no SDK MeterProvider, the producers are collected directly.
+            ownMeterProvider: false,
             logger: log.child({ sink: 'otlp' }),
           }),
         (err: Error) => {
@@ -478,6 +480,17 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
     }
   };
 
+  const lostCounts = (): { families: number; points: number } => {
+    const counts = countStore(store);
+    const relayed = relay?.metricData() ?? [];
+    const pushed = pushes.metricData();
+    const points = (ms: typeof pushed) => ms.reduce((n, m) => n + m.dataPoints.length, 0);
+    return {
+      families: counts.families + relayed.length + pushed.length,
+      points: counts.points + points(relayed) + points(pushed),
+    };
+  };
+
   function finish(trigger: string): Promise<SidecarResult> {
     finishing ??= (async (): Promise<SidecarResult> => {
       const t0 = Date.now();
@@ -515,17 +528,8 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
           };
       const failed = (otlpOut && !otlpOut.delivered) || (p && !p.delivered);
       const flushMs = Date.now() - t0;
-      const counts = countStore(store);
-      const relayFamilies = relay?.metricData().length ?? 0;
-      const relayPoints = relay?.metricData().reduce((n, m) => n + m.dataPoints.length, 0) ?? 0;
-      const pushed = pushes.metricData();
-      const pushedPoints = pushed.reduce((n, m) => n + m.dataPoints.length, 0);
-      const lost = failed
-        ? {
-            families: counts.families + relayFamilies + pushed.length,
-            points: counts.points + relayPoints + pushedPoints,
-          }
-        : undefined;
+      // Counted only when something was lost: building the MetricData again costs memory at the peak.
+      const lost = failed ? lostCounts() : undefined;
       if (failed) {
         log.error(
           { trigger, flushMs, otlp: otlpOut, pushgateway: p, lostFamilies: lost!.families, lostPoints: lost!.points },
