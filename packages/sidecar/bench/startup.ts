@@ -3,9 +3,12 @@
 // Runs with a warm Node compile cache (how the image runs: NODE_COMPILE_CACHE prebuilt, no TypeScript
 // stripping at start) and once cold for comparison. Prints JSON; medians over N runs.
 // Usage: node packages/sidecar/bench/startup.ts [runs=3]
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KSO_NODE_FLAGS } from '../../cli/src/node-flags.ts';
 import { runSidecarScenario, type ScenarioResult } from './scenario.ts';
 
 const runs = Number(process.argv[2] ?? 3);
@@ -15,6 +18,17 @@ try {
   const cold = await runSidecarScenario({ run: 0, env: { NODE_COMPILE_CACHE: cache } });
   const warm: ScenarioResult[] = [];
   for (let i = 1; i <= runs; i++) warm.push(await runSidecarScenario({ run: i, env: { NODE_COMPILE_CACHE: cache } }));
+  // Per-import cost, same flags and (now warm) compile cache as the measured runs.
+  const importsScript = fileURLToPath(new URL('./imports.ts', import.meta.url));
+  const importSteps = () =>
+    JSON.parse(
+      execFileSync(process.execPath, [...KSO_NODE_FLAGS, importsScript, '--with-client-node'], {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_COMPILE_CACHE: cache },
+      }),
+    ) as { step: string; rssMb: number; deltaMb: number }[];
+  importSteps(); // fills the cache for imports.ts itself
+  const imports = importSteps();
   const out = {
     runs,
     collector: cold.collector,
@@ -25,6 +39,7 @@ try {
     sigtermToExitMs: median(warm.map((r) => r.sigtermToExitMs)),
     targets: { peakRssMb: 80, spawnToFirstPushMs: 1000, sigtermToExitMs: 1000 },
     coldCompileCache: { peakRssMb: cold.peakRssMb, spawnToFirstPushMs: cold.spawnToFirstPushMs },
+    importsRssMb: Object.fromEntries(imports.map((i) => [i.step, i.rssMb])),
     loadAvg: loadavg().map((x) => Number(x.toFixed(2))),
     samples: { warm },
   };
