@@ -1,6 +1,9 @@
 // The light in-cluster path of @kso/watch, as a Pod runs it: HTTPS with the mounted CA, the mounted token,
 // and token rotation by the kubelet (the file is rewritten; the API server stops accepting the old token).
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { startKubeSim } from '@kso/kube-sim';
 import { InClusterConfig, loadKubeConfig, Reflector } from '@kso/watch';
@@ -46,6 +49,26 @@ test('in-cluster credentials: TLS with the mounted CA, bearer token, and a rotat
   await sim.cluster.create('pods', podObject('p-2', 'j'));
   await waitUntil(() => seen.has('p-2'), 10_000, 'the watch resumes with the rotated token');
   assert.ok(front.rejected >= 1, 'the stale token was rejected once, then re-read');
+});
+
+test('in-cluster server URL: https, plain http only on the insecure ports, IPv6 in brackets (as client-node)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kso-sa-url-'));
+  await writeFile(join(dir, 'token'), 't');
+  const url = (host: string, port: string) =>
+    new InClusterConfig({
+      env: { KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: port },
+      serviceAccountDir: dir,
+    }).server;
+  assert.equal(url('127.0.0.1', '8080'), 'http://127.0.0.1:8080');
+  assert.equal(url('fd00::1', '80'), 'http://[fd00::1]:80');
+  assert.throws(() => url('10.0.0.1', '443'), /cannot read the cluster CA .*ca\.crt/, 'https needs the CA');
+  const opts: { headers?: Record<string, string> } = {};
+  await new InClusterConfig({
+    env: { KUBERNETES_SERVICE_HOST: 'h', KUBERNETES_SERVICE_PORT: '8080' },
+    serviceAccountDir: dir,
+  }).applyToHTTPSOptions(opts);
+  assert.equal(opts.headers?.['Authorization'], 'Bearer t');
+  await rm(dir, { recursive: true });
 });
 
 test('in-cluster errors name the missing piece', () => {

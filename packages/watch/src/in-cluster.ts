@@ -65,15 +65,6 @@ export class InClusterConfig implements ApiConnection {
     return { name: 'in-cluster', server: this.server };
   }
 
-  /** The namespace the service account lives in (the Pod's), if the file is mounted. */
-  namespace(): string | undefined {
-    try {
-      return readFileSync(`${this.serviceAccountDir}/namespace`, 'utf8').trim() || undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
   invalidate(): void {
     if (this.#material) this.#material = { ...this.#material, tokenReadAt: Number.NEGATIVE_INFINITY };
   }
