@@ -19,7 +19,8 @@ Runs as a native sidecar (initContainer with restartPolicy: Always) next to a Cr
   --otlp-compression C       gzip | none (default none)
   --otlp-timeout DUR         per-attempt export timeout (default 5s)
   --pushgateway-url URL      Prometheus Pushgateway base URL (env KSO_PUSHGATEWAY_URL)
-  --pushgateway-job NAME     grouping key job (default: the Job name)
+  --pushgateway-job NAME     grouping key job (default: the owning CronJob, else the Job; the
+                             group is job + namespace, one per CronJob, not one per run)
   --pushgateway-delete-on-finish
                              delete the Pushgateway group on the final flush when the Job is gone
   --scrape-url URL           main container's Prometheus endpoint to relay (env KSO_SCRAPE_URL)
