@@ -4,7 +4,7 @@ set -uo pipefail
 need=()
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
-# Throw-away certificates for the TLS tests of --web-config-file.
+# Throw-away certificates: --web-config-file TLS tests, the kube-apiserver peer, the sidecar's in-cluster TLS front.
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then echo "[test-deps] not root: cannot install ${need[*]}" >&2; exit 1; fi

@@ -139,7 +139,7 @@ async function distinctFreePorts(n: number): Promise<number[]> {
   return [...ports];
 }
 
-interface CertFiles {
+export interface CertFiles {
   caCert: string;
   servingCert: string;
   servingKey: string;
@@ -148,7 +148,7 @@ interface CertFiles {
 }
 
 /** Throw-away CA, serving cert for localhost/127.0.0.1 and service-account key pair (envtest's TinyCA, via openssl). */
-async function makeCerts(dir: string): Promise<CertFiles> {
+export async function makeCerts(dir: string): Promise<CertFiles> {
   const f = (name: string): string => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   const openssl = async (...args: string[]): Promise<void> => {

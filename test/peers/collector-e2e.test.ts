@@ -10,8 +10,8 @@
 //    to every series.
 //  - `target_info`: the exporter's rendering of the resource; not an object metric.
 //  - Pushgateway side: its own `push_time_seconds` / `push_failure_time_seconds` and process metrics, and its
-//    grouping-key labels `job` (everywhere) and `pod` (added to the `kube_job_*` series, the only ones pushed
-//    without a pod label).
+//    grouping-key label `job` (the CronJob, or the Job when there is none). The other grouping label,
+//    `namespace`, equals the series' own namespace label.
 //  - Counter names are compared without a trailing `_total`: the exporter appends it to a monotonic sum whose
 //    name lacks it (a relayed `report_rows_written` counter arrives as `report_rows_written_total`), while the
 //    Pushgateway keeps the name the main container used.
@@ -200,7 +200,7 @@ test('kso sidecar final flush → Collector → Prometheus equals the same flush
         return toSet(
           parseExposition(text)
             .filter((s) => !PG_OWN.test(s.name))
-            .map((s) => withoutLabels(s, new Set(s.name.startsWith('kube_job_') ? ['job', 'pod'] : ['job'])))
+            .map((s) => withoutLabels(s, new Set(['job'])))
             .map(withoutTotal),
         );
       };

@@ -58,7 +58,7 @@ export function sidecarSchema() {
         arg: 'pushgateway-url',
       },
       job: {
-        doc: 'Grouping key job (default: the Job name)',
+        doc: 'Grouping key job (default: the owning CronJob, else the Job; the group is job + namespace, one per CronJob, not one per run)',
         format: String,
         default: '',
         env: 'KSO_PUSHGATEWAY_JOB',
@@ -128,7 +128,35 @@ export function sidecarSchema() {
       env: 'KSO_EXIT_ON_MAIN_DONE',
       arg: 'exit-on-main-done',
     },
+    pushListen: {
+      doc: 'Local push endpoint: OTLP/HTTP POST /v1/metrics and Pushgateway-style PUT/POST /metrics/job/<name>; also /readyz ("off" disables)',
+      format: String,
+      default: '127.0.0.1:4318',
+      env: 'KSO_PUSH_LISTEN',
+      arg: 'push-listen',
+    },
+    probeListen: {
+      doc: "/readyz and /healthz only, for the kubelet's startupProbe on the Pod IP (empty = off)",
+      format: String,
+      default: '',
+      env: 'KSO_PROBE_LISTEN',
+      arg: 'probe-listen',
+    },
+    podUid: {
+      doc: 'Own Pod UID, to ignore a same-named Pod (downward API: metadata.uid)',
+      format: String,
+      default: '',
+      env: 'KSO_POD_UID',
+      arg: 'pod-uid',
+    },
     ...identityOptions('kube-state-otel'),
+    serviceAccountDir: {
+      doc: 'In-cluster token/ca.crt location (default: the standard ServiceAccount mount)',
+      format: String,
+      default: '',
+      env: 'KSO_SERVICE_ACCOUNT_DIR',
+      arg: 'service-account-dir',
+    },
     kubeconfig: {
       doc: 'kubeconfig (default: in-cluster, then $KUBECONFIG)',
       format: 'existing-file',
@@ -155,6 +183,10 @@ export interface SidecarConfig {
   retryInitial: number;
   schema: 'ksm' | 'semconv';
   exitOnMainDone: boolean;
+  pushListen: string;
+  probeListen: string;
+  podUid: string;
+  serviceAccountDir: string;
   resourceAttributes: string;
   serviceName: string;
   serviceInstanceId: string;
@@ -215,6 +247,10 @@ export function parseSidecarArgs(
     ...(c.jobName ? { jobName: c.jobName } : {}),
     ...(c.kubeconfig ? { kubeconfig: c.kubeconfig } : {}),
     ...(c.context ? { context: c.context } : {}),
+    ...(c.serviceAccountDir ? { serviceAccountDir: c.serviceAccountDir } : {}),
+    ...(c.pushListen !== 'off' && c.pushListen !== '' ? { pushListen: c.pushListen } : {}),
+    ...(c.probeListen ? { probeListen: c.probeListen } : {}),
+    ...(c.podUid ? { podUid: c.podUid } : {}),
     ...(c.otlp.endpoint
       ? {
           otlp: {

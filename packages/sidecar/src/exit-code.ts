@@ -1,7 +1,9 @@
 // The main containers' exit codes. kube-state-metrics only exposes lastState's exit code
 // (`kube_pod_container_status_last_terminated_exitcode`), which a Job pod with restartPolicy Never never
 // has: its only run ends in `state.terminated`. The sidecar exists to report that run, so it adds one
-// family of its own (stability EXTENSION), mirroring the last_terminated one.
+// family of its own (stability EXTENSION), mirroring the last_terminated one. In semconv it lives in kso's
+// own `kso.*` namespace: `k8s.*` names belong to the OpenTelemetry semantic conventions, which define no
+// such metric (OTel naming guide: do not invent names in a namespace you do not own).
 
 import { ValueType } from '@opentelemetry/api';
 import { emptyResource } from '@opentelemetry/resources';
@@ -16,7 +18,7 @@ import type { PodView } from './pod-view.ts';
 
 export const EXIT_CODE_FAMILY = {
   ksm: 'kube_pod_container_status_terminated_exitcode',
-  semconv: 'k8s.container.status.terminated.exit_code',
+  semconv: 'kso.container.exit_code',
 } as const;
 const HELP = 'Exit code of the container in its current terminated state (kube-state-otel sidecar extension).';
 

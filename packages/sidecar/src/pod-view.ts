@@ -18,6 +18,8 @@ export interface PodView {
   readonly terminated: readonly ContainerEnd[];
   readonly graceSeconds: number | undefined;
   readonly deleting: boolean;
+  /** Reason of a DisruptionTarget condition (eviction, preemption, taint manager...), when it is True. */
+  readonly disruption: string | undefined;
 }
 
 type Raw = Record<string, unknown> | null | undefined;
@@ -25,6 +27,13 @@ const obj = (v: unknown): Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const arr = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.map(obj) : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+// The control plane sets DisruptionTarget=True before it deletes a Pod for eviction, preemption or a
+// NoExecute taint (PodDisruptionConditions, GA in 1.31), usually together with the deletionTimestamp.
+function disruptionOf(status: Record<string, unknown>): string | undefined {
+  const c = arr(status['conditions']).find((x) => x['type'] === 'DisruptionTarget' && x['status'] === 'True');
+  return c ? (str(c['reason']) ?? 'DisruptionTarget') : undefined;
+}
 
 export function podView(raw: Raw): PodView {
   const meta = obj(raw?.['metadata']);
@@ -56,5 +65,6 @@ export function podView(raw: Raw): PodView {
     terminated,
     graceSeconds: typeof grace === 'number' ? grace : undefined,
     deleting: str(meta['deletionTimestamp']) !== undefined,
+    disruption: disruptionOf(status),
   };
 }

@@ -1,14 +1,20 @@
 // The sidecar's lifecycle: watch own Pod (+ owning Job) → MetricsStore; scrape the main container;
 // push periodically; on SIGTERM/SIGINT or when every main container has terminated, run exactly one
 // final collection and wait for confirmed delivery within the flush deadline.
+//
+// Footprint matters (one sidecar per CronJob run, 128Mi limit): modules are imported from their own paths,
+// not through package indexes, and the OTLP push and the Pushgateway renderer are loaded only when
+// configured. bench/startup.ts measures what each costs.
 
-import { createOtlpPush, deletePushgatewayGroup, pushToPushgateway, StoreRenderer } from '@kso/exporters';
+import type { OtlpPush } from '@kso/exporters/otlp-push';
+import { deletePushgatewayGroup, pushToPushgateway } from '@kso/exporters/pushgateway';
+import type { StoreRenderer } from '@kso/exporters/renderer';
 import { MetricsStore } from '@kso/metrics';
 import { compactJob, compactPod } from '@kso/model';
 import { loadKubeConfig, Reflector } from '@kso/watch';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import pino, { type Logger } from 'pino';
 import { ExitCodeProducer } from './exit-code.ts';
+import { LocalPushes, type LocalPushServer, startLocalPushServer } from './local-push.ts';
 import { type PodView, podView } from './pod-view.ts';
 import { type Identity, Relay } from './relay.ts';
 
@@ -22,6 +28,8 @@ export interface SidecarOptions {
   readonly kubeconfig?: string;
   readonly context?: string;
   readonly inCluster?: boolean;
+  /** Where the service account token/ca.crt are mounted (in-cluster; default the standard path). */
+  readonly serviceAccountDir?: string;
   readonly schema?: Schema;
   readonly otlp?: {
     readonly endpoint: string;
@@ -38,7 +46,10 @@ export interface SidecarOptions {
   readonly entityAttributes?: Readonly<Record<string, string>>;
   readonly pushgateway?: {
     readonly url: string;
-    /** Grouping-key `job` value; defaults to the Job name (or the Pod name for a bare Pod). */
+    /**
+     * Grouping-key `job` value; defaults to the owning CronJob (or the Job when there is none, the Pod for a
+     * bare Pod), so each CronJob has one group that every run replaces instead of one group per run.
+     */
     readonly job?: string;
     readonly deleteOnFinish?: boolean;
   };
@@ -54,6 +65,15 @@ export interface SidecarOptions {
   /** Start the final flush by itself once every main container has terminated (default true). */
   readonly exitOnMainDone?: boolean;
   readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
+  /**
+   * Local push endpoint (OTLP/HTTP /v1/metrics and Pushgateway-style /metrics/job/...): host:port, port 0 =
+   * any free port. Undefined = off.
+   */
+  readonly pushListen?: string;
+  /** /readyz + /healthz on host:port for the kubelet's startupProbe (the Pod IP); undefined = off. */
+  readonly probeListen?: string;
+  /** Own Pod UID (downward API): a same-named Pod with another UID is not ours and is ignored. */
+  readonly podUid?: string;
   readonly logger?: Logger;
 }
 
@@ -80,6 +100,10 @@ export interface SidecarStats {
   readonly pod: PodView | undefined;
   readonly jobGone: boolean;
   readonly scrape: ReturnType<Relay['stats']>;
+  /** Address of the local push endpoint, when enabled. */
+  readonly pushAddress: string | undefined;
+  /** Set when an eviction/deletion made the sidecar flush before any signal. */
+  readonly earlyFlush: { readonly trigger: string; readonly delivered: boolean } | undefined;
 }
 
 export interface Sidecar {
@@ -98,7 +122,27 @@ const JOB = { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job' } as co
 type PodSnap = { readonly model: ReturnType<typeof compactPod>; readonly view: PodView };
 type JobSnap = ReturnType<typeof compactJob>;
 
+/** The CronJob that owns a Job, if any: the Pushgateway group every run of it shares. */
+function cronJobOf(job: JobSnap): string | undefined {
+  return job.owners.find((o) => o.kind === 'CronJob')?.name;
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+
+/** Own memory in MB, logged with the first push and the final flush: the sidecar runs under a tight limit. */
+function memoryMb(): Record<string, number> {
+  const m = process.memoryUsage();
+  const mb = (n: number) => Math.round(n / 104857.6) / 10;
+  return { rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external) };
+}
+
+/** `p`'s value, or `fallback` after `ms`; the timer is cleared, so a won race leaves nothing pending. */
+function within<T, F>(p: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<F>((r) => (timer = setTimeout(() => r(fallback), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
+}
 
 function identityFor(
   schema: Schema,
@@ -143,12 +187,19 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
   if (!opts.otlp && !opts.pushgateway)
     log.warn('no sink configured (--otlp-endpoint / --pushgateway-url): nothing will be pushed');
 
-  const kc = loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context, inCluster: opts.inCluster });
+  const kc = loadKubeConfig({
+    kubeconfig: opts.kubeconfig,
+    context: opts.context,
+    inCluster: opts.inCluster,
+    serviceAccountDir: opts.serviceAccountDir,
+  });
   const store = new MetricsStore({ schema, resources: ['pods', 'jobs'], logger: log.child({ part: 'store' }) });
 
   let pod: PodView | undefined;
   let jobName = opts.jobName;
   let jobGone = false;
+  let cronJobName: string | undefined;
+  let earlyFlush: SidecarStats['earlyFlush'];
   let firstPushAtMs: number | undefined;
   let finishing: Promise<SidecarResult> | undefined;
   const timers: NodeJS.Timeout[] = [];
@@ -167,50 +218,117 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
     : undefined;
 
   const exitCodes = new ExitCodeProducer(schema, () => pod, startedAtMs);
+  const pushes = new LocalPushes({
+    startMs: startedAtMs,
+    identity: () => identityFor(schema, opts.podNamespace, opts.podName, jobName, false),
+  });
+  let pushServer: LocalPushServer | undefined;
+  const pushServerP =
+    opts.pushListen === undefined
+      ? undefined
+      : startLocalPushServer({
+          listen: opts.pushListen,
+          pushes,
+          ready: () => pod !== undefined && firstPushAtMs !== undefined,
+          logger: log.child({ part: 'local-push' }),
+        }).then(
+          (srv) => {
+            pushServer = srv;
+            log.info({ address: srv.address }, 'local push endpoint listening');
+            return srv;
+          },
+          (err: Error) => {
+            log.error({ err: err.message, listen: opts.pushListen }, 'local push endpoint failed to start');
+            return undefined;
+          },
+        );
 
-  const otlp = opts.otlp
-    ? createOtlpPush({
-        protocol: opts.otlp.protocol ?? 'grpc',
-        endpoint: opts.otlp.endpoint,
-        headers: opts.otlp.headers ?? {},
-        ...(opts.otlp.tls ? { tls: { ...opts.otlp.tls } } : {}),
-        ...(opts.resourceAttributes ? { resource: resourceFromAttributes({ ...opts.resourceAttributes }) } : {}),
-        ...(opts.entityAttributes ? { entityAttributes: { ...opts.entityAttributes } } : {}),
-        compression: opts.otlp.compression ?? 'gzip',
-        intervalMs,
-        // One hung attempt must not eat the whole final-flush budget.
-        timeoutMs: Math.min(opts.otlp.timeoutMs ?? 10_000, Math.max(500, flushDeadlineMs / 3)),
-        retry: {
-          initialMs: opts.retry?.initialMs ?? 250,
-          maxMs: opts.retry?.maxMs ?? 2_000,
-          maxElapsedMs: flushDeadlineMs,
+  const probeServerP =
+    opts.probeListen === undefined
+      ? undefined
+      : startLocalPushServer({
+          listen: opts.probeListen,
+          pushes,
+          ready: () => pod !== undefined && firstPushAtMs !== undefined,
+          logger: log.child({ part: 'probes' }),
+          probesOnly: true,
+        }).catch((err: Error) => {
+          log.error({ err: err.message, listen: opts.probeListen }, 'probe endpoint failed to start');
+          return undefined;
+        });
+
+  // Loaded only when configured: the OTLP stack is the biggest import after the watch layer.
+  const otlpOpts = opts.otlp;
+  const otlpP: Promise<OtlpPush | undefined> | undefined = otlpOpts
+    ? Promise.all([import('@kso/exporters/otlp-push'), import('@opentelemetry/resources')]).then(
+        ([{ createOtlpPush }, { resourceFromAttributes }]) =>
+          createOtlpPush({
+            protocol: otlpOpts.protocol ?? 'grpc',
+            endpoint: otlpOpts.endpoint,
+            headers: otlpOpts.headers ?? {},
+            ...(otlpOpts.tls ? { tls: { ...otlpOpts.tls } } : {}),
+            ...(opts.resourceAttributes ? { resource: resourceFromAttributes({ ...opts.resourceAttributes }) } : {}),
+            ...(opts.entityAttributes ? { entityAttributes: { ...opts.entityAttributes } } : {}),
+            compression: otlpOpts.compression ?? 'gzip',
+            intervalMs,
+            // One hung attempt must not eat the whole final-flush budget.
+            timeoutMs: Math.min(otlpOpts.timeoutMs ?? 10_000, Math.max(500, flushDeadlineMs / 3)),
+            retry: {
+              initialMs: opts.retry?.initialMs ?? 250,
+              maxMs: opts.retry?.maxMs ?? 2_000,
+              maxElapsedMs: flushDeadlineMs,
+            },
+            source: store,
+            extraProducers: relay ? [exitCodes, pushes, relay] : [exitCodes, pushes],
+            // The sidecar has no self-metrics: no SDK MeterProvider, the producers are collected directly.
+            ownMeterProvider: false,
+            logger: log.child({ sink: 'otlp' }),
+          }),
+        (err: Error) => {
+          log.error({ err: err.message }, 'OTLP push could not be set up');
+          return undefined;
         },
-        source: store,
-        extraProducers: relay ? [exitCodes, relay] : [exitCodes],
-        logger: log.child({ sink: 'otlp' }),
-      })
+      )
     : undefined;
 
   // Pushgateway -----------------------------------------------------------------------------------
-  const pgJob = () => opts.pushgateway?.job ?? jobName ?? opts.podName;
+  // Grouping key: the CronJob (or Job, or bare Pod) plus the namespace, not the Pod. A key per Pod would
+  // leave one group per run forever (the Pushgateway never expires groups); one per CronJob is replaced by
+  // each run. Pod identity stays in the series' labels. Fixed at the first push so a run never writes two groups.
+  let pgKey: { job: string; groupingKey: Record<string, string> } | undefined;
+  const pgGroup = () => {
+    pgKey ??= {
+      job: opts.pushgateway?.job ?? cronJobName ?? jobName ?? opts.podName,
+      groupingKey: { namespace: opts.podNamespace },
+    };
+    return pgKey;
+  };
   // The same renderer as the pull endpoint, so Pushgateway users see exactly the `kso run` exposition.
-  const renderer = new StoreRenderer({ numberFormat: schema === 'ksm' ? 'go' : 'js' });
-  const pgBody = (): string =>
-    renderer.renderStore(store, 'text').toString('utf8') +
-    exitCodes.prometheusText() +
-    (relay?.prometheusText(identityFor(schema, opts.podNamespace, opts.podName, jobName, true)) ?? '');
+  const rendererP: Promise<StoreRenderer> | undefined = opts.pushgateway
+    ? import('@kso/exporters/renderer').then(
+        ({ StoreRenderer }) => new StoreRenderer({ numberFormat: schema === 'ksm' ? 'go' : 'js' }),
+      )
+    : undefined;
+  const pgBody = async (): Promise<string> => {
+    const renderer = await rendererP!;
+    const promIdentity = identityFor(schema, opts.podNamespace, opts.podName, jobName, true);
+    return (
+      renderer.renderStore(store, 'text').toString('utf8') +
+      exitCodes.prometheusText() +
+      (relay?.prometheusText(promIdentity) ?? '') +
+      pushes.prometheusText(promIdentity)
+    );
+  };
   const pgPush = async (): Promise<void> => {
     const pg = opts.pushgateway!;
-    await pushToPushgateway({
-      url: pg.url,
-      job: pgJob(),
-      groupingKey: { pod: opts.podName },
-      body: pgBody(),
-      method: 'PUT',
-    });
+    await pushToPushgateway({ url: pg.url, ...pgGroup(), body: await pgBody(), method: 'PUT' });
   };
 
   // Watches ---------------------------------------------------------------------------------------
+  const onJob = (j: JobSnap): void => {
+    store.upsert('jobs', j);
+    cronJobName ??= cronJobOf(j);
+  };
   const podReflector = new Reflector<PodSnap>(kc, {
     resource: POD,
     namespace: opts.podNamespace,
@@ -236,8 +354,8 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
       compact: (raw: unknown) => compactJob(raw as never),
       logger: log.child({ watch: 'job' }),
     });
-    jobReflector.on('add', (j: JobSnap) => store.upsert('jobs', j));
-    jobReflector.on('update', (j: JobSnap) => store.upsert('jobs', j));
+    jobReflector.on('add', onJob);
+    jobReflector.on('update', onJob);
     // The Job's last state stays in the store: delivering it is the sidecar's purpose.
     jobReflector.on('delete', () => {
       jobGone = true;
@@ -247,6 +365,10 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
   };
 
   const onPod = (snap: PodSnap): void => {
+    if (opts.podUid && snap.view.uid !== opts.podUid) {
+      log.warn({ uid: snap.view.uid, expected: opts.podUid }, 'a Pod with our name but another UID: ignored');
+      return;
+    }
     const before = pod;
     pod = snap.view;
     store.upsert('pods', snap.model);
@@ -267,8 +389,17 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
         log.info({ container: c.name, reason: c.reason, exitCode: c.exitCode }, 'main container terminated');
       }
     }
-    if (snap.view.mainDone && !before?.mainDone && (opts.exitOnMainDone ?? true))
+    if (snap.view.mainDone && !before?.mainDone && (opts.exitOnMainDone ?? true)) {
       void finish('main-container-terminated');
+      return;
+    }
+    // Eviction, preemption, deletion: the kubelet will SIGTERM the main container and us within ONE grace
+    // period, and we are stopped last. Push what we have now rather than hope that time is left then.
+    const disrupted = snap.view.disruption ?? (snap.view.deleting ? 'deletionTimestamp' : undefined);
+    const wasDisrupted = before
+      ? (before.disruption ?? (before.deleting ? 'deletionTimestamp' : undefined))
+      : undefined;
+    if (disrupted && !wasDisrupted && !finishing) void flushEarly(disrupted);
   };
   podReflector.on('add', onPod);
   podReflector.on('update', onPod);
@@ -298,24 +429,42 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
   const ready = (async () => {
     // Push as soon as there is something worth pushing instead of waiting a whole interval:
     // a CronJob run may be shorter than the interval.
-    const seen = await Promise.race([podSeenP.then(() => true), sleep(Math.min(intervalMs, 5_000)).then(() => false)]);
+    const seen = await within(
+      podSeenP.then(() => true),
+      Math.min(intervalMs, 5_000),
+      false,
+    );
     if (!seen) log.warn({ pod: opts.podName, namespace: opts.podNamespace }, 'own Pod not seen yet; pushing anyway');
     // The Job watch starts once the Pod names its owner; give its initial list a moment.
-    if (jobReflector) await Promise.race([jobReflector.synced, sleep(1_000)]);
+    if (jobReflector) await within(jobReflector.synced, 1_000, undefined);
     if (finishing) return;
     if (relay) await relay.scrape();
+    const otlp = await otlpP;
+    await pushServerP;
     if (finishing) return;
     const [o, p] = await Promise.allSettled([otlp?.forceFlush(), opts.pushgateway ? pgPush() : undefined]);
     firstPushAtMs = Date.now();
     log.info(
       {
         startToFirstPushMs: firstPushAtMs - startedAtMs,
+        memory: memoryMb(),
         ...(otlp ? { otlpDelivered: o.status === 'fulfilled' && o.value?.delivered === true } : {}),
         ...(opts.pushgateway ? { pushgatewayDelivered: p.status === 'fulfilled' } : {}),
       },
       'first push done',
     );
   })();
+
+  const flushEarly = async (why: string): Promise<void> => {
+    log.warn({ reason: why }, 'pod is being evicted or deleted: flushing now');
+    const otlp = await otlpP;
+    const [o, p] = await Promise.allSettled([otlp?.forceFlush(), opts.pushgateway ? pgPush() : undefined]);
+    const delivered =
+      (!otlp || (o.status === 'fulfilled' && o.value?.delivered === true)) &&
+      (!opts.pushgateway || p.status === 'fulfilled');
+    earlyFlush = { trigger: why, delivered };
+    log.info({ reason: why, delivered }, 'early flush done');
+  };
 
   // Final flush -----------------------------------------------------------------------------------
   const pgFinal = async (deadlineAt: number): Promise<SinkOutcome> => {
@@ -327,7 +476,7 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
     for (;;) {
       attempts++;
       try {
-        if (deleting) await deletePushgatewayGroup({ url: pg.url, job: pgJob(), groupingKey: { pod: opts.podName } });
+        if (deleting) await deletePushgatewayGroup({ url: pg.url, ...pgGroup() });
         else await pgPush();
         return { delivered: true, attempts };
       } catch (err) {
@@ -337,6 +486,17 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
       await sleep(delay);
       delay = Math.min(delay * 2, opts.retry?.maxMs ?? 2_000);
     }
+  };
+
+  const lostCounts = (): { families: number; points: number } => {
+    const counts = countStore(store);
+    const relayed = relay?.metricData() ?? [];
+    const pushed = pushes.metricData();
+    const points = (ms: typeof pushed) => ms.reduce((n, m) => n + m.dataPoints.length, 0);
+    return {
+      families: counts.families + relayed.length + pushed.length,
+      points: counts.points + points(relayed) + points(pushed),
+    };
   };
 
   function finish(trigger: string): Promise<SidecarResult> {
@@ -354,34 +514,37 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
         if (!r.ok) log.info({ err: r.error }, 'final scrape failed; relaying the last good scrape');
       }
       const remaining = () => Math.max(0, deadlineAt - Date.now());
+      // No new local pushes after this point: what was accepted goes into the final batch.
+      await pushServerP;
+      await pushServer?.close();
+      const otlp = await otlpP;
       const [o, p] = await Promise.all([
         otlp ? otlp.shutdown({ timeoutMs: remaining() }) : undefined,
         opts.pushgateway ? pgFinal(deadlineAt) : undefined,
       ]);
-      await Promise.allSettled([podReflector.stop(), jobReflector?.stop()]);
-      const otlpOut: SinkOutcome | undefined = o
-        ? {
+      await Promise.allSettled([podReflector.stop(), jobReflector?.stop(), probeServerP?.then((s) => s?.close())]);
+      (kc as { close?: () => void }).close?.();
+      const otlpOut: SinkOutcome | undefined = !o
+        ? opts.otlp
+          ? { delivered: false, attempts: 0, lastError: 'OTLP push could not be set up' }
+          : undefined
+        : {
             delivered: o.delivered,
             attempts: o.attempts,
             points: o.points,
             ...(o.lastError ? { lastError: o.lastError } : {}),
-          }
-        : undefined;
+          };
       const failed = (otlpOut && !otlpOut.delivered) || (p && !p.delivered);
       const flushMs = Date.now() - t0;
-      const counts = countStore(store);
-      const relayFamilies = relay?.metricData().length ?? 0;
-      const relayPoints = relay?.metricData().reduce((n, m) => n + m.dataPoints.length, 0) ?? 0;
-      const lost = failed
-        ? { families: counts.families + relayFamilies, points: counts.points + relayPoints }
-        : undefined;
+      // Counted only when something was lost: building the MetricData again costs memory at the peak.
+      const lost = failed ? lostCounts() : undefined;
       if (failed) {
         log.error(
           { trigger, flushMs, otlp: otlpOut, pushgateway: p, lostFamilies: lost!.families, lostPoints: lost!.points },
           'final flush NOT delivered: metrics of this run are lost',
         );
       } else {
-        log.info({ trigger, flushMs, otlp: otlpOut, pushgateway: p }, 'final flush delivered');
+        log.info({ trigger, flushMs, otlp: otlpOut, pushgateway: p, memory: memoryMb() }, 'final flush delivered');
       }
       return {
         exitCode: failed ? 1 : 0,
@@ -409,6 +572,8 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
       pod,
       jobGone,
       scrape: relay?.stats() ?? { scrapes: 0, failures: 0, lastScrapeMs: undefined, families: 0 },
+      pushAddress: pushServer?.address,
+      earlyFlush,
     }),
   };
 }

@@ -4,11 +4,21 @@ import type { KubeSim } from '@kso/kube-sim';
 
 export const NS = 'ops';
 
+/** The CronJob a run's Job belongs to: its name without the schedule-time suffix (descheduler-29000001). */
+export const cronJobOf = (job: string): string => job.replace(/-\d+$/, '');
+
 export function jobObject(name: string): Record<string, unknown> {
+  const cron = cronJobOf(name);
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name, namespace: NS, uid: `uid-${name}`, labels: { 'app.kubernetes.io/name': 'descheduler' } },
+    metadata: {
+      name,
+      namespace: NS,
+      uid: `uid-${name}`,
+      labels: { 'app.kubernetes.io/name': 'descheduler' },
+      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: cron, uid: `uid-${cron}`, controller: true }],
+    },
     spec: { completions: 1, parallelism: 1, backoffLimit: 0, template: { spec: { containers: [] } } },
     status: { active: 1, startTime: new Date().toISOString() },
   };

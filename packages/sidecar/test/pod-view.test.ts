@@ -77,3 +77,37 @@ test('durations and flags: env fallbacks, defaults, clear errors', () => {
   assert.throws(() => parseSidecarArgs([], {}), /--pod, KSO_POD/);
   assert.throws(() => parseSidecarArgs(['--pod', 'p', '--pod-namespace', 'n', '--schema', 'x'], {}), /--schema/);
 });
+
+test('a DisruptionTarget condition (eviction, preemption) and a deletionTimestamp are seen', () => {
+  const base = pod([{ name: 'main', state: { running: {} } }]);
+  assert.equal(podView(base).disruption, undefined);
+  assert.equal(podView(base).deleting, false);
+  const evicted = {
+    ...base,
+    metadata: { ...base.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' },
+    status: {
+      ...base.status,
+      conditions: [
+        { type: 'Ready', status: 'True' },
+        { type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler' },
+      ],
+    },
+  };
+  assert.equal(podView(evicted).disruption, 'PreemptionByScheduler');
+  assert.equal(podView(evicted).deleting, true);
+  const cleared = { ...base, status: { ...base.status, conditions: [{ type: 'DisruptionTarget', status: 'False' }] } };
+  assert.equal(podView(cleared).disruption, undefined, 'a False condition is no disruption');
+});
+
+test('new sidecar flags: local push on by default (off disables), probe listener, pod uid, SA dir', () => {
+  const env = { KSO_POD: 'p', KSO_POD_NAMESPACE: 'ns' };
+  const d = parseSidecarArgs([], env);
+  assert.ok(!d.help && d.options.pushListen === '127.0.0.1:4318');
+  const off = parseSidecarArgs(['--push-listen=off'], env);
+  assert.ok(!off.help && off.options.pushListen === undefined);
+  const all = parseSidecarArgs(['--probe-listen=0.0.0.0:8686', '--pod-uid=u-1', '--service-account-dir=/sa'], env);
+  assert.ok(!all.help);
+  assert.equal(all.options.probeListen, '0.0.0.0:8686');
+  assert.equal(all.options.podUid, 'u-1');
+  assert.equal(all.options.serviceAccountDir, '/sa');
+});

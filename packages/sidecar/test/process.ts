@@ -1,8 +1,17 @@
-// Spawns the real sidecar process (bin/kso-sidecar.js) and collects its JSON log lines (from stderr).
+// Spawns the real sidecar process (bin/kso-sidecar.js, or `kso sidecar` as the image runs it) and collects
+// its JSON log lines (from stderr).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../bin/kso-sidecar.js', import.meta.url));
+export const KSO_BIN = fileURLToPath(new URL('../../cli/bin/kso.js', import.meta.url));
+
+export interface SpawnOptions {
+  /** Run `node ...nodeArgs packages/cli/bin/kso.js sidecar ...args`, the image's entry point. */
+  readonly viaKso?: boolean;
+  readonly nodeArgs?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
 
 export interface SidecarProcess {
   child: ChildProcess;
@@ -13,8 +22,12 @@ export interface SidecarProcess {
   kill(): void;
 }
 
-export function spawnSidecar(args: string[]): SidecarProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnSidecar(args: string[], opts: SpawnOptions = {}): SidecarProcess {
+  const entry = opts.viaKso ? [KSO_BIN, 'sidecar'] : [BIN];
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.env ? { env: opts.env } : {}),
+  });
   const logs: Record<string, unknown>[] = [];
   const waiters: { pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] =
     [];

@@ -51,5 +51,5 @@ test('exit codes of terminated main containers are exposed for OTLP and as Prome
   assert.equal(fam.type, 'gauge');
   assert.equal(fam.samples[0]?.value, 3);
   const semconv = new ExitCodeProducer('semconv', () => view, 0).prometheusText();
-  assert.match(semconv, /^k8s_container_status_terminated_exit_code\{k8s_namespace_name="ops",/m);
+  assert.match(semconv, /^kso_container_exit_code\{k8s_namespace_name="ops",/m);
 });

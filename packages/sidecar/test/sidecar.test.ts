@@ -10,7 +10,7 @@ import { startOtlpReceiver } from '@kso/exporters';
 import { startKubeSim } from '@kso/kube-sim';
 import { parsePrometheusText } from '../src/prom-text.ts';
 import { startSidecar } from '../src/sidecar.ts';
-import { createRun, MAIN_METRICS, NS, terminateMain } from './fixtures.ts';
+import { createRun, cronJobOf, MAIN_METRICS, NS, terminateMain } from './fixtures.ts';
 import { pushgatewayAvailable, startMetricsEndpoint, startPushgateway, waitUntil } from './helpers.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -101,18 +101,31 @@ test('a job that lives 2 s delivers its final Job/Pod state and the relayed metr
   assert.equal(exit?.point.value, 2, 'exit code delivered');
   assert.ok(findPoint(rx.received, 'kube_job_status_active', { job_name: job, namespace: NS }), 'job series delivered');
 
-  // Pushgateway: grouped by job + pod; carries both the relayed metric and the Job/Pod state.
+  // Pushgateway: one group per CronJob (job=<cronjob>, namespace), not per pod; the pod stays a label of the
+  // pod series and of the relayed ones. Carries both the relayed metric and the Job/Pod state.
   const families = parsePrometheusText(await pg.metrics()).families;
   const sample = (name: string) =>
     families
       .flatMap((f) => f.samples)
-      .find((s) => s.name === name && s.labels['job'] === job && s.labels['pod'] === pod);
+      .find(
+        (s) =>
+          s.name === name &&
+          s.labels['job'] === cronJobOf(job) &&
+          s.labels['namespace'] === NS &&
+          (s.labels['pod'] === pod || name.startsWith('kube_job_')),
+      );
   assert.equal(sample('descheduler_pods_evicted')?.value, 5);
   assert.equal(sample('descheduler_pods_evicted')?.labels['job_name'], job);
   assert.ok(sample('kube_pod_container_status_terminated_reason'), 'pod state pushed');
   assert.equal(sample('kube_pod_container_status_terminated_exitcode')?.value, 2, 'exit code pushed');
-  assert.ok(sample('kube_job_status_active'), 'job state pushed');
-  assert.ok(sample('push_time_seconds'), 'group exists');
+  assert.equal(sample('kube_job_status_active')?.labels['job_name'], job, 'job state pushed');
+  assert.equal(sample('descheduler_pods_evicted')?.labels['pod'], pod, 'pod identity is a label');
+  const groups = families
+    .flatMap((f) => f.samples)
+    .filter((s) => s.name === 'push_time_seconds')
+    .map((s) => s.labels);
+  // The Pushgateway adds instance="" to every group.
+  assert.deepEqual(groups, [{ instance: '', job: cronJobOf(job), namespace: NS }], 'one group, keyed by the CronJob');
 });
 
 test('a collector that is down during the final flush and returns within the deadline still gets the data', {

@@ -7,19 +7,20 @@
 // silently skips lines that fail to parse and swallows exceptions thrown by the callback (a skipped line
 // is a lost update); and its fixed 30 s inactivity abort restarts quiet watches needlessly.
 // So both LIST and WATCH are plain node:http(s) requests; KubeConfig.applyToHTTPSOptions still supplies
-// TLS material, the agent (proxies included) and fresh credentials (exec/OIDC/token-file) per request.
+// TLS material, the agent (proxies included) and fresh credentials (exec/OIDC/token-file) per request —
+// or, in a Pod, the light InClusterConfig does (in-cluster.ts), which is told about 401s to re-read its token.
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { parseRetryAfter } from './backoff.ts';
 import { ProtocolError, statusError } from './errors.ts';
+import type { ApiConnection } from './in-cluster.ts';
 
 export type Query = Record<string, string | number | undefined>;
 
 const USER_AGENT = 'kube-state-otel';
 
 async function prepare(
-  kc: KubeConfig,
+  kc: ApiConnection,
   path: string,
   query: Query,
 ): Promise<{ url: URL; options: https.RequestOptions }> {
@@ -56,7 +57,8 @@ function tryJson(text: string): unknown {
   }
 }
 
-function errorFromResponse(res: http.IncomingMessage, body: string) {
+function errorFromResponse(kc: ApiConnection, res: http.IncomingMessage, body: string) {
+  if (res.statusCode === 401) kc.invalidate?.();
   return statusError(res.statusCode ?? 0, tryJson(body), parseRetryAfter(res.headers['retry-after']));
 }
 
@@ -65,7 +67,7 @@ function errorFromResponse(res: http.IncomingMessage, body: string) {
  * cannot stall a relist forever.
  */
 export async function getJson(
-  kc: KubeConfig,
+  kc: ApiConnection,
   path: string,
   query: Query,
   signal: AbortSignal,
@@ -75,7 +77,7 @@ export async function getJson(
   return new Promise((resolve, reject) => {
     const req = client(url).request(url, { ...options, signal }, (res) => {
       readAll(res).then((body) => {
-        if (res.statusCode !== 200) return reject(errorFromResponse(res, body));
+        if (res.statusCode !== 200) return reject(errorFromResponse(kc, res, body));
         try {
           resolve(JSON.parse(body));
         } catch {
@@ -104,7 +106,7 @@ export interface StreamHandlers {
  * without any byte (a half-open connection the server will never close).
  */
 export async function streamLines(
-  kc: KubeConfig,
+  kc: ApiConnection,
   path: string,
   query: Query,
   signal: AbortSignal,
@@ -122,7 +124,7 @@ export async function streamLines(
     };
     const req = client(url).request(url, { ...options, signal }, (res) => {
       if (res.statusCode !== 200) {
-        readAll(res).then((body) => finish(errorFromResponse(res, body)), finish);
+        readAll(res).then((body) => finish(errorFromResponse(kc, res, body)), finish);
         return;
       }
       handlers.onOpen();

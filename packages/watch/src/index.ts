@@ -1,6 +1,13 @@
 export { Backoff, type BackoffOptions, DEFAULT_BACKOFF, parseRetryAfter } from './backoff.ts';
 export { deepEqual } from './equal.ts';
 export { ApiError, isExpired, isResourceVersionTooLarge, ProtocolError } from './errors.ts';
+export {
+  type ApiConnection,
+  InClusterConfig,
+  type InClusterOptions,
+  inClusterAvailable,
+  SERVICE_ACCOUNT_DIR,
+} from './in-cluster.ts';
 export { type KubeConfigOptions, loadKubeConfig } from './kubeconfig.ts';
 export {
   Reflector,

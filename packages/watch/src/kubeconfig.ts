@@ -1,6 +1,13 @@
-// KubeConfig loading with errors that say what to fix (client-node's own are often "undefined" URLs).
+// Connection loading with errors that say what to fix (client-node's own are often "undefined" URLs).
+//
+// @kubernetes/client-node is loaded only when a kubeconfig file needs it (exec/OIDC plugins, client
+// certificates, contexts): importing it costs ~90 MB of RSS. In a Pod the light InClusterConfig does the job.
 import { existsSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { InClusterConfig, inClusterAvailable } from './in-cluster.ts';
 
 export interface KubeConfigOptions {
   /** Path of a kubeconfig file. Default: $KUBECONFIG, ~/.kube/config, then in-cluster. */
@@ -9,21 +16,39 @@ export interface KubeConfigOptions {
   context?: string;
   /** Use the Pod's service account (KUBERNETES_SERVICE_HOST/PORT and the mounted token). */
   inCluster?: boolean;
+  /** Where the service account token, ca.crt and namespace are mounted (default the standard path). */
+  serviceAccountDir?: string;
 }
 
-const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+function clientNode(): typeof import('@kubernetes/client-node') {
+  // Synchronous require of the ESM package (Node ≥ 22.12) keeps loadKubeConfig synchronous for its callers.
+  return createRequire(import.meta.url)('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
+}
 
-export function loadKubeConfig(opts: KubeConfigOptions = {}): KubeConfig {
-  const kc = new KubeConfig();
-  if (opts.inCluster) {
-    if (opts.kubeconfig) throw new Error('kubeconfig: --in-cluster and a kubeconfig file are mutually exclusive');
-    const { KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: port } = process.env;
-    if (!host || !port)
-      throw new Error('in-cluster config: KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT are not set (not in a Pod?)');
-    if (!existsSync(`${SA_DIR}/token`))
-      throw new Error(`in-cluster config: no service account token at ${SA_DIR}/token (automountServiceAccountToken?)`);
-    kc.loadFromCluster();
-  } else if (opts.kubeconfig) {
+function defaultFileExists(env: NodeJS.ProcessEnv): boolean {
+  if (env['KUBECONFIG']) return true;
+  return existsSync(join(homedir(), '.kube', 'config'));
+}
+
+/**
+ * Returns what the watch layer needs to reach the API server. In-cluster (asked for, or no kubeconfig file
+ * exists and the service variables are set) this is an InClusterConfig: it only provides the two methods
+ * http.ts and the sharding GET call (getCurrentCluster, applyToHTTPSOptions; see ApiConnection), typed as
+ * KubeConfig so the Reflector's signature stays as it is.
+ */
+export function loadKubeConfig(opts: KubeConfigOptions = {}, env: NodeJS.ProcessEnv = process.env): KubeConfig {
+  if (opts.inCluster && opts.kubeconfig)
+    throw new Error('kubeconfig: --in-cluster and a kubeconfig file are mutually exclusive');
+  const inCluster = opts.inCluster === true || (!opts.kubeconfig && !defaultFileExists(env) && inClusterAvailable(env));
+  if (inCluster) {
+    if (opts.context) throw new Error(`kubeconfig: context "${opts.context}" needs a kubeconfig file, not in-cluster`);
+    return new InClusterConfig({
+      env,
+      ...(opts.serviceAccountDir ? { serviceAccountDir: opts.serviceAccountDir } : {}),
+    }) as unknown as KubeConfig;
+  }
+  const kc = new (clientNode().KubeConfig)();
+  if (opts.kubeconfig) {
     try {
       kc.loadFromFile(opts.kubeconfig);
     } catch (err) {
