@@ -126,28 +126,35 @@ export function buildRules(opts: Partial<RuleOptions> = {}): RuleGroup[] {
         }),
         rule({
           alert: 'KsoOtlpExportFailing',
+          // While the endpoint is unreachable kso stops encoding and counts skipped pushes instead of failed
+          // exports (one probe per interval), so a long outage shows up in the second branch.
           expr: [
-            `sum ${by('job, instance')} (increase(kso_otlp_exports_total${sel('result="failure"')}[5m]))`,
+            `(sum ${by('job, instance')} (increase(kso_otlp_exports_total${sel('result="failure"')}[5m]))`,
             '  /',
             `sum ${by('job, instance')} (increase(kso_otlp_exports_total${sel()}[5m]))`,
-            '> 0.5',
+            '> 0.5)',
+            `or sum ${by('job, instance')} (increase(kso_otlp_pushes_skipped_total${sel()}[5m])) > 0`,
           ].join('\n'),
           for: '10m',
           labels: { severity: 'warning' },
           annotations: {
             summary: 'kube-state-otel cannot deliver OTLP exports.',
             description:
-              '{{ $value | humanizePercentage }} of the OTLP exports of {{ $labels.instance }} failed in the last 5 minutes.',
+              'Most OTLP exports of {{ $labels.instance }} failed, or its pushes were skipped because the endpoint is unreachable, for 10 minutes.',
           },
         }),
         rule({
           alert: 'KsoOtlpPointsLost',
-          expr: `sum ${by('job, instance')} (increase(kso_otlp_points_total${sel('result="lost"')}[10m])) > 0`,
+          // A skipped push (endpoint down, or the previous push still running) delivers nothing: data lost too.
+          expr: [
+            `sum ${by('job, instance')} (increase(kso_otlp_points_total${sel('result="lost"')}[10m])) > 0`,
+            `or sum ${by('job, instance')} (increase(kso_otlp_pushes_skipped_total${sel()}[10m])) > 0`,
+          ].join('\n'),
           labels: { severity: 'warning' },
           annotations: {
             summary: 'kube-state-otel dropped OTLP data points.',
             description:
-              '{{ $labels.instance }} gave up on {{ $value | humanize }} OTLP data points in the last 10 minutes (retries exhausted).',
+              '{{ $labels.instance }} gave up on OTLP data in the last 10 minutes (points lost after retries, or pushes skipped).',
           },
         }),
         rule({
