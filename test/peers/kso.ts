@@ -18,8 +18,11 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   return e;
 }
 
-/** Starts `kso run --kubeconfig F --prometheus-host 127.0.0.1 --prometheus-port P ...args`; ready on /readyz 200. */
-export async function startKsoRun(kubeconfig: string, args: string[] = [], timeoutMs = 60_000): Promise<KsoRun> {
+/** Spawns `kso run --kubeconfig F --prometheus-host 127.0.0.1 --prometheus-port P ...args` on a free port P. */
+export async function spawnKsoRun(
+  kubeconfig: string,
+  args: string[] = [],
+): Promise<{ proc: PeerProcess; port: number }> {
   const port = await freePort();
   const proc = spawnPeer(
     'kso run',
@@ -37,6 +40,12 @@ export async function startKsoRun(kubeconfig: string, args: string[] = [], timeo
     ],
     { env: cleanEnv() },
   );
+  return { proc, port };
+}
+
+/** Starts `kso run` (see spawnKsoRun); ready on /readyz 200. */
+export async function startKsoRun(kubeconfig: string, args: string[] = [], timeoutMs = 60_000): Promise<KsoRun> {
+  const { proc, port } = await spawnKsoRun(kubeconfig, args);
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitUntil('kso run /readyz', async () => (await httpGet(`${base}/readyz`)).status === 200, {

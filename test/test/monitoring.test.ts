@@ -15,8 +15,8 @@ import { parse as parseYaml } from 'yaml';
 import { dashboard, ROWS } from '../../deploy/monitoring/dashboard.ts';
 import { FILES, generate } from '../../deploy/monitoring/generate.ts';
 import { buildRules } from '../../deploy/monitoring/rules.ts';
-import { cleanEnv, KSO_BIN } from '../peers/kso.ts';
-import { freePort, httpGet, type PeerProcess, spawnPeer, waitUntil } from '../peers/process.ts';
+import { spawnKsoRun } from '../peers/kso.ts';
+import { freePort, httpGet, type PeerProcess, waitUntil } from '../peers/process.ts';
 import { prometheusAvailable, type RealPrometheus, startPrometheus } from '../peers/prometheus.ts';
 
 const run = promisify(execFile);
@@ -125,23 +125,7 @@ interface Alert {
 }
 
 async function startKso(kubeconfig: string, args: string[]): Promise<{ target: string; proc: PeerProcess }> {
-  const port = await freePort();
-  const proc = spawnPeer(
-    'kso run',
-    process.execPath,
-    [
-      KSO_BIN,
-      'run',
-      '--kubeconfig',
-      kubeconfig,
-      '--prometheus-host',
-      '127.0.0.1',
-      '--prometheus-port',
-      `${port}`,
-      ...args,
-    ],
-    { env: cleanEnv() },
-  );
+  const { proc, port } = await spawnKsoRun(kubeconfig, args);
   // /healthz rather than /readyz: the unhealthy instance never completes its initial list.
   await waitUntil('kso /healthz', async () => (await httpGet(`http://127.0.0.1:${port}/healthz`)).status === 200, {
     timeoutMs: 60_000,

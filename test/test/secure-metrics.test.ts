@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bcryptHash, makeTestPki } from '@kso/exporters';
 import { type KubeSim, startKubeSim } from '@kso/kube-sim';
-import { cleanEnv, KSO_BIN } from '../peers/kso.ts';
-import { freePort, type PeerProcess, spawnPeer, waitUntil } from '../peers/process.ts';
+import { spawnKsoRun } from '../peers/kso.ts';
+import { type PeerProcess, waitUntil } from '../peers/process.ts';
 import { prometheusAvailable, type RealPrometheus, startPrometheus } from '../peers/prometheus.ts';
 
 const noPrometheus = prometheusAvailable() ? false : 'prometheus not installed (scripts/test-deps.sh)';
@@ -67,25 +67,9 @@ describe('kso run --web-config-file scraped by a real Prometheus', { skip: noPro
     });
     const kubeconfig = join(dir, 'kubeconfig');
     await sim.writeKubeconfig(kubeconfig);
-    const port = await freePort();
-    target = `127.0.0.1:${port}`;
-    kso = spawnPeer(
-      'kso run',
-      process.execPath,
-      [
-        KSO_BIN,
-        'run',
-        '--kubeconfig',
-        kubeconfig,
-        '--prometheus-host',
-        '127.0.0.1',
-        '--prometheus-port',
-        `${port}`,
-        '--web-config-file',
-        join(dir, 'web-config.yml'),
-      ],
-      { env: cleanEnv() },
-    );
+    const started = await spawnKsoRun(kubeconfig, ['--web-config-file', join(dir, 'web-config.yml')]);
+    kso = started.proc;
+    target = `127.0.0.1:${started.port}`;
     await kso.waitForOutput(/prometheus bridge listening/, 30_000);
     const job = (name: string, cert: { cert: string; key: string } | undefined, passwordFile: string) => [
       `  - job_name: ${name}`,
