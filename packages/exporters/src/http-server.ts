@@ -64,6 +64,11 @@ export interface PrometheusServerOptions {
   health?: () => Health;
   /** gzip level (1 = fastest, default; scrapes happen every few seconds, CPU matters more than bytes). */
   gzipLevel?: number;
+  /**
+   * Re-render what changed every this many ms between scrapes (default 1000; 0 = only at scrape time), so a
+   * scrape every 15–60 s finds at most about a second of changes left to render instead of all of them.
+   */
+  refreshIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -134,6 +139,33 @@ export function bodyToBuffer(b: Body): Buffer {
   return b.pieces.length === 1 ? (b.pieces[0] as Buffer) : Buffer.concat(b.pieces, b.length);
 }
 
+/**
+ * Renders the store's changes in the background: the renderer's segments make the cost of a render what changed
+ * since the previous one, so rendering every second spreads a scrape interval's changes over the interval (same
+ * CPU in total) and a scrape only assembles the pieces. The work between two ticks is bounded by the changes of
+ * one interval; the next tick waits at least four times as long as the last one took, so a burst (a relist
+ * replacing every object) cannot keep the event loop busy.
+ */
+function startRefresh(renderer: StoreRenderer, source: MetricsSource, everyMs: number, logger: Logger): () => void {
+  if (!(everyMs > 0)) return () => undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const tick = () => {
+    const t0 = performance.now();
+    try {
+      renderer.renderPieces(source, 'text');
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'background render failed; the next scrape renders');
+    }
+    if (!stopped) timer = setTimeout(tick, Math.max(everyMs, 4 * (performance.now() - t0))).unref();
+  };
+  timer = setTimeout(tick, everyMs).unref();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
 export async function startPrometheusServer(opts: PrometheusServerOptions): Promise<PrometheusServer> {
   const logger = opts.logger ?? pino({ level: 'silent' });
   const renderer = new StoreRenderer({ numberFormat: opts.numberFormat ?? 'go', unitComments: opts.unitComments });
@@ -179,6 +211,7 @@ export async function startPrometheusServer(opts: PrometheusServerOptions): Prom
   };
 
   const stats = { scrapes: 0, gzip: 0, openMetrics: 0, errors: 0 };
+  const stopRefresh = startRefresh(renderer, opts.source, opts.refreshIntervalMs ?? 1000, logger);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -269,6 +302,7 @@ export async function startPrometheusServer(opts: PrometheusServerOptions): Prom
     stats,
     close: () =>
       new Promise<void>((resolve) => {
+        stopRefresh();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

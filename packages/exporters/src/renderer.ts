@@ -26,8 +26,14 @@ interface Member {
   idx: number;
 }
 
+/** One object's text for all families (family f is buf[starts[f], starts[f + 1])). */
+interface Rendered {
+  buf: Buffer;
+  starts: Uint32Array;
+}
+
 /** A rebuilt segment's source: objects [from, to) of an old segment (copied) or one object rendered now. */
-type Run = { seg: Segment; from: number; to: number } | { texts: string[]; lens: Uint32Array };
+type Run = { seg: Segment; from: number; to: number } | Rendered;
 
 export class StoreRenderer {
   private readonly opts: ReturnType<typeof resolveOptions>;
@@ -37,9 +43,10 @@ export class StoreRenderer {
   private bodies = new Map<ExpositionFormat, Body>();
   /**
    * Scrapes answered from the whole-body cache / rendered; objects whose text was generated from points;
-   * segments (re)built. For self-metrics and benchmarks.
+   * segments (re)built; per-family blocks written (a rebuilt segment keeps the blocks whose bytes are unchanged).
+   * For self-metrics and benchmarks.
    */
-  readonly stats = { bodyHits: 0, bodyRenders: 0, objectRenders: 0, segmentBuilds: 0 };
+  readonly stats = { bodyHits: 0, bodyRenders: 0, objectRenders: 0, segmentBuilds: 0, blockBuilds: 0 };
   /** Header Buffers reused across renders so per-piece caches (gzip members) keep hitting. */
   private headerCache = new Map<string, Buffer>();
   /**
@@ -59,26 +66,28 @@ export class StoreRenderer {
     return n;
   }
 
-  /** One object's text per family ('' when it has none), generated from its points. */
-  private render(obj: ObjectMetrics, fams: readonly FamilyDescriptor[]): Run {
+  /** One object's text, all families concatenated, generated from its points; starts[f] is where family f begins. */
+  private render(obj: ObjectMetrics, fams: readonly FamilyDescriptor[]): Rendered {
     const fmt = this.opts.fmt;
-    const texts: string[] = [];
-    const lens = new Uint32Array(fams.length);
+    const starts = new Uint32Array(fams.length + 1);
+    let all = '';
+    let pos = 0;
     for (let i = 0; i < fams.length; i++) {
+      starts[i] = pos;
       const name = this.nameOf(fams[i] as FamilyDescriptor);
       const points = obj.families[i];
+      if (name === undefined || points === undefined || points.length === 0) continue;
       let s = '';
-      if (name !== undefined && points !== undefined) {
-        for (const p of points) {
-          const labels = labelsText(p.attributes);
-          s += `${name}${labels ? `{${labels}}` : ''} ${fmt(p.value)}\n`;
-        }
+      for (const p of points) {
+        const labels = labelsText(p.attributes);
+        s += `${name}${labels ? `{${labels}}` : ''} ${fmt(p.value)}\n`;
       }
-      texts.push(s);
-      if (s) lens[i] = Buffer.byteLength(s);
+      all += s;
+      pos += Buffer.byteLength(s);
     }
+    starts[fams.length] = pos;
     this.stats.objectRenders++;
-    return { texts, lens };
+    return { buf: Buffer.from(all), starts };
   }
 
   /** The store's exposition as one Buffer (convenience; the server writes the pieces without copying). */
@@ -154,35 +163,52 @@ export class StoreRenderer {
     return out;
   }
 
-  /** Builds a segment's blocks, copying unchanged objects' text from the segments they were in. */
+  /**
+   * Builds a segment's blocks, copying unchanged objects' text from the segments they were in. When the segment
+   * holds the same UIDs in the same order as an old one (objects replaced in place: the common status update),
+   * a family whose bytes did not change keeps the old block Buffer, so an update costs what it changed (a
+   * restart-count bump rewrites one family's block, not the segment's 40) and gzip members stay cached.
+   */
   private buildSegment(objs: ObjectMetrics[], fams: readonly FamilyDescriptor[], closed: boolean): Segment {
     const runs: Run[] = [];
+    const fresh: { k: number; r: Rendered }[] = [];
     let last: { seg: Segment; from: number; to: number } | undefined;
-    for (const o of objs) {
+    let base: Segment | undefined;
+    for (let k = 0; k < objs.length; k++) {
+      const o = objs[k] as ObjectMetrics;
       const old = this.where.get(o);
       if (old !== undefined && old.fams === fams) {
+        base ??= old;
         if (last !== undefined && last.seg === old && old.objs[last.to] === o) {
           last.to++;
           continue;
         }
-        const k = old.objs.indexOf(o);
-        if (k >= 0) {
-          last = { seg: old, from: k, to: k + 1 };
+        const idx = old.objs.indexOf(o);
+        if (idx >= 0) {
+          last = { seg: old, from: idx, to: idx + 1 };
           runs.push(last);
           continue;
         }
       }
       last = undefined;
-      runs.push(this.render(o, fams));
+      const r = this.render(o, fams);
+      fresh.push({ k, r });
+      runs.push(r);
     }
     const n = objs.length;
     const w = n + 1;
+    if (base !== undefined && !alignedWith(base, objs)) base = undefined;
     const offsets = new Uint32Array(fams.length * w);
     const blocks: (Buffer | undefined)[] = [];
     for (let f = 0; f < fams.length; f++) {
+      if (base !== undefined && sameFamilyBytes(base, f, fresh)) {
+        offsets.set(base.offsets.subarray(f * w, f * w + w), f * w);
+        blocks.push(base.blocks[f]);
+        continue;
+      }
       let len = 0;
       for (const r of runs) {
-        if ('lens' in r) len += r.lens[f] as number;
+        if ('buf' in r) len += (r.starts[f + 1] as number) - (r.starts[f] as number);
         else {
           const ow = f * (r.seg.objs.length + 1);
           len += (r.seg.offsets[ow + r.to] as number) - (r.seg.offsets[ow + r.from] as number);
@@ -194,10 +220,11 @@ export class StoreRenderer {
       let pos = 0;
       let j = f * w;
       for (const r of runs) {
-        if ('lens' in r) {
+        if ('buf' in r) {
           offsets[j++] = pos;
-          const l = r.lens[f] as number;
-          if (l > 0) pos += (b as Buffer).write(r.texts[f] as string, pos);
+          const a = r.starts[f] as number;
+          const e = r.starts[f + 1] as number;
+          if (e > a) pos += r.buf.copy(b as Buffer, pos, a, e);
           continue;
         }
         const so = r.seg.offsets;
@@ -209,6 +236,7 @@ export class StoreRenderer {
       }
       offsets[j] = pos;
       blocks.push(b);
+      this.stats.blockBuilds++;
     }
     const seg: Segment = { objs, fams, blocks, offsets, closed };
     for (const o of objs) this.where.set(o, seg);
@@ -278,6 +306,32 @@ interface Segment {
   offsets: Uint32Array;
   /** Its last object is a boundary (otherwise it was the resource's last segment when built). */
   closed: boolean;
+}
+
+/** The old segment holds the same UIDs in the same order (its objects were replaced in place, none added or removed). */
+function alignedWith(old: Segment, objs: readonly ObjectMetrics[]): boolean {
+  if (old.objs.length !== objs.length) return false;
+  for (let k = 0; k < objs.length; k++) {
+    const a = old.objs[k] as ObjectMetrics;
+    const b = objs[k] as ObjectMetrics;
+    if (a !== b && a.uid !== b.uid) return false;
+  }
+  return true;
+}
+
+/** Every newly rendered object's family-f text equals what the aligned old segment holds at its position. */
+function sameFamilyBytes(old: Segment, f: number, fresh: readonly { k: number; r: Rendered }[]): boolean {
+  const ow = f * (old.objs.length + 1);
+  const block = old.blocks[f];
+  for (const { k, r } of fresh) {
+    const a = old.offsets[ow + k] as number;
+    const e = old.offsets[ow + k + 1] as number;
+    const ra = r.starts[f] as number;
+    const re = r.starts[f + 1] as number;
+    if (e - a !== re - ra) return false;
+    if (re > ra && r.buf.compare(block as Buffer, a, e, ra, re) !== 0) return false;
+  }
+  return true;
 }
 
 /** a equals b[at .. at + a.length). */

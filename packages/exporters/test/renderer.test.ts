@@ -120,3 +120,36 @@ test('renderer: a new family catalog re-renders every object', () => {
   assert.equal(text(r, view), before);
   assert.equal(r.stats.objectRenders, 600);
 });
+
+test('renderer: an in-place update rewrites only the blocks whose bytes changed (a restart bump: one family)', () => {
+  const source = buildSyntheticSource(PODS);
+  const r = new StoreRenderer({ numberFormat: 'go' });
+  const first = r.renderPieces(source);
+  const before = r.stats.blockBuilds;
+  // Several pods of the same and of different segments: each rebuilt segment rewrites the restarts block only.
+  for (const i of [10, 11, 300, 301, 302]) source.setPod(syntheticPod(i, { restarts: 40 + i }));
+  const second = r.renderPieces(source);
+  assert.equal(r.stats.objectRenders, PODS + 5);
+  const rebuiltSegments = new Set([10, 11, 300, 301, 302].map((i) => segmentOf(source, i))).size;
+  assert.equal(r.stats.blockBuilds - before, rebuiltSegments, 'one block per rebuilt segment');
+  const old = new Set(first.pieces);
+  assert.equal(second.pieces.filter((p) => !old.has(p)).length, rebuiltSegments);
+  assert.equal(Buffer.concat(second.pieces, second.length).toString(), fresh(source));
+
+  // An update that changes nothing in the text keeps every block (and the body's pieces) as they were.
+  source.setPod(syntheticPod(300, { restarts: 340 }));
+  const third = r.renderPieces(source);
+  assert.equal(r.stats.blockBuilds - before, rebuiltSegments);
+  assert.deepEqual(third.pieces, second.pieces);
+});
+
+/** Index of the content-defined segment pod i falls in (segments end after a boundary UID). */
+function segmentOf(source: MetricsSource, i: number): number {
+  let seg = 0;
+  let k = 0;
+  for (const o of source.entries('pods')) {
+    if (k++ === i) return seg;
+    if (isBoundary(o.uid)) seg++;
+  }
+  throw new Error(`no pod ${i}`);
+}
