@@ -1,6 +1,6 @@
 // KubeConfig loading with errors that say what to fix (client-node's own are often "undefined" URLs).
 import { existsSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from './client-node.ts';
 
 export interface KubeConfigOptions {
   /** Path of a kubeconfig file. Default: $KUBECONFIG, ~/.kube/config, then in-cluster. */
