@@ -1,13 +1,15 @@
 // Side by side at real scrape intervals (issue #12): kso and kube-state-metrics run at the same time against the
-// same churning kube-sim cluster and are scraped by the same client (one curl process per scrape, kso then KSM,
-// never both at once) back to back and every 15 s / 30 s, the way Prometheus scrapes. RSS and CPU of both are
-// read at the same moments (after both synced, after each row, peak), so ratios hold even on a loaded host.
-// Repeated `runs` times (both programs restarted each run); the table shows medians over runs.
+// same churning kube-sim cluster and are scraped by the same client (one curl process per scrape, one program
+// after the other, never two at once) back to back and every 15 s / 30 s, the way Prometheus scrapes. RSS and
+// CPU of all programs are read at the same moments (after all synced, after each row, peak), so ratios hold even
+// on a loaded host. Optionally a third program: another checkout's kso (--kso-baseline DIR), for before/after.
+// Repeated `runs` times (programs restarted each run); the table shows medians over runs.
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { waitForSync } from './measure.ts';
-import { type ProcUsage, procUsage } from './proc.ts';
+import { procUsage } from './proc.ts';
 import { percentiles, round } from './stats.ts';
 import { ksmAvailable, startKsmTarget, startKso, type Target } from './targets.ts';
 import type { SizeContext, SizeSection } from './types.ts';
@@ -27,16 +29,19 @@ export interface ProgramRow {
   samplesMs: number[];
   /** CPU seconds the program used during the row (scrapes + churn meanwhile). */
   cpuS: number;
-  /** RSS when the row ended (read for both programs at the same moment). */
+  /** RSS when the row ended (read for all programs at the same moment). */
   rssMb: number;
 }
 
+/** Program name → value: 'kso', 'ksm', and 'base' (the --kso-baseline checkout) when given. */
+export type PerProgram<T> = Record<string, T>;
+
 export interface IntervalRun {
-  syncMs: { kso: number; ksm?: number };
-  /** After both programs finished their initial sync, read together. */
-  rssAfterSyncMb: { kso: number; ksm?: number };
-  rows: { row: IntervalRow; kso: ProgramRow; ksm?: ProgramRow }[];
-  peakRssMb: { kso: number; ksm?: number };
+  syncMs: PerProgram<number>;
+  /** After every program finished its initial sync, read together. */
+  rssAfterSyncMb: PerProgram<number>;
+  rows: { row: IntervalRow; programs: PerProgram<ProgramRow> }[];
+  peakRssMb: PerProgram<number>;
   series: number;
   bodyMiB: number;
 }
@@ -49,14 +54,15 @@ export interface RowSummary {
 }
 
 export interface IntervalsResult {
+  programs: string[];
   runs: IntervalRun[];
   ksmSkipped?: string;
   /** Medians over runs, per row and program. */
   median: {
-    syncMs: { kso: number; ksm?: number };
-    rssAfterSyncMb: { kso: number; ksm?: number };
-    rows: { label: string; kso: RowSummary; ksm?: RowSummary }[];
-    peakRssMb: { kso: number; ksm?: number };
+    syncMs: PerProgram<number>;
+    rssAfterSyncMb: PerProgram<number>;
+    rows: { label: string; programs: PerProgram<RowSummary> }[];
+    peakRssMb: PerProgram<number>;
   };
 }
 
@@ -97,148 +103,174 @@ function median(xs: number[]): number {
   return round(s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2, 1);
 }
 
-async function measureRun(ctx: SizeContext, rows: IntervalRow[], withKsm: boolean, run: number): Promise<IntervalRun> {
+interface Program {
+  name: string;
+  start(kubeconfig: string): Promise<Target>;
+}
+
+function programsFor(withKsm: boolean, baseline: string | undefined): Program[] {
+  const out: Program[] = [{ name: 'kso', start: (kc) => startKso(kc) }];
+  if (baseline) {
+    const bin = join(baseline, 'packages/cli/bin/kso.js');
+    out.push({ name: 'base', start: (kc) => startKso(kc, undefined, bin) });
+  }
+  if (withKsm) out.push({ name: 'ksm', start: (kc) => startKsmTarget(kc) });
+  return out;
+}
+
+async function measureRun(ctx: SizeContext, rows: IntervalRow[], programs: Program[], run: number) {
   const { log } = ctx;
-  const targets: Target[] = [];
+  const running: { name: string; t: Target }[] = [];
   try {
-    const syncOpts = { ...ctx, log };
-    // Sync one after the other so neither program's initial list competes with the other's for the CPU.
-    const kso = await startKso(ctx.kubeconfig);
-    targets.push(kso);
-    const ksoSync = await waitForSync(kso, syncOpts);
-    log(`  run ${run}: kso synced in ${(ksoSync.syncMs / 1000).toFixed(2)} s`);
-    let ksm: Target | undefined;
-    let ksmSyncMs: number | undefined;
-    if (withKsm) {
-      ksm = await startKsmTarget(ctx.kubeconfig);
-      targets.push(ksm);
-      ksmSyncMs = (await waitForSync(ksm, syncOpts)).syncMs;
-      log(`  run ${run}: KSM synced in ${(ksmSyncMs / 1000).toFixed(2)} s`);
+    const syncMs: PerProgram<number> = {};
+    let series = 0;
+    let bytes = 0;
+    // Sync one after the other so no program's initial list competes with another's for the CPU.
+    for (const p of programs) {
+      const t = await p.start(ctx.kubeconfig);
+      running.push({ name: p.name, t });
+      const s = await waitForSync(t, ctx);
+      syncMs[p.name] = round(s.syncMs, 0);
+      if (p.name === 'kso') ({ series, bytes } = s);
+      log(`  run ${run}: ${p.name} synced in ${(s.syncMs / 1000).toFixed(2)} s`);
     }
-    const usage = () => ({ kso: procUsage(kso.pid), ...(ksm ? { ksm: procUsage(ksm.pid) } : {}) });
+    const usage = () => Object.fromEntries(running.map(({ name, t }) => [name, procUsage(t.pid)]));
     const atSync = usage();
     log(
-      `  run ${run}: RSS after sync kso ${atSync.kso.rssMb.toFixed(0)} MB${atSync.ksm ? `, KSM ${atSync.ksm.rssMb.toFixed(0)} MB` : ''}`,
+      `  run ${run}: RSS after sync ${running.map(({ name }) => `${name} ${atSync[name]?.rssMb.toFixed(0)} MB`).join(', ')}`,
     );
     const out: IntervalRun['rows'] = [];
     for (const row of rows) {
       const label = rowLabel(row);
       const before = usage();
-      const samples: { kso: number[]; ksm: number[] } = { kso: [], ksm: [] };
+      const samples: PerProgram<number[]> = Object.fromEntries(running.map(({ name }) => [name, []]));
       const t0 = performance.now();
       for (let i = 0; i < row.scrapes; i++) {
         if (row.intervalS > 0) {
-          // Scrape on the interval's grid (Prometheus keeps a fixed cadence), so each scrape sees one interval of
-          // churn; the first one waits a whole interval after the previous row.
-          const due = t0 + (i + 1) * row.intervalS * 1000;
-          await sleep(Math.max(0, due - performance.now()));
+          // On the interval's grid (Prometheus keeps a fixed cadence), so each scrape sees one interval of churn.
+          await sleep(Math.max(0, t0 + (i + 1) * row.intervalS * 1000 - performance.now()));
         }
-        samples.kso.push(await curlOnce(kso.metricsUrl, row.encoding));
-        if (ksm) samples.ksm.push(await curlOnce(ksm.metricsUrl, row.encoding));
+        for (const { name, t } of running) samples[name]?.push(await curlOnce(t.metricsUrl, row.encoding));
         if (row.intervalS > 0 || i === row.scrapes - 1) {
-          const last = (xs: number[]) => (xs.length ? `${xs[xs.length - 1]?.toFixed(0)} ms` : '');
-          log(
-            `  run ${run}: ${label}: scrape ${i + 1}/${row.scrapes} kso ${last(samples.kso)}${ksm ? `, KSM ${last(samples.ksm)}` : ''}`,
-          );
+          const last = running.map(({ name }) => `${name} ${samples[name]?.at(-1)?.toFixed(0)} ms`).join(', ');
+          log(`  run ${run}: ${label}: scrape ${i + 1}/${row.scrapes}: ${last}`);
         }
       }
       const after = usage();
-      const prog = (name: 'kso' | 'ksm', b: ProcUsage, a: ProcUsage): ProgramRow => {
-        const p = percentiles(samples[name]);
-        return {
+      const programsRow: PerProgram<ProgramRow> = {};
+      for (const { name } of running) {
+        const xs = samples[name] ?? [];
+        const p = percentiles(xs);
+        programsRow[name] = {
           p50Ms: p.p50,
           p99Ms: p.p99,
-          samplesMs: samples[name].map((x) => round(x, 1)),
-          cpuS: round(a.cpuS - b.cpuS, 2),
-          rssMb: round(a.rssMb, 1),
+          samplesMs: xs.map((x) => round(x, 1)),
+          cpuS: round((after[name]?.cpuS ?? 0) - (before[name]?.cpuS ?? 0), 2),
+          rssMb: round(after[name]?.rssMb ?? Number.NaN, 1),
         };
-      };
-      out.push({
-        row,
-        kso: prog('kso', before.kso, after.kso),
-        ...(ksm && before.ksm && after.ksm ? { ksm: prog('ksm', before.ksm, after.ksm) } : {}),
-      });
+      }
+      out.push({ row, programs: programsRow });
     }
     const end = usage();
+    const each = (f: (u: ReturnType<typeof procUsage>) => number) =>
+      Object.fromEntries(running.map(({ name }) => [name, round(f(end[name] as ReturnType<typeof procUsage>), 1)]));
     return {
-      syncMs: { kso: round(ksoSync.syncMs, 0), ...(ksmSyncMs !== undefined ? { ksm: round(ksmSyncMs, 0) } : {}) },
-      rssAfterSyncMb: { kso: round(atSync.kso.rssMb, 1), ...(atSync.ksm ? { ksm: round(atSync.ksm.rssMb, 1) } : {}) },
+      syncMs,
+      rssAfterSyncMb: Object.fromEntries(running.map(({ name }) => [name, round(atSync[name]?.rssMb ?? 0, 1)])),
       rows: out,
-      peakRssMb: { kso: round(end.kso.peakRssMb, 1), ...(end.ksm ? { ksm: round(end.ksm.peakRssMb, 1) } : {}) },
-      series: ksoSync.series,
-      bodyMiB: round(ksoSync.bytes / 1048576, 1),
-    };
+      peakRssMb: each((u) => u.peakRssMb),
+      series,
+      bodyMiB: round(bytes / 1048576, 1),
+    } satisfies IntervalRun;
   } finally {
-    for (const t of targets.reverse()) await t.stop();
+    for (const { t } of running.reverse()) await t.stop();
   }
 }
 
-export function summarize(runs: IntervalRun[], rows: IntervalRow[]): IntervalsResult['median'] {
-  const pick = (f: (r: IntervalRun) => number | undefined) => median(runs.map((r) => f(r) ?? Number.NaN));
-  const hasKsm = runs.some((r) => r.syncMs.ksm !== undefined);
-  const pair = (f: (r: IntervalRun, w: 'kso' | 'ksm') => number | undefined) => ({
-    kso: pick((r) => f(r, 'kso')),
-    ...(hasKsm ? { ksm: pick((r) => f(r, 'ksm')) } : {}),
-  });
+export function summarize(runs: IntervalRun[], rows: IntervalRow[], programs: string[]): IntervalsResult['median'] {
+  const per = (f: (r: IntervalRun, p: string) => number | undefined) =>
+    Object.fromEntries(programs.map((p) => [p, median(runs.map((r) => f(r, p) ?? Number.NaN))]));
   return {
-    syncMs: pair((r, w) => r.syncMs[w]),
-    rssAfterSyncMb: pair((r, w) => r.rssAfterSyncMb[w]),
-    rows: rows.map((row, i) => {
-      const prog = (w: 'kso' | 'ksm') => ({
-        p50Ms: pick((r) => r.rows[i]?.[w]?.p50Ms),
-        p99Ms: pick((r) => r.rows[i]?.[w]?.p99Ms),
-        cpuS: pick((r) => r.rows[i]?.[w]?.cpuS),
-        rssMb: pick((r) => r.rows[i]?.[w]?.rssMb),
-      });
-      return { label: rowLabel(row), kso: prog('kso'), ...(hasKsm ? { ksm: prog('ksm') } : {}) };
-    }),
-    peakRssMb: pair((r, w) => r.peakRssMb[w]),
+    syncMs: per((r, p) => r.syncMs[p]),
+    rssAfterSyncMb: per((r, p) => r.rssAfterSyncMb[p]),
+    rows: rows.map((row, i) => ({
+      label: rowLabel(row),
+      programs: Object.fromEntries(
+        programs.map((p) => {
+          const m = (f: (x: ProgramRow) => number) =>
+            median(runs.map((r) => (r.rows[i]?.programs[p] ? f(r.rows[i]?.programs[p] as ProgramRow) : Number.NaN)));
+          return [
+            p,
+            { p50Ms: m((x) => x.p50Ms), p99Ms: m((x) => x.p99Ms), cpuS: m((x) => x.cpuS), rssMb: m((x) => x.rssMb) },
+          ];
+        }),
+      ),
+    })),
+    peakRssMb: per((r, p) => r.peakRssMb[p]),
   };
 }
 
 export const intervalsSection: SizeSection<IntervalsResult> = {
   name: 'intervals',
   async run(ctx) {
-    const opts = { runs: ctx.runs, rows: defaultRows(ctx.quick, ctx.intervalScrapes) };
+    const rows = defaultRows(ctx.quick, ctx.intervalScrapes);
     const withKsm = ksmAvailable();
     const skipped = withKsm ? undefined : 'kube-state-metrics not built — run `bash test/peers/build.sh ksm`';
-    const total = opts.rows.reduce((s, r) => s + r.scrapes * r.intervalS, 0);
+    const programs = programsFor(withKsm, ctx.ksoBaseline);
+    const intervalS = rows.reduce((s, r) => s + r.scrapes * r.intervalS, 0);
     ctx.log(
-      `side by side at real intervals: ${opts.runs} run(s) × (${opts.rows.map((r) => `${rowLabel(r)} ×${r.scrapes}`).join('; ')}) ≈ ${Math.ceil((opts.runs * total) / 60)} min of intervals`,
+      `side by side (${programs.map((p) => p.name).join(', ')}): ${ctx.runs} run(s) × (${rows.map((r) => `${rowLabel(r)} ×${r.scrapes}`).join('; ')}); ≥ ${Math.ceil((ctx.runs * intervalS) / 60)} min of intervals`,
     );
-    if (skipped) ctx.log(`  KSM side skipped: ${skipped}`);
+    if (skipped) ctx.log(`  KSM skipped: ${skipped}`);
     const runs: IntervalRun[] = [];
-    for (let i = 1; i <= opts.runs; i++) runs.push(await measureRun(ctx, opts.rows, withKsm, i));
-    return { runs, ...(skipped ? { ksmSkipped: skipped } : {}), median: summarize(runs, opts.rows) };
+    for (let i = 1; i <= ctx.runs; i++) runs.push(await measureRun(ctx, rows, programs, i));
+    const names = programs.map((p) => p.name);
+    return {
+      programs: names,
+      runs,
+      ...(skipped ? { ksmSkipped: skipped } : {}),
+      median: summarize(runs, rows, names),
+    };
   },
   format(r) {
     const m = r.median;
-    const W = [38, 10, 10, 9];
-    const line = (c: string[]) =>
-      c.map((x, i) => (i === 0 ? x.padEnd(W[0] as number) : x.padStart(W[i] ?? 10))).join(' ');
+    const has = (p: string) => r.programs.includes(p);
+    const cols = ['kso', ...(has('ksm') ? ['ksm'] : []), ...(has('base') ? ['base'] : [])];
+    const heads = { kso: 'kso', ksm: 'KSM', base: 'kso before' } as Record<string, string>;
+    const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(38) : x.padStart(11))).join(' ');
     const f = (x: number | undefined, d = 1) =>
       x === undefined || Number.isNaN(x) ? '—' : x >= 1000 ? x.toFixed(0) : x.toFixed(d);
-    const row = (label: string, a: number, b: number | undefined, d = 1) =>
-      line([label, f(a, d), f(b, d), b !== undefined && b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}×` : '—']);
+    const ratio = (a: number | undefined, b: number | undefined) =>
+      a !== undefined && b !== undefined && b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}×` : '—';
+    const row = (label: string, v: PerProgram<number | undefined>, d = 1) =>
+      line([
+        label,
+        ...cols.map((c) => f(v[c], d)),
+        ...(has('ksm') ? [ratio(v.kso, v.ksm)] : []),
+        ...(has('base') && has('ksm') ? [ratio(v.base, v.ksm)] : []),
+      ]);
+    const sec = (v: PerProgram<number>) => Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x / 1000]));
     const out = [
-      `side by side (same run, same curl client, medians of ${r.runs.length} run(s)) — ${r.runs[0]?.series ?? '?'} series, ${r.runs[0]?.bodyMiB ?? '?'} MiB`,
-      line(['', 'kso', 'KSM', 'kso/KSM']),
-      row(
-        'first complete sync (s)',
-        m.syncMs.kso / 1000,
-        m.syncMs.ksm !== undefined ? m.syncMs.ksm / 1000 : undefined,
-        2,
-      ),
-      row('RSS after sync (MB)', m.rssAfterSyncMb.kso, m.rssAfterSyncMb.ksm),
+      `side by side (all running at once, same curl client, medians of ${r.runs.length} run(s)) — ${r.runs[0]?.series ?? '?'} series, ${r.runs[0]?.bodyMiB ?? '?'} MiB`,
+      line([
+        '',
+        ...cols.map((c) => heads[c] ?? c),
+        ...(has('ksm') ? ['kso/KSM'] : []),
+        ...(has('base') && has('ksm') ? ['before/KSM'] : []),
+      ]),
+      row('first complete sync (s)', sec(m.syncMs), 2),
+      row('RSS after sync (MB)', m.rssAfterSyncMb),
     ];
     for (const x of m.rows) {
-      out.push(row(`scrape p50 (ms), ${x.label}`, x.kso.p50Ms, x.ksm?.p50Ms));
-      out.push(row(`  p99 (ms)`, x.kso.p99Ms, x.ksm?.p99Ms));
-      out.push(row(`  CPU s during the row`, x.kso.cpuS, x.ksm?.cpuS, 2));
-      out.push(row(`  RSS after the row (MB)`, x.kso.rssMb, x.ksm?.rssMb));
+      const pick = (k: keyof RowSummary) =>
+        Object.fromEntries(Object.entries(x.programs).map(([p, s]) => [p, s[k]])) as PerProgram<number>;
+      out.push(row(`scrape p50 (ms), ${x.label}`, pick('p50Ms')));
+      out.push(row('  p99 (ms)', pick('p99Ms')));
+      out.push(row('  CPU s during the row', pick('cpuS'), 2));
+      out.push(row('  RSS after the row (MB)', pick('rssMb')));
     }
-    out.push(row('peak RSS (MB)', m.peakRssMb.kso, m.peakRssMb.ksm));
-    if (r.ksmSkipped) out.push(`KSM side skipped: ${r.ksmSkipped}`);
+    out.push(row('peak RSS (MB)', m.peakRssMb));
+    if (r.ksmSkipped) out.push(`KSM skipped: ${r.ksmSkipped}`);
     return out;
   },
 };

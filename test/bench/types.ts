@@ -58,6 +58,8 @@ export interface SizeContext {
   runs: number;
   /** --interval-scrapes: scrapes per interval row (default per row). */
   intervalScrapes?: number;
+  /** --kso-baseline: another checkout of this repository whose kso runs alongside (before/after column). */
+  ksoBaseline?: string;
   log: (s: string) => void;
 }
 
