@@ -140,11 +140,12 @@ export function bodyToBuffer(b: Body): Buffer {
 }
 
 /**
- * Renders the store's changes in the background: the renderer's segments make the cost of a render what changed
- * since the previous one, so rendering every second spreads a scrape interval's changes over the interval (same
- * CPU in total) and a scrape only assembles the pieces. The work between two ticks is bounded by the changes of
- * one interval; the next tick waits at least four times as long as the last one took, so a burst (a relist
- * replacing every object) cannot keep the event loop busy.
+ * Renders changed objects' text in the background (StoreRenderer.prerender): turning points into text is most
+ * of a render's cost, so doing it every second spreads a scrape interval's changes over the interval (same CPU
+ * in total) and a scrape only rewrites the changed blocks and assembles the pieces. Blocks are not rebuilt here,
+ * so ticks make no garbage Buffers. The work of a tick is bounded by one interval's changes; the next tick waits
+ * at least four times as long as the last one took, so a burst (a relist replacing every object) cannot keep the
+ * event loop busy.
  */
 function startRefresh(renderer: StoreRenderer, source: MetricsSource, everyMs: number, logger: Logger): () => void {
   if (!(everyMs > 0)) return () => undefined;
@@ -153,7 +154,7 @@ function startRefresh(renderer: StoreRenderer, source: MetricsSource, everyMs: n
   const tick = () => {
     const t0 = performance.now();
     try {
-      renderer.renderPieces(source, 'text');
+      renderer.prerender(source);
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'background render failed; the next scrape renders');
     }

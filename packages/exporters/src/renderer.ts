@@ -22,6 +22,8 @@ import {
 // the UID (content-defined), so an update, insert or delete only rebuilds its own segment: unchanged objects'
 // text is copied from the segment(s) they were in, only the changed object is rendered from its points.
 const SEGMENT_TARGET = 128;
+/** Pending prerendered text beyond which prerender builds the segments (see prerender). */
+const PRERENDER_MAX_BYTES = 16 << 20;
 
 interface Member {
   res: ResourceName;
@@ -56,6 +58,13 @@ export class StoreRenderer {
    * old segment is freed once no live object points to it).
    */
   private where = new WeakMap<ObjectMetrics, Segment>();
+  /**
+   * Text of changed objects rendered ahead of the next body build (prerender), not yet in a segment. Weak: an
+   * object replaced again before the next scrape drops out; the entry is taken when its segment is rebuilt.
+   */
+  private pending = new WeakMap<ObjectMetrics, { fams: readonly FamilyDescriptor[]; r: Rendered }>();
+  /** Bytes put in `pending` since the last body build (an upper bound: superseded entries still count). */
+  private pendingBytes = 0;
 
   constructor(opts: Omit<PromTextOptions, 'format'> = {}) {
     this.opts = resolveOptions(opts);
@@ -90,6 +99,31 @@ export class StoreRenderer {
     starts[fams.length] = pos;
     this.stats.objectRenders++;
     return { buf: Buffer.from(all), starts };
+  }
+
+  /**
+   * Renders the text of objects that changed since the last body build, without building segments or a body:
+   * the expensive part of a later renderPieces (points → text) done ahead, while the blocks are still rewritten
+   * once per scrape. Past PRERENDER_MAX_BYTES of pending text (an initial sync, a relist, no scrapes for long)
+   * it folds them into the segments instead, so pending text never becomes a second copy of the exposition.
+   * Returns how many objects it rendered.
+   */
+  prerender(source: MetricsSource): number {
+    let n = 0;
+    for (const res of source.resources()) {
+      if (source.size(res) === 0) continue;
+      const fams = source.families(res);
+      for (const o of source.entries(res)) {
+        const seg = this.where.get(o);
+        if ((seg !== undefined && seg.fams === fams) || this.pending.get(o)?.fams === fams) continue;
+        const r = this.render(o, fams);
+        this.pending.set(o, { fams, r });
+        this.pendingBytes += r.buf.length;
+        n++;
+      }
+    }
+    if (this.pendingBytes > PRERENDER_MAX_BYTES) this.renderPieces(source, 'text');
+    return n;
   }
 
   /** The store's exposition as one Buffer (convenience; the server writes the pieces without copying). */
@@ -193,7 +227,9 @@ export class StoreRenderer {
         }
       }
       last = undefined;
-      const r = this.render(o, fams);
+      const pre = this.pending.get(o);
+      if (pre !== undefined) this.pending.delete(o);
+      const r = pre !== undefined && pre.fams === fams ? pre.r : this.render(o, fams);
       fresh.push({ k, r });
       runs.push(r);
     }
@@ -252,6 +288,7 @@ export class StoreRenderer {
     source: MetricsSource,
     format: ExpositionFormat,
   ): Body {
+    this.pendingBytes = 0;
     const segs = new Map<ResourceName, Segment[]>();
     const items: { item: Member; name: string | undefined; type: FamilyMeta['type']; help: string; unit: string }[] =
       [];

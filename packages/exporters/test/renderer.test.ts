@@ -153,3 +153,23 @@ function segmentOf(source: MetricsSource, i: number): number {
   }
   throw new Error(`no pod ${i}`);
 }
+
+test('renderer: prerender renders changed objects ahead, and the next body uses that text (same bytes)', () => {
+  const source = buildSyntheticSource(PODS);
+  const r = new StoreRenderer({ numberFormat: 'go' });
+  r.renderPieces(source);
+  assert.equal(r.prerender(source), 0, 'nothing changed: nothing to render');
+  for (const i of [5, 200, 201]) source.setPod(syntheticPod(i, { restarts: 9 + i }));
+  const builds = r.stats.segmentBuilds;
+  assert.equal(r.prerender(source), 3);
+  assert.equal(r.prerender(source), 0, 'already pending');
+  assert.equal(r.stats.segmentBuilds, builds, 'no segment is built ahead');
+  source.setPod(syntheticPod(5, { restarts: 99 }));
+  assert.equal(r.prerender(source), 1, 'a pod replaced again is rendered again');
+  const renders = r.stats.objectRenders;
+  const body = r.renderPieces(source);
+  assert.equal(r.stats.objectRenders, renders, 'the body build renders nothing itself');
+  const out = Buffer.concat(body.pieces, body.length).toString();
+  assert.equal(out, fresh(source));
+  assert.ok(out.includes(`pod="${syntheticPod(5).name}",uid="${syntheticPod(5).uid}",container="app"} 99\n`));
+});
