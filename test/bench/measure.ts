@@ -107,7 +107,8 @@ export async function measureTarget(t: Target, o: MeasureOptions): Promise<Targe
   };
 }
 
-async function waitForSync(t: Target, o: MeasureOptions) {
+/** Spawn → end of the first scrape listing every pod, job and cronjob (polled the same way for every program). */
+export async function waitForSync(t: Target, o: Pick<MeasureOptions, 'pods' | 'jobs' | 'cronjobs' | 'syncTimeoutMs'>) {
   const deadline = performance.now() + o.syncTimeoutMs;
   let readyMs: number | undefined;
   let lastScrapeStart = Number.NEGATIVE_INFINITY;

@@ -1,5 +1,6 @@
 // The readable form of a bench run (stdout / README); the JSON file holds everything.
 import type { TargetResult } from './measure.ts';
+import { SIZE_SECTIONS } from './sections.ts';
 import type { BenchReport, SdkResult, SizeResult } from './types.ts';
 
 const W = [35, 10, 10, 9, 13];
@@ -74,8 +75,16 @@ export function formatSize(s: SizeResult): string {
   if (s.kso && 'error' in s.kso) extra.push(`kso failed: ${s.kso.error.split('\n').slice(0, 4).join(' | ')}`);
   if (s.ksm && 'skipped' in s.ksm) extra.push(`KSM column skipped: ${s.ksm.skipped}`);
   if (s.ksm && 'error' in s.ksm) extra.push(`KSM failed: ${s.ksm.error}`);
+  for (const section of SIZE_SECTIONS) {
+    const r = s.sections?.[section.name];
+    if (r === undefined) continue;
+    if (typeof r === 'object' && r !== null && 'error' in r) extra.push(`${section.name} failed: ${String(r.error)}`);
+    else extra.push('', ...section.format(r));
+  }
   extra.push(`targets: ${s.targets.map((t) => `${t.name}: ${t.verdict} (${t.value})`).join('; ')}`);
-  return [...head, ...rows, ...extra].join('\n');
+  // Sequential phases not selected (e.g. --only intervals): their table would be all dashes.
+  const sequential = kso || ksm || sdk || s.kso || s.ksm ? [...head, ...rows] : [head[0] as string];
+  return [...sequential, ...extra].join('\n');
 }
 
 export function formatReport(r: BenchReport): string {

@@ -1,7 +1,7 @@
 // The programs under test, each as its own OS process so /proc charges it alone: `kso run` and kube-state-metrics.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { KSO_NODE_FLAGS } from '@kso/cli';
+import { KSO_MALLOC_ENV, KSO_NODE_FLAGS } from '@kso/cli';
 import { peerBinary } from '../peers/paths.ts';
 import { freePort, spawnPeer } from '../peers/process.ts';
 import { findPid } from './proc.ts';
@@ -21,18 +21,28 @@ export interface Target {
 
 const KSO_BIN = fileURLToPath(new URL('../../packages/cli/bin/kso.js', import.meta.url));
 
-export async function startKso(kubeconfig: string, nodeArgs: readonly string[] = KSO_NODE_FLAGS): Promise<Target> {
+/** `bin`: another checkout's packages/cli/bin/kso.js (the bench's --kso-baseline), default this one's. */
+export async function startKso(
+  kubeconfig: string,
+  nodeArgs: readonly string[] = KSO_NODE_FLAGS,
+  bin: string = KSO_BIN,
+): Promise<Target> {
   const port = await freePort();
   const spawnedAt = performance.now();
-  const proc = spawnPeer('kso', process.execPath, [
-    ...nodeArgs,
-    KSO_BIN,
-    'run',
-    `--kubeconfig=${kubeconfig}`,
-    '--prometheus-host=127.0.0.1',
-    `--prometheus-port=${port}`,
-    '--resources=jobs,pods,cronjobs',
-  ]);
+  const proc = spawnPeer(
+    'kso',
+    process.execPath,
+    [
+      ...nodeArgs,
+      bin,
+      'run',
+      `--kubeconfig=${kubeconfig}`,
+      '--prometheus-host=127.0.0.1',
+      `--prometheus-port=${port}`,
+      '--resources=jobs,pods,cronjobs',
+    ],
+    { env: { ...process.env, ...KSO_MALLOC_ENV } },
+  );
   const pid = proc.child.pid;
   if (pid === undefined) throw new Error(`kso did not start: ${proc.output()}`);
   const base = `http://127.0.0.1:${port}`;

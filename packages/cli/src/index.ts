@@ -11,7 +11,7 @@ export {
   runUsage,
 } from './config.ts';
 export { main, USAGE } from './main.ts';
-export { KSO_NODE_FLAGS } from './node-flags.ts';
+export { KSO_MALLOC_ENV, KSO_NODE_FLAGS } from './node-flags.ts';
 export { loadDocuments, parseRenderArgs, type RenderOptions, renderToString, runRender } from './render.ts';
 export { makeLogger, runCommand } from './run.ts';
 export { registerSelfMetrics, SELF_METRICS } from './self-metrics.ts';

@@ -201,12 +201,18 @@ test('the kso image is set in one place for kustomize: deploy/components/image, 
   }
 });
 
-test('the image and `npm run kso` start Node with KSO_NODE_FLAGS (V8 reads them only at start-up)', async () => {
+test('the image and `npm run kso` start Node with KSO_NODE_FLAGS and KSO_MALLOC_ENV (read only at start-up)', async () => {
   const { readFileSync } = await import('node:fs');
-  const { KSO_NODE_FLAGS } = await import('../src/node-flags.ts');
-  const entry = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(`${ROOT}deploy/Dockerfile`, 'utf8'));
+  const { KSO_MALLOC_ENV, KSO_NODE_FLAGS } = await import('../src/node-flags.ts');
+  const dockerfile = readFileSync(`${ROOT}deploy/Dockerfile`, 'utf8');
+  const entry = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
   assert.ok(entry, 'Dockerfile has an exec-form ENTRYPOINT');
   assert.deepEqual(JSON.parse(entry[1]!), ['node', ...KSO_NODE_FLAGS, 'packages/cli/bin/kso.js']);
+  const env = Object.entries(KSO_MALLOC_ENV).map(([k, v]) => `${k}=${v}`);
+  assert.ok(new RegExp(`^ENV ${env.join(' ')}$`, 'm').test(dockerfile), `Dockerfile sets ENV ${env.join(' ')}`);
   const scripts = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).scripts as Record<string, string>;
-  assert.equal(scripts['kso'], `bash scripts/run.sh node ${KSO_NODE_FLAGS.join(' ')} packages/cli/bin/kso.js`);
+  assert.equal(
+    scripts['kso'],
+    `${env.join(' ')} bash scripts/run.sh node ${KSO_NODE_FLAGS.join(' ')} packages/cli/bin/kso.js`,
+  );
 });

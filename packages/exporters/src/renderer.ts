@@ -1,7 +1,9 @@
 // Fast Prometheus rendering straight from the store, KSM's design: each object's text is rendered once from its
 // points and kept only inside its segment's per-family blocks (one copy of the exposition, not two); a scrape
 // only writes per-family headers and the block Buffers. The body is also cached while no resource's object
-// list changed (checked by identity, O(objects)).
+// list changed (checked by identity, O(objects)). A changed object rewrites only the blocks of its segment whose
+// bytes changed, and the HTTP server renders changes every second in the background (http-server.ts), so the
+// work left for a scrape is about one second of changes whatever the scrape interval.
 // Output equals serializePrometheus(StoreMetricProducer.collect()) byte for byte (tested against the SDK).
 
 import type { FamilyDescriptor, MetricsSource, ObjectMetrics, ResourceName } from '@kso/metrics';
@@ -20,14 +22,22 @@ import {
 // the UID (content-defined), so an update, insert or delete only rebuilds its own segment: unchanged objects'
 // text is copied from the segment(s) they were in, only the changed object is rendered from its points.
 const SEGMENT_TARGET = 128;
+/** Pending prerendered text beyond which prerender builds the segments (see prerender). */
+const PRERENDER_MAX_BYTES = 16 << 20;
 
 interface Member {
   res: ResourceName;
   idx: number;
 }
 
+/** One object's text for all families (family f is buf[starts[f], starts[f + 1])). */
+interface Rendered {
+  buf: Buffer;
+  starts: Uint32Array;
+}
+
 /** A rebuilt segment's source: objects [from, to) of an old segment (copied) or one object rendered now. */
-type Run = { seg: Segment; from: number; to: number } | { texts: string[]; lens: Uint32Array };
+type Run = { seg: Segment; from: number; to: number } | Rendered;
 
 export class StoreRenderer {
   private readonly opts: ReturnType<typeof resolveOptions>;
@@ -37,9 +47,10 @@ export class StoreRenderer {
   private bodies = new Map<ExpositionFormat, Body>();
   /**
    * Scrapes answered from the whole-body cache / rendered; objects whose text was generated from points;
-   * segments (re)built. For self-metrics and benchmarks.
+   * segments (re)built; per-family blocks written (a rebuilt segment keeps the blocks whose bytes are unchanged).
+   * For self-metrics and benchmarks.
    */
-  readonly stats = { bodyHits: 0, bodyRenders: 0, objectRenders: 0, segmentBuilds: 0 };
+  readonly stats = { bodyHits: 0, bodyRenders: 0, objectRenders: 0, segmentBuilds: 0, blockBuilds: 0 };
   /** Header Buffers reused across renders so per-piece caches (gzip members) keep hitting. */
   private headerCache = new Map<string, Buffer>();
   /**
@@ -47,6 +58,13 @@ export class StoreRenderer {
    * old segment is freed once no live object points to it).
    */
   private where = new WeakMap<ObjectMetrics, Segment>();
+  /**
+   * Text of changed objects rendered ahead of the next body build (prerender), not yet in a segment. Weak: an
+   * object replaced again before the next scrape drops out; the entry is taken when its segment is rebuilt.
+   */
+  private pending = new WeakMap<ObjectMetrics, { fams: readonly FamilyDescriptor[]; r: Rendered }>();
+  /** Bytes put in `pending` since the last body build (an upper bound: superseded entries still count). */
+  private pendingBytes = 0;
 
   constructor(opts: Omit<PromTextOptions, 'format'> = {}) {
     this.opts = resolveOptions(opts);
@@ -59,26 +77,53 @@ export class StoreRenderer {
     return n;
   }
 
-  /** One object's text per family ('' when it has none), generated from its points. */
-  private render(obj: ObjectMetrics, fams: readonly FamilyDescriptor[]): Run {
+  /** One object's text, all families concatenated, generated from its points; starts[f] is where family f begins. */
+  private render(obj: ObjectMetrics, fams: readonly FamilyDescriptor[]): Rendered {
     const fmt = this.opts.fmt;
-    const texts: string[] = [];
-    const lens = new Uint32Array(fams.length);
+    const starts = new Uint32Array(fams.length + 1);
+    let all = '';
+    let pos = 0;
     for (let i = 0; i < fams.length; i++) {
+      starts[i] = pos;
       const name = this.nameOf(fams[i] as FamilyDescriptor);
       const points = obj.families[i];
+      if (name === undefined || points === undefined || points.length === 0) continue;
       let s = '';
-      if (name !== undefined && points !== undefined) {
-        for (const p of points) {
-          const labels = labelsText(p.attributes);
-          s += `${name}${labels ? `{${labels}}` : ''} ${fmt(p.value)}\n`;
-        }
+      for (const p of points) {
+        const labels = labelsText(p.attributes);
+        s += `${name}${labels ? `{${labels}}` : ''} ${fmt(p.value)}\n`;
       }
-      texts.push(s);
-      if (s) lens[i] = Buffer.byteLength(s);
+      all += s;
+      pos += Buffer.byteLength(s);
     }
+    starts[fams.length] = pos;
     this.stats.objectRenders++;
-    return { texts, lens };
+    return { buf: Buffer.from(all), starts };
+  }
+
+  /**
+   * Renders the text of objects that changed since the last body build, without building segments or a body:
+   * the expensive part of a later renderPieces (points → text) done ahead, while the blocks are still rewritten
+   * once per scrape. Past PRERENDER_MAX_BYTES of pending text (an initial sync, a relist, no scrapes for long)
+   * it folds them into the segments instead, so pending text never becomes a second copy of the exposition.
+   * Returns how many objects it rendered.
+   */
+  prerender(source: MetricsSource): number {
+    let n = 0;
+    for (const res of source.resources()) {
+      if (source.size(res) === 0) continue;
+      const fams = source.families(res);
+      for (const o of source.entries(res)) {
+        const seg = this.where.get(o);
+        if ((seg !== undefined && seg.fams === fams) || this.pending.get(o)?.fams === fams) continue;
+        const r = this.render(o, fams);
+        this.pending.set(o, { fams, r });
+        this.pendingBytes += r.buf.length;
+        n++;
+      }
+    }
+    if (this.pendingBytes > PRERENDER_MAX_BYTES) this.renderPieces(source, 'text');
+    return n;
   }
 
   /** The store's exposition as one Buffer (convenience; the server writes the pieces without copying). */
@@ -154,35 +199,54 @@ export class StoreRenderer {
     return out;
   }
 
-  /** Builds a segment's blocks, copying unchanged objects' text from the segments they were in. */
+  /**
+   * Builds a segment's blocks, copying unchanged objects' text from the segments they were in. When the segment
+   * holds the same UIDs in the same order as an old one (objects replaced in place: the common status update),
+   * a family whose bytes did not change keeps the old block Buffer, so an update costs what it changed (a
+   * restart-count bump rewrites one family's block, not the segment's 40) and gzip members stay cached.
+   */
   private buildSegment(objs: ObjectMetrics[], fams: readonly FamilyDescriptor[], closed: boolean): Segment {
     const runs: Run[] = [];
+    const fresh: { k: number; r: Rendered }[] = [];
     let last: { seg: Segment; from: number; to: number } | undefined;
-    for (const o of objs) {
+    let base: Segment | undefined;
+    for (let k = 0; k < objs.length; k++) {
+      const o = objs[k] as ObjectMetrics;
       const old = this.where.get(o);
       if (old !== undefined && old.fams === fams) {
+        base ??= old;
         if (last !== undefined && last.seg === old && old.objs[last.to] === o) {
           last.to++;
           continue;
         }
-        const k = old.objs.indexOf(o);
-        if (k >= 0) {
-          last = { seg: old, from: k, to: k + 1 };
+        const idx = old.objs.indexOf(o);
+        if (idx >= 0) {
+          last = { seg: old, from: idx, to: idx + 1 };
           runs.push(last);
           continue;
         }
       }
       last = undefined;
-      runs.push(this.render(o, fams));
+      const pre = this.pending.get(o);
+      if (pre !== undefined) this.pending.delete(o);
+      const r = pre !== undefined && pre.fams === fams ? pre.r : this.render(o, fams);
+      fresh.push({ k, r });
+      runs.push(r);
     }
     const n = objs.length;
     const w = n + 1;
+    if (base !== undefined && !alignedWith(base, objs)) base = undefined;
     const offsets = new Uint32Array(fams.length * w);
     const blocks: (Buffer | undefined)[] = [];
     for (let f = 0; f < fams.length; f++) {
+      if (base !== undefined && sameFamilyBytes(base, f, fresh)) {
+        offsets.set(base.offsets.subarray(f * w, f * w + w), f * w);
+        blocks.push(base.blocks[f]);
+        continue;
+      }
       let len = 0;
       for (const r of runs) {
-        if ('lens' in r) len += r.lens[f] as number;
+        if ('buf' in r) len += (r.starts[f + 1] as number) - (r.starts[f] as number);
         else {
           const ow = f * (r.seg.objs.length + 1);
           len += (r.seg.offsets[ow + r.to] as number) - (r.seg.offsets[ow + r.from] as number);
@@ -194,10 +258,11 @@ export class StoreRenderer {
       let pos = 0;
       let j = f * w;
       for (const r of runs) {
-        if ('lens' in r) {
+        if ('buf' in r) {
           offsets[j++] = pos;
-          const l = r.lens[f] as number;
-          if (l > 0) pos += (b as Buffer).write(r.texts[f] as string, pos);
+          const a = r.starts[f] as number;
+          const e = r.starts[f + 1] as number;
+          if (e > a) pos += r.buf.copy(b as Buffer, pos, a, e);
           continue;
         }
         const so = r.seg.offsets;
@@ -209,6 +274,7 @@ export class StoreRenderer {
       }
       offsets[j] = pos;
       blocks.push(b);
+      this.stats.blockBuilds++;
     }
     const seg: Segment = { objs, fams, blocks, offsets, closed };
     for (const o of objs) this.where.set(o, seg);
@@ -222,6 +288,7 @@ export class StoreRenderer {
     source: MetricsSource,
     format: ExpositionFormat,
   ): Body {
+    this.pendingBytes = 0;
     const segs = new Map<ResourceName, Segment[]>();
     const items: { item: Member; name: string | undefined; type: FamilyMeta['type']; help: string; unit: string }[] =
       [];
@@ -278,6 +345,32 @@ interface Segment {
   offsets: Uint32Array;
   /** Its last object is a boundary (otherwise it was the resource's last segment when built). */
   closed: boolean;
+}
+
+/** The old segment holds the same UIDs in the same order (its objects were replaced in place, none added or removed). */
+function alignedWith(old: Segment, objs: readonly ObjectMetrics[]): boolean {
+  if (old.objs.length !== objs.length) return false;
+  for (let k = 0; k < objs.length; k++) {
+    const a = old.objs[k] as ObjectMetrics;
+    const b = objs[k] as ObjectMetrics;
+    if (a !== b && a.uid !== b.uid) return false;
+  }
+  return true;
+}
+
+/** Every newly rendered object's family-f text equals what the aligned old segment holds at its position. */
+function sameFamilyBytes(old: Segment, f: number, fresh: readonly { k: number; r: Rendered }[]): boolean {
+  const ow = f * (old.objs.length + 1);
+  const block = old.blocks[f];
+  for (const { k, r } of fresh) {
+    const a = old.offsets[ow + k] as number;
+    const e = old.offsets[ow + k + 1] as number;
+    const ra = r.starts[f] as number;
+    const re = r.starts[f + 1] as number;
+    if (e - a !== re - ra) return false;
+    if (re > ra && r.buf.compare(block as Buffer, a, e, ra, re) !== 0) return false;
+  }
+  return true;
 }
 
 /** a equals b[at .. at + a.length). */

@@ -91,6 +91,23 @@ test('bridge: negotiation, gzip, health, deletion, self-metrics', async (t) => {
 
 const haveProm = existsSync('/usr/bin/prometheus') && existsSync('/usr/bin/promtool');
 
+test('bridge: changes are rendered in the background between scrapes, so a scrape finds little left to render', async (t) => {
+  const source = realisticSource();
+  const srv = await startPrometheusServer({ source, host: '127.0.0.1', port: 0, refreshIntervalMs: 50 });
+  t.after(() => srv.close());
+  await get(`${srv.url}/metrics`);
+  const rendered = srv.renderer.stats.objectRenders;
+  source.setPod(syntheticPod(3, { restarts: 77 }));
+  for (let i = 0; i < 100 && srv.renderer.stats.objectRenders === rendered; i++)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.equal(srv.renderer.stats.objectRenders, rendered + 1, 'the changed pod was rendered without a scrape');
+  const { body } = await get(`${srv.url}/metrics`, { 'accept-encoding': 'identity' });
+  assert.equal(srv.renderer.stats.objectRenders, rendered + 1, 'the scrape rendered nothing again');
+  assert.ok(
+    body.toString().includes(`pod="${syntheticPod(3).name}",uid="${syntheticPod(3).uid}",container="app"} 77\n`),
+  );
+});
+
 test('promtool check metrics accepts the output', {
   skip: haveProm ? false : 'prometheus/promtool not installed (apt-get install -y prometheus)',
 }, async (t) => {

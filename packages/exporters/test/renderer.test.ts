@@ -120,3 +120,56 @@ test('renderer: a new family catalog re-renders every object', () => {
   assert.equal(text(r, view), before);
   assert.equal(r.stats.objectRenders, 600);
 });
+
+test('renderer: an in-place update rewrites only the blocks whose bytes changed (a restart bump: one family)', () => {
+  const source = buildSyntheticSource(PODS);
+  const r = new StoreRenderer({ numberFormat: 'go' });
+  const first = r.renderPieces(source);
+  const before = r.stats.blockBuilds;
+  // Several pods of the same and of different segments: each rebuilt segment rewrites the restarts block only.
+  for (const i of [10, 11, 300, 301, 302]) source.setPod(syntheticPod(i, { restarts: 40 + i }));
+  const second = r.renderPieces(source);
+  assert.equal(r.stats.objectRenders, PODS + 5);
+  const rebuiltSegments = new Set([10, 11, 300, 301, 302].map((i) => segmentOf(source, i))).size;
+  assert.equal(r.stats.blockBuilds - before, rebuiltSegments, 'one block per rebuilt segment');
+  const old = new Set(first.pieces);
+  assert.equal(second.pieces.filter((p) => !old.has(p)).length, rebuiltSegments);
+  assert.equal(Buffer.concat(second.pieces, second.length).toString(), fresh(source));
+
+  // An update that changes nothing in the text keeps every block (and the body's pieces) as they were.
+  source.setPod(syntheticPod(300, { restarts: 340 }));
+  const third = r.renderPieces(source);
+  assert.equal(r.stats.blockBuilds - before, rebuiltSegments);
+  assert.deepEqual(third.pieces, second.pieces);
+});
+
+/** Index of the content-defined segment pod i falls in (segments end after a boundary UID). */
+function segmentOf(source: MetricsSource, i: number): number {
+  let seg = 0;
+  let k = 0;
+  for (const o of source.entries('pods')) {
+    if (k++ === i) return seg;
+    if (isBoundary(o.uid)) seg++;
+  }
+  throw new Error(`no pod ${i}`);
+}
+
+test('renderer: prerender renders changed objects ahead, and the next body uses that text (same bytes)', () => {
+  const source = buildSyntheticSource(PODS);
+  const r = new StoreRenderer({ numberFormat: 'go' });
+  r.renderPieces(source);
+  assert.equal(r.prerender(source), 0, 'nothing changed: nothing to render');
+  for (const i of [5, 200, 201]) source.setPod(syntheticPod(i, { restarts: 9 + i }));
+  const builds = r.stats.segmentBuilds;
+  assert.equal(r.prerender(source), 3);
+  assert.equal(r.prerender(source), 0, 'already pending');
+  assert.equal(r.stats.segmentBuilds, builds, 'no segment is built ahead');
+  source.setPod(syntheticPod(5, { restarts: 99 }));
+  assert.equal(r.prerender(source), 1, 'a pod replaced again is rendered again');
+  const renders = r.stats.objectRenders;
+  const body = r.renderPieces(source);
+  assert.equal(r.stats.objectRenders, renders, 'the body build renders nothing itself');
+  const out = Buffer.concat(body.pieces, body.length).toString();
+  assert.equal(out, fresh(source));
+  assert.ok(out.includes(`pod="${syntheticPod(5).name}",uid="${syntheticPod(5).uid}",container="app"} 99\n`));
+});

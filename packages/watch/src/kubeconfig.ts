@@ -1,12 +1,13 @@
 // Connection loading with errors that say what to fix (client-node's own are often "undefined" URLs).
 //
 // @kubernetes/client-node is loaded only when a kubeconfig file needs it (exec/OIDC plugins, client
-// certificates, contexts): importing it costs ~90 MB of RSS. In a Pod the light InClusterConfig does the job.
+// certificates, contexts): even without its generated API clients (client-node.ts) it costs ~36 MB of RSS. In a
+// Pod the light InClusterConfig does the job.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigClass } from './client-node.ts';
 import { InClusterConfig, inClusterAvailable } from './in-cluster.ts';
 
 export interface KubeConfigOptions {
@@ -18,11 +19,6 @@ export interface KubeConfigOptions {
   inCluster?: boolean;
   /** Where the service account token, ca.crt and namespace are mounted (default the standard path). */
   serviceAccountDir?: string;
-}
-
-function clientNode(): typeof import('@kubernetes/client-node') {
-  // Synchronous require of the ESM package (Node ≥ 22.12) keeps loadKubeConfig synchronous for its callers.
-  return createRequire(import.meta.url)('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
 }
 
 function defaultFileExists(env: NodeJS.ProcessEnv): boolean {
@@ -47,7 +43,7 @@ export function loadKubeConfig(opts: KubeConfigOptions = {}, env: NodeJS.Process
       ...(opts.serviceAccountDir ? { serviceAccountDir: opts.serviceAccountDir } : {}),
     }) as unknown as KubeConfig;
   }
-  const kc = new (clientNode().KubeConfig)();
+  const kc = new (kubeConfigClass())();
   if (opts.kubeconfig) {
     try {
       kc.loadFromFile(opts.kubeconfig);
