@@ -329,6 +329,11 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
         scenario?.stop();
         scenario = undefined;
         store.reset();
+      } else {
+        // A restarted kube-apiserver rebuilds its watch cache from a fresh list: it can resume watches from
+        // that list's resourceVersion on, but an older one gets 410 "too old resource version" (cacher
+        // watch_cache.go: oldest = listResourceVersion + 1), so clients relist.
+        store.compact();
       }
       server = makeServer();
       await listen(server, port, host);

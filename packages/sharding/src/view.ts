@@ -79,6 +79,9 @@ export function createStoreView(o: StoreViewOptions): StoreView {
         resource: { group: info.group, version: info.version, plural: info.plural, kind: info.kind },
         ...(namespace ? { namespace } : {}),
         compact: info.compact,
+        // kube_cronjob_metadata_resource_version reads the snapshot's resourceVersion: a write that changes
+        // only that must still reach the store for CronJobs; for the others it is skipped.
+        ...(resource === 'cronjobs' ? { unchangedIgnores: [] } : {}),
         ...(filter ? { filter } : {}),
         logger: log.child({ resource, ...(namespace ? { namespace } : {}) }),
       });

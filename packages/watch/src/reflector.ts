@@ -12,12 +12,16 @@
 //  - a list follows `continue` to the last page, and a failure on any page (410 of the continue token
 //    included) retries the whole list: reconciliation never runs on partial data;
 //  - nothing is applied from a list until all of its pages arrived.
+// And that keep it from lagging once the server is healthy again (issue 15): the backoff resets as soon as
+// the server serves this reflector (a complete list, or an event/bookmark on a watch), not only after a
+// watch lived a minute; and a backoff wait ends early (with jitter) when any reflector of the same server
+// got a 200, so one reflector's reconnect tells the others the server is back.
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type Logger, pino } from 'pino';
-import { Backoff, type BackoffOptions } from './backoff.ts';
-import { deepEqual } from './equal.ts';
+import { Backoff, type BackoffOptions, ServerRecovery } from './backoff.ts';
+import { equalIgnoring } from './equal.ts';
 import { isExpired, isResourceVersionTooLarge, ProtocolError, RelistRequested, statusError } from './errors.ts';
 import { getJson, streamLines } from './http.ts';
 
@@ -56,6 +60,12 @@ export interface ReflectorOptions<S> {
   requestTimeoutMs?: number;
   /** Drop updates whose snapshot is deep-equal to the held one. Default true. */
   suppressUnchanged?: boolean;
+  /**
+   * Top-level snapshot keys the "unchanged" check ignores. Default ['resourceVersion']: it changes on every
+   * write. A skipped update still replaces the held snapshot (items() carry the newest resourceVersion);
+   * listeners just are not told. Pass [] when a listener derives something from the ignored keys.
+   */
+  unchangedIgnores?: readonly string[];
   logger?: Logger;
 }
 
@@ -113,6 +123,13 @@ export interface ReflectorStats {
   synced: boolean;
   /** A watch stream is currently open. */
   watching: boolean;
+  /**
+   * Since when (epoch ms) the reflector has been trying to get a watch going again after a failure, a broken
+   * stream or a forced relist; undefined while it is watching (or has never synced).
+   */
+  reconnectingSinceMs: number | undefined;
+  /** Backoff waits cut short because another request to the same server succeeded. */
+  recoveryWakeups: number;
   /** Message of the most recent error, if any. */
   lastError: string | undefined;
 }
@@ -127,6 +144,12 @@ interface RawMeta {
 }
 
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+/** How long to wait before the next attempt; `serverAsked` = a Retry-After the server sent. */
+interface Wait {
+  ms: number;
+  serverAsked: boolean;
+}
 
 /**
  * Generic over the snapshot type `S`; the key is the raw object's `metadata.uid`, so `S` needs no
@@ -143,6 +166,11 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
   readonly #requestTimeoutMs: number;
   readonly #watchTimeout: { min: number; max: number };
   readonly #suppress: boolean;
+  readonly #unchangedIgnores: readonly string[];
+  readonly #recovery: ServerRecovery;
+  /** 410s / RV-too-large in a row without watch progress between them. */
+  #expiries = 0;
+  #reconnectingSinceMs: number | undefined;
   readonly #items = new Map<string, S>();
   #rv = '';
   #needList = true;
@@ -163,6 +191,7 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     handlerErrors: 0,
     suppressedUpdates: 0,
     listPages: 0,
+    recoveryWakeups: 0,
   };
   #lastEventTimeMs: number | undefined;
   #lastSyncTimeMs: number | undefined;
@@ -194,6 +223,8 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     if (!(this.#watchTimeout.min > 0 && this.#watchTimeout.max >= this.#watchTimeout.min))
       throw new Error('Reflector: watchTimeoutSeconds needs 0 < min <= max');
     this.#suppress = opts.suppressUnchanged ?? true;
+    this.#unchangedIgnores = opts.unchangedIgnores ?? ['resourceVersion'];
+    this.#recovery = ServerRecovery.for(kc.getCurrentCluster()?.server ?? '');
     this.synced = new Promise<void>((resolve, reject) => {
       this.#resolveSynced = resolve;
       this.#rejectSynced = reject;
@@ -226,6 +257,7 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     this.#counters.relists++;
     this.#relistPending = true;
     this.#needList = true;
+    this.#markReconnecting();
     this.#watchCtl?.abort(new RelistRequested('relist requested'));
   }
 
@@ -258,6 +290,7 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
       resourceVersion: this.#rv,
       synced: this.#hasSynced,
       watching: this.#watching,
+      reconnectingSinceMs: this.#reconnectingSinceMs,
       lastError: this.#lastError,
     };
   }
@@ -266,19 +299,28 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
 
   async #run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      let delay = 0;
+      let wait: Wait = { ms: 0, serverAsked: false };
       try {
         if (this.#needList) await this.#list(signal);
         const healthy = await this.#watch(signal);
         // A server that ends watches right away must not make us spin.
-        if (!healthy) delay = this.#backoff.next();
+        if (!healthy) {
+          this.#markReconnecting();
+          this.#recovery.failed();
+          wait = { ms: this.#backoff.next(), serverAsked: false };
+        }
       } catch (err) {
         if (signal.aborted) break;
-        delay = this.#failure(err);
+        this.#markReconnecting();
+        wait = this.#failure(err);
       }
-      if (delay > 0) {
+      if (wait.ms > 0) {
         try {
-          await sleep(delay, undefined, { signal });
+          // Retry-After is the server's own request and is honoured in full. A backoff of ours only guesses
+          // when the server is back: another reflector's success with the same server ends it early.
+          if (wait.serverAsked) await sleep(wait.ms, undefined, { signal });
+          else if (await this.#recovery.wait(wait.ms, this.#backoff.opts.initialMs, signal))
+            this.#counters.recoveryWakeups++;
         } catch {
           break;
         }
@@ -286,28 +328,37 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     }
   }
 
+  #markReconnecting(): void {
+    if (this.#hasSynced) this.#reconnectingSinceMs ??= Date.now();
+  }
+
+  /** A 200 from the server: our backoff state no longer describes it, and the other reflectors may retry. */
+  #serverAnswered(): void {
+    this.#recovery.succeeded();
+  }
+
   /** Decides what a failure means and how long to wait before the next attempt. */
-  #failure(err: unknown): number {
-    if (err instanceof RelistRequested) return 0;
+  #failure(err: unknown): Wait {
+    if (err instanceof RelistRequested) return { ms: 0, serverAsked: false };
     const message = err instanceof Error ? err.message : String(err);
     if (isExpired(err) || isResourceVersionTooLarge(err)) {
       this.#needList = true;
       this.#counters.relists++;
       this.#log.info({ reason: message, resourceVersion: this.#rv }, 'resume point not served; relisting');
-      // First one: relist at once (the normal 410 path). Repeated ones without a healthy watch between
+      // First one: relist at once (the normal 410 path). Repeated ones without watch progress between
       // them back off, so a server that keeps answering 410 is not hammered with full lists.
-      const first = this.#backoff.attempt === 0;
-      const d = this.#backoff.next();
-      return first ? 0 : d;
+      const first = this.#expiries++ === 0;
+      return { ms: first ? 0 : this.#backoff.next(), serverAsked: false };
     }
     this.#counters.errors++;
     this.#lastError = message;
+    this.#recovery.failed();
     const retryAfter = (err as { retryAfterMs?: unknown }).retryAfterMs;
     const backoff = this.#backoff.next();
-    const delay =
-      typeof retryAfter === 'number'
-        ? Math.min(retryAfter, MAX_RETRY_AFTER_MS) + Math.round(Math.random() * this.#backoff.opts.initialMs)
-        : backoff;
+    const serverAsked = typeof retryAfter === 'number';
+    const delay = serverAsked
+      ? Math.min(retryAfter, MAX_RETRY_AFTER_MS) + Math.round(Math.random() * this.#backoff.opts.initialMs)
+      : backoff;
     this.#log.warn(
       {
         err: message,
@@ -318,7 +369,7 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
       },
       this.#needList ? 'list failed; retrying the whole list' : 'watch failed; resuming from last resourceVersion',
     );
-    return delay;
+    return { ms: delay, serverAsked };
   }
 
   // LIST --------------------------------------------------------------------------------------------
@@ -347,6 +398,7 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
         signal,
         this.#requestTimeoutMs,
       )) as ListBody;
+      this.#serverAnswered();
       this.#counters.listPages++;
       pages++;
       if (!Array.isArray(body?.items)) throw new ProtocolError('list response without items');
@@ -382,6 +434,8 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     this.#lastListTimeMs = now;
     this.#lastSyncTimeMs = now;
     this.#needList = this.#relistPending;
+    // The server served a complete list: failures before it say nothing about the next request.
+    this.#backoff.reset();
     this.#log.debug({ objects: this.#items.size, pages, resourceVersion: this.#rv }, 'list applied');
     if (!this.#hasSynced) {
       this.#hasSynced = true;
@@ -419,10 +473,16 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
         {
           onOpen: () => {
             this.#watching = true;
+            this.#reconnectingSinceMs = undefined;
+            this.#serverAnswered();
           },
           onLine: (line) => {
-            this.#onWatchLine(line);
-            progressed = true;
+            if (this.#onWatchLine(line) && !progressed) {
+              // Events or bookmarks flow: the server is healthy again for this resource.
+              progressed = true;
+              this.#expiries = 0;
+              this.#backoff.reset();
+            }
           },
         },
       );
@@ -438,7 +498,8 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     }
   }
 
-  #onWatchLine(line: string): void {
+  /** Applies one watch line; true when it was an event or a bookmark (the stream makes progress). */
+  #onWatchLine(line: string): boolean {
     let ev: { type?: unknown; object?: unknown };
     try {
       ev = JSON.parse(line);
@@ -452,7 +513,7 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
         const rv = obj?.metadata?.resourceVersion;
         if (typeof rv === 'string' && rv !== '') this.#rv = rv;
         this.#lastSyncTimeMs = Date.now();
-        return;
+        return true;
       }
       case 'ERROR':
         throw statusError(0, obj);
@@ -460,7 +521,7 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
       case 'MODIFIED':
       case 'DELETED':
         this.#applyEvent(ev.type, obj);
-        return;
+        return true;
       default:
         throw new ProtocolError(`unknown watch event type ${JSON.stringify(ev?.type)}`);
     }
@@ -540,7 +601,9 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     if (prev === undefined) {
       this.#items.set(uid, snap);
       this.#emit({ type: 'add', uid, object: snap });
-    } else if (this.#suppress && deepEqual(prev, snap)) {
+    } else if (this.#suppress && equalIgnoring(prev, snap, this.#unchangedIgnores)) {
+      // Held anyway: the snapshot's ignored keys (its resourceVersion) are the newest the server sent.
+      if (prev !== snap) this.#items.set(uid, snap);
       this.#counters.suppressedUpdates++;
     } else {
       this.#items.set(uid, snap);
