@@ -312,6 +312,7 @@ function aggregate(resource: string, objects: number, mine: WatchStats[], past: 
     errors: sum(all.map((s) => s.errors ?? 0)),
     parseErrors: sum(all.map((s) => s.parseErrors ?? 0)),
     synced: mine.length > 0 && mine.every((s) => s.synced === true),
+    reconnecting: mine.some((s) => s.reconnectingSinceMs !== undefined),
   };
 }
 

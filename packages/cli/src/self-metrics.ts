@@ -17,6 +17,8 @@ export interface ResourceWatchStats {
   errors: number;
   parseErrors: number;
   synced: boolean;
+  /** Some watch of this resource is waiting to reconnect (after a failure, a broken stream or a relist). */
+  reconnecting?: boolean;
 }
 
 export interface OtlpSelfStats {
@@ -47,6 +49,11 @@ export const SELF_METRICS: readonly (readonly [string, 'gauge' | 'counter', stri
     'Seconds since the last successful list/watch progress per resource (-1 = never); /healthz bound',
   ],
   ['kso_watch_synced', 'gauge', '1 when the initial list of the resource completed'],
+  [
+    'kso_watch_reconnecting',
+    'gauge',
+    '1 while a watch of the resource waits to reconnect or relist after a failure (data may be behind)',
+  ],
   ['kso_watch_relists_total', 'counter', 'Full relists per resource (e.g. after 410 Gone)'],
   ['kso_watch_restarts_total', 'counter', 'Watch restarts per resource'],
   ['kso_watch_errors_total', 'counter', 'List/watch errors per resource'],
@@ -67,6 +74,7 @@ export function registerSelfMetrics(meter: Meter, src: SelfMetricsSources): void
   const eventAge = g('kso_watch_last_event_age_seconds');
   const syncAge = g('kso_watch_last_sync_age_seconds');
   const synced = g('kso_watch_synced');
+  const reconnecting = g('kso_watch_reconnecting');
   const relists = c('kso_watch_relists_total');
   const restarts = c('kso_watch_restarts_total');
   const errors = c('kso_watch_errors_total');
@@ -79,13 +87,14 @@ export function registerSelfMetrics(meter: Meter, src: SelfMetricsSources): void
         r.observe(eventAge, age(s.lastEventTimeMs), a);
         r.observe(syncAge, age(s.lastSyncTimeMs), a);
         r.observe(synced, s.synced ? 1 : 0, a);
+        r.observe(reconnecting, s.reconnecting ? 1 : 0, a);
         r.observe(relists, s.relists, a);
         r.observe(restarts, s.watchRestarts, a);
         r.observe(errors, s.errors, a);
         r.observe(parseErrors, s.parseErrors, a);
       }
     },
-    [objects, eventAge, syncAge, synced, relists, restarts, errors, parseErrors],
+    [objects, eventAge, syncAge, synced, reconnecting, relists, restarts, errors, parseErrors],
   );
 
   const otlp = src.otlp;
