@@ -1,6 +1,7 @@
 // `npm run soak -- --seeds N --seconds S [--first-seed K] [--concurrency C] [--pods P]`: many chaos seeds
 // (test/chaos/harness.ts), a line per seed, then per resource the time to converge after the last fault
 // (p50/p99/max over seeds) and the seeds that diverged. Exit 1 on any divergence or a p99 above 5 s.
+import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type ChaosResult, percentile, RESOURCES, runChaos } from './harness.ts';
 
@@ -12,6 +13,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '1' },
     pods: { type: 'string', default: '300' },
     'writes-per-second': { type: 'string', default: '55' },
+    /** One JSON line per seed (ChaosResult), for merging runs made in several processes. */
+    'json-out': { type: 'string' },
   },
 });
 const num = (k: keyof typeof values) => {
@@ -54,6 +57,7 @@ async function worker(): Promise<void> {
       };
     }
     results.push(r);
+    if (values['json-out']) appendFileSync(values['json-out'], `${JSON.stringify(r)}\n`);
     const conv = RESOURCES.map((x) => `${x} ${fmt(r.convergeMs[x] ?? Number.NaN)}`).join(', ');
     const faults = Object.values(r.faults).reduce((a, b) => a + b, 0);
     process.stdout.write(
@@ -82,6 +86,6 @@ const faultTotals: Record<string, number> = {};
 for (const r of results) for (const [k, v] of Object.entries(r.faults)) faultTotals[k] = (faultTotals[k] ?? 0) + v;
 process.stdout.write(`  faults injected: ${JSON.stringify(faultTotals)}\n`);
 process.stdout.write(
-  `  diverged: ${diverged.length}${diverged.length ? ` (seeds ${diverged.map((r) => r.seed).join(', ')})` : ''}; /healthz failures: ${results.reduce((a, r) => a + r.healthFailures, 0)}\n`,
+  `  diverged: ${diverged.length}${diverged.length ? ` (seeds ${diverged.map((r) => r.seed).join(', ')})` : ''}; /healthz failures: ${results.reduce((a, r) => a + r.healthFailures, 0)}; seeds where kso_watch_reconnecting was seen set: ${results.filter((r) => r.sawReconnecting).length}\n`,
 );
 process.exit(diverged.length > 0 || slow ? 1 : 0);
