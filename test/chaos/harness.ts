@@ -71,6 +71,11 @@ export interface ChaosResult {
   healthFailures: number;
   /** The reconnecting gauge's source was seen set during the chaos (truth while behind). */
   sawReconnecting: boolean;
+  /** Differences the agents' periodic consistency checks reported (must be 0), and checks completed. */
+  consistencyDifferences: number;
+  consistencyChecks: number;
+  /** Faults of the last 5 s before they ended (what a slow convergence is to be explained by). */
+  lastFaults: string[];
 }
 
 /** mulberry32: a small seeded PRNG, so a seed replays the same writes and faults in the same order. */
@@ -337,23 +342,74 @@ const FAULTS: readonly FaultKind[] = [
   'viewSwitch',
 ];
 
-/** A MetricsStore filled from kube-sim's state: what every agent must serve once converged. */
-function oracleStore(sim: KubeSim, config: RunConfig): { store: MetricsStore; objects: Map<string, KObj> } {
-  const store = new MetricsStore({
-    schema: config.schema,
-    resources: config.resources,
-    allowlists: {
-      labels: parseAllowlist(config.metricLabelsAllowlist),
-      annotations: parseAllowlist(config.metricAnnotationsAllowlist),
-    },
-  });
-  const objects = new Map<string, KObj>();
-  for (const r of RESOURCES)
-    for (const o of sim.cluster.list(KIND[r])) {
-      store.upsertObject(r, o);
-      objects.set(o.metadata.uid, o);
+/**
+ * A MetricsStore kept equal to kube-sim's state (what every agent must serve once converged), refreshed
+ * incrementally: only objects whose resourceVersion changed are compacted again, and families are rendered
+ * to JSON once per object version, so a poll costs little even on a loaded machine (the poll interval is
+ * the resolution of the measured convergence time).
+ */
+class Oracle {
+  readonly store: MetricsStore;
+  readonly objects = new Map<string, KObj>();
+  readonly sorted = new Map<ResourceName, string[]>();
+  readonly #rv = new Map<string, string>();
+  readonly #json = new Map<string, string>();
+
+  constructor(config: RunConfig) {
+    this.store = new MetricsStore({
+      schema: config.schema,
+      resources: config.resources,
+      allowlists: {
+        labels: parseAllowlist(config.metricLabelsAllowlist),
+        annotations: parseAllowlist(config.metricAnnotationsAllowlist),
+      },
+    });
+  }
+
+  refresh(sim: KubeSim): void {
+    for (const r of RESOURCES) {
+      const seen: string[] = [];
+      for (const o of sim.cluster.list(KIND[r])) {
+        const uid = o.metadata.uid as string;
+        seen.push(uid);
+        if (this.#rv.get(uid) === o.metadata.resourceVersion) continue;
+        this.store.upsertObject(r, o);
+        this.#rv.set(uid, o.metadata.resourceVersion);
+        this.#json.delete(uid);
+        this.objects.set(uid, o);
+      }
+      const live = new Set(seen);
+      for (const e of [...this.store.entries(r)])
+        if (!live.has(e.uid)) {
+          this.store.remove(r, e.uid);
+          this.#rv.delete(e.uid);
+          this.#json.delete(e.uid);
+          this.objects.delete(e.uid);
+        }
+      // cluster.list is in etcd key order (namespace/name): the first difference found is deterministic.
+      this.sorted.set(r, seen);
     }
-  return { store, objects };
+  }
+
+  json(r: ResourceName, uid: string): string {
+    let j = this.#json.get(uid);
+    if (j === undefined) {
+      j = JSON.stringify(this.store.get(r, uid)!.families);
+      this.#json.set(uid, j);
+    }
+    return j;
+  }
+}
+
+/** Entries are immutable and replaced on every change: their rendering can be cached by identity. */
+const entryJson = new WeakMap<object, string>();
+function familiesJson(e: { families: unknown }): string {
+  let j = entryJson.get(e);
+  if (j === undefined) {
+    j = JSON.stringify(e.families);
+    entryJson.set(e, j);
+  }
+  return j;
 }
 
 interface Diff {
@@ -364,12 +420,8 @@ interface Diff {
   detail: string;
 }
 
-/** The first object of `resource` where the instance's store differs from the oracle (sorted by key). */
-function firstDiff(
-  inst: Instance,
-  resource: ResourceName,
-  oracle: { store: MetricsStore; objects: Map<string, KObj> },
-): Diff | undefined {
+/** The first object of `resource` (in key order) where the instance's store differs from the oracle. */
+function firstDiff(inst: Instance, resource: ResourceName, oracle: Oracle): Diff | undefined {
   const { shard, total } = inst.expected();
   const served = inst.agent.shard();
   if (served.ordinal !== shard || served.total !== total || served.pending !== undefined)
@@ -382,26 +434,21 @@ function firstDiff(
     };
   const owns = assignmentFilter({ shard, total }) ?? (() => true);
   const store = inst.agent.store;
-  const wanted: string[] = [];
-  for (const e of oracle.store.entries(resource)) if (owns(e.uid)) wanted.push(e.uid);
-  const key = (uid: string) => {
-    const m = oracle.objects.get(uid)?.metadata;
-    return m ? `${m.namespace}/${m.name}` : uid;
-  };
-  wanted.sort((a, b) => (key(a) < key(b) ? -1 : 1));
-  for (const uid of wanted) {
+  let wanted = 0;
+  for (const uid of oracle.sorted.get(resource) ?? []) {
+    if (!owns(uid)) continue;
+    wanted++;
     const got = store.get(resource, uid);
     if (!got) return { instance: inst.name, resource, uid, problem: 'missing', detail: '' };
-    const want = JSON.stringify(oracle.store.get(resource, uid)!.families);
-    const have = JSON.stringify(got.families);
+    const want = oracle.json(resource, uid);
+    const have = familiesJson(got);
     if (want !== have)
       return { instance: inst.name, resource, uid, problem: 'stale', detail: firstSeriesDiff(want, have) };
   }
-  if (store.size(resource) !== wanted.length) {
-    const set = new Set(wanted);
+  if (store.size(resource) !== wanted)
     for (const e of store.entries(resource))
-      if (!set.has(e.uid)) return { instance: inst.name, resource, uid: e.uid, problem: 'extra', detail: '' };
-  }
+      if (!oracle.objects.has(e.uid) || !owns(e.uid))
+        return { instance: inst.name, resource, uid: e.uid, problem: 'extra', detail: '' };
   return undefined;
 }
 
@@ -490,7 +537,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     };
     createShardSet();
 
-    const args = [`--kubeconfig=${kubeconfig}`, '--prometheus-host=127.0.0.1', '--prometheus-port=0'];
+    // Consistency checks every few seconds: under chaos they must never report a difference (kube-sim loses
+    // no event, so any would be a reflector bug or a false positive of the check).
+    const args = [
+      `--kubeconfig=${kubeconfig}`,
+      '--prometheus-host=127.0.0.1',
+      '--prometheus-port=0',
+      '--consistency-check-interval=3s',
+    ];
     const configOf = (...extra: string[]): RunConfig => {
       const { config, problems } = loadRunConfig([...args, ...extra], {});
       if (!config) throw new Error(`chaos: bad agent config: ${problems.join('; ')}`);
@@ -618,14 +672,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     log(`seed ${o.seed}: ${writer.writes} writes, faults ${JSON.stringify(faults)}; converging`);
 
     // Convergence ---------------------------------------------------------------------------------------
-    const config = configOf();
+    const oracle = new Oracle(configOf());
     const matchedSince = new Map<string, number | undefined>();
     const convergeByInstance: Record<string, Record<string, number>> = {};
     let last: Diff | undefined;
     const STABLE_MS = 1000;
     for (;;) {
       const now = Date.now();
-      const oracle = oracleStore(sim, config);
+      oracle.refresh(sim);
       let allStable = true;
       last = undefined;
       for (const inst of instances)
@@ -643,7 +697,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         }
       if (allStable) break;
       if (now - healthyAt > convergeTimeout) break;
-      await sleep(100);
+      await sleep(50);
     }
     await Promise.allSettled(pending);
     const convergeMs: Record<string, number> = {};
@@ -665,7 +719,17 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       divergence: undefined,
       healthFailures,
       sawReconnecting,
+      consistencyDifferences: 0,
+      consistencyChecks: 0,
+      lastFaults: history
+        .filter((h) => h.what.startsWith('fault ') && h.t >= healthyAt - t0 - 5000)
+        .map((h) => `-${healthyAt - t0 - h.t}ms ${h.what.slice(6)}`),
     };
+    for (const inst of instances)
+      for (const s of inst.agent.reflectorStats()) {
+        result.consistencyDifferences += s.consistencyDifferences ?? 0;
+        result.consistencyChecks += s.consistencyChecks ?? 0;
+      }
     if (last) {
       result.divergence = describeDivergence(o.seed, last, sim, instances, history, convergeTimeout);
       return result;
@@ -691,6 +755,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       partitionProblem(want, [s0!, s1!], 'static shards 0,1 of 2 vs fresh agent') ||
       partitionProblem(want, [a0!, a1!], `autosharding shards (replicas ${replicas}) vs fresh agent`);
     if (problem) result.divergence = `seed ${o.seed}: ${problem}`;
+    else if (result.consistencyDifferences > 0)
+      result.divergence = `seed ${o.seed}: consistency checks reported ${result.consistencyDifferences} differences under chaos`;
     return result;
   } finally {
     for (const t of timers) clearInterval(t);

@@ -54,6 +54,9 @@ async function worker(): Promise<void> {
         divergence: `seed ${seed}: harness error ${(err as Error).stack}`,
         healthFailures: 0,
         sawReconnecting: false,
+        consistencyDifferences: 0,
+        consistencyChecks: 0,
+        lastFaults: [],
       };
     }
     results.push(r);
@@ -61,7 +64,7 @@ async function worker(): Promise<void> {
     const conv = RESOURCES.map((x) => `${x} ${fmt(r.convergeMs[x] ?? Number.NaN)}`).join(', ');
     const faults = Object.values(r.faults).reduce((a, b) => a + b, 0);
     process.stdout.write(
-      `[${results.length}/${seeds} ${Math.round((Date.now() - started) / 1000)}s] seed ${seed}: ${r.divergence ? 'DIVERGED' : 'ok'} — converge ${conv}; ${r.writes} writes, ${faults} faults${r.healthFailures ? `, /healthz failed ${r.healthFailures}×` : ''}\n`,
+      `[${results.length}/${seeds} ${Math.round((Date.now() - started) / 1000)}s] seed ${seed}: ${r.divergence ? 'DIVERGED' : 'ok'} — converge ${conv}; ${r.writes} writes, ${faults} faults${r.healthFailures ? `, /healthz failed ${r.healthFailures}×` : ''}; last faults: ${r.lastFaults.join(', ') || '-'}\n`,
     );
     if (r.divergence) process.stdout.write(`${r.divergence}\n`);
   }
@@ -86,6 +89,6 @@ const faultTotals: Record<string, number> = {};
 for (const r of results) for (const [k, v] of Object.entries(r.faults)) faultTotals[k] = (faultTotals[k] ?? 0) + v;
 process.stdout.write(`  faults injected: ${JSON.stringify(faultTotals)}\n`);
 process.stdout.write(
-  `  diverged: ${diverged.length}${diverged.length ? ` (seeds ${diverged.map((r) => r.seed).join(', ')})` : ''}; /healthz failures: ${results.reduce((a, r) => a + r.healthFailures, 0)}; seeds where kso_watch_reconnecting was seen set: ${results.filter((r) => r.sawReconnecting).length}\n`,
+  `  diverged: ${diverged.length}${diverged.length ? ` (seeds ${diverged.map((r) => r.seed).join(', ')})` : ''}; /healthz failures: ${results.reduce((a, r) => a + r.healthFailures, 0)}; seeds where kso_watch_reconnecting was seen set: ${results.filter((r) => r.sawReconnecting).length}; consistency checks ${results.reduce((a, r) => a + r.consistencyChecks, 0)}, differences ${results.reduce((a, r) => a + r.consistencyDifferences, 0)}\n`,
 );
 process.exit(diverged.length > 0 || slow ? 1 : 0);

@@ -112,7 +112,8 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
     for (const w of view.watched) {
       const s = w.reflector.stats();
       const r = retired.get(w.resource) ?? {};
-      for (const k of ['relists', 'watchRestarts', 'errors', 'parseErrors'] as const) r[k] = (r[k] ?? 0) + (s[k] ?? 0);
+      for (const k of ['relists', 'watchRestarts', 'errors', 'parseErrors', 'consistencyDifferences'] as const)
+        r[k] = (r[k] ?? 0) + (s[k] ?? 0);
       retired.set(w.resource, r);
     }
   };
@@ -125,6 +126,7 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
         namespaces: c.namespaces,
         createStore,
         logger,
+        reflector: { consistencyCheckIntervalMs: c.consistencyCheckInterval },
         ...(deps.watch ? { Reflector: deps.watch.Reflector } : {}),
       }),
     onSwitch: (assignment, view) => {
@@ -313,6 +315,7 @@ function aggregate(resource: string, objects: number, mine: WatchStats[], past: 
     parseErrors: sum(all.map((s) => s.parseErrors ?? 0)),
     synced: mine.length > 0 && mine.every((s) => s.synced === true),
     reconnecting: mine.some((s) => s.reconnectingSinceMs !== undefined),
+    consistencyDifferences: sum(all.map((s) => s.consistencyDifferences ?? 0)),
   };
 }
 

@@ -19,6 +19,8 @@ export interface ResourceWatchStats {
   synced: boolean;
   /** Some watch of this resource is waiting to reconnect (after a failure, a broken stream or a relist). */
   reconnecting?: boolean;
+  /** Objects periodic consistency checks found different from the server (corrected by a relist). */
+  consistencyDifferences?: number;
 }
 
 export interface OtlpSelfStats {
@@ -58,6 +60,11 @@ export const SELF_METRICS: readonly (readonly [string, 'gauge' | 'counter', stri
   ['kso_watch_restarts_total', 'counter', 'Watch restarts per resource'],
   ['kso_watch_errors_total', 'counter', 'List/watch errors per resource'],
   ['kso_watch_parse_errors_total', 'counter', 'Objects rejected as malformed per resource'],
+  [
+    'kso_watch_consistency_differences_total',
+    'counter',
+    'Objects a periodic consistency check found out of date, corrected by a relist (non-zero = a bug)',
+  ],
   ['kso_otlp_exports_total', 'counter', 'OTLP export requests by result (success|failure)'],
   ['kso_otlp_points_total', 'counter', 'OTLP data points by result (sent|lost)'],
   ['kso_otlp_last_success_timestamp_seconds', 'gauge', 'Unix time of the last successful OTLP export (0 = none)'],
@@ -79,6 +86,7 @@ export function registerSelfMetrics(meter: Meter, src: SelfMetricsSources): void
   const restarts = c('kso_watch_restarts_total');
   const errors = c('kso_watch_errors_total');
   const parseErrors = c('kso_watch_parse_errors_total');
+  const differences = c('kso_watch_consistency_differences_total');
   meter.addBatchObservableCallback(
     (r) => {
       for (const s of src.watch()) {
@@ -92,9 +100,10 @@ export function registerSelfMetrics(meter: Meter, src: SelfMetricsSources): void
         r.observe(restarts, s.watchRestarts, a);
         r.observe(errors, s.errors, a);
         r.observe(parseErrors, s.parseErrors, a);
+        r.observe(differences, s.consistencyDifferences ?? 0, a);
       }
     },
-    [objects, eventAge, syncAge, synced, reconnecting, relists, restarts, errors, parseErrors],
+    [objects, eventAge, syncAge, synced, reconnecting, relists, restarts, errors, parseErrors, differences],
   );
 
   const otlp = src.otlp;

@@ -32,7 +32,10 @@ export interface StoreViewOptions {
   logger: Logger;
   Reflector?: ViewReflectorCtor;
   /** Reflector tuning (page size, watch timeouts, backoff). */
-  reflector?: Pick<ReflectorOptions<unknown>, 'pageSize' | 'backoff' | 'watchTimeoutSeconds' | 'requestTimeoutMs'>;
+  reflector?: Pick<
+    ReflectorOptions<unknown>,
+    'pageSize' | 'backoff' | 'watchTimeoutSeconds' | 'requestTimeoutMs' | 'consistencyCheckIntervalMs'
+  >;
 }
 
 export interface WatchedResource {

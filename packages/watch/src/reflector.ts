@@ -66,6 +66,12 @@ export interface ReflectorOptions<S> {
    * listeners just are not told. Pass [] when a listener derives something from the ignored keys.
    */
   unchangedIgnores?: readonly string[];
+  /**
+   * Every this many ms (jittered), list the resource again and compare each object's resourceVersion with
+   * the held one; a difference is counted (`consistencyDifferences`), logged and corrected by a relist.
+   * 0 = off (default).
+   */
+  consistencyCheckIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -130,6 +136,10 @@ export interface ReflectorStats {
   reconnectingSinceMs: number | undefined;
   /** Backoff waits cut short because another request to the same server succeeded. */
   recoveryWakeups: number;
+  /** Consistency checks completed (consistencyCheckIntervalMs). */
+  consistencyChecks: number;
+  /** Objects a consistency check found different from the server (each one is a bug report; corrected by a relist). */
+  consistencyDifferences: number;
   /** Message of the most recent error, if any. */
   lastError: string | undefined;
 }
@@ -144,6 +154,11 @@ interface RawMeta {
 }
 
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+function rvOf(raw: RawMeta | undefined): string {
+  const rv = raw?.metadata?.resourceVersion;
+  return typeof rv === 'string' ? rv : '';
+}
 
 /** How long to wait before the next attempt; `serverAsked` = a Retry-After the server sent. */
 interface Wait {
@@ -172,6 +187,13 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
   #expiries = 0;
   #reconnectingSinceMs: number | undefined;
   readonly #items = new Map<string, S>();
+  /** metadata.resourceVersion of each held object (the consistency check compares these). */
+  readonly #rvs = new Map<string, string>();
+  /** UIDs seen in watch events while a consistency check runs (they changed during it: not compared). */
+  #touched: Set<string> | undefined;
+  /** UIDs whose latest version `compact` rejected (a held older snapshot is kept): not compared. */
+  readonly #rejected = new Set<string>();
+  #listGeneration = 0;
   #rv = '';
   #needList = true;
   #relistPending = false;
@@ -192,6 +214,8 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     suppressedUpdates: 0,
     listPages: 0,
     recoveryWakeups: 0,
+    consistencyChecks: 0,
+    consistencyDifferences: 0,
   };
   #lastEventTimeMs: number | undefined;
   #lastSyncTimeMs: number | undefined;
@@ -238,10 +262,15 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     if (this.#stopped) throw new Error('Reflector: cannot start after stop()');
     if (this.#running) return;
     this.#stopCtl = new AbortController();
-    this.#running = this.#run(this.#stopCtl.signal).catch((err) => {
-      // #run handles its own errors; this is a bug guard so the process never dies on one.
-      this.#log.error({ err: (err as Error).message }, 'reflector loop crashed');
-    });
+    const loops = [this.#run(this.#stopCtl.signal)];
+    const every = this.#opts.consistencyCheckIntervalMs ?? 0;
+    if (every > 0) loops.push(this.#checkLoop(every, this.#stopCtl.signal));
+    this.#running = Promise.all(loops)
+      .then(() => undefined)
+      .catch((err) => {
+        // Both loops handle their own errors; this is a bug guard so the process never dies on one.
+        this.#log.error({ err: (err as Error).message }, 'reflector loop crashed');
+      });
   }
 
   /** Stops watching and waits for in-flight requests to end. Held items stay readable. */
@@ -377,9 +406,48 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
   async #list(signal: AbortSignal): Promise<void> {
     this.#relistPending = false;
     // uid → snapshot, or null when present but unparseable (then the held snapshot is kept, not deleted).
-    const seen = new Map<string, S | null>();
+    const seen = new Map<string, { snap: S | null; rv: string }>();
     const { kind, group, version } = this.#opts.resource;
     const apiVersion = group === '' ? version : `${group}/${version}`;
+    const { listRv, pages } = await this.#listPages(signal, (raw) => {
+      const uid = this.#uidOf(raw);
+      if (uid === undefined || !this.#passes(uid)) return;
+      // List items carry no kind/apiVersion; compact functions may check them.
+      const obj = raw as Record<string, unknown>;
+      obj.kind ??= kind;
+      obj.apiVersion ??= apiVersion;
+      seen.set(uid, { snap: this.#compact(raw, uid) ?? null, rv: rvOf(raw) });
+    });
+
+    // All pages arrived: reconcile. Deletions first, so a recreated name (new UID) reads delete → add.
+    for (const [uid, held] of this.#items) {
+      if (!seen.has(uid)) {
+        this.#items.delete(uid);
+        this.#rvs.delete(uid);
+        this.#rejected.delete(uid);
+        this.#emit({ type: 'delete', uid, object: held });
+      }
+    }
+    for (const uid of this.#rejected) if (!seen.has(uid)) this.#rejected.delete(uid);
+    for (const [uid, { snap, rv }] of seen) if (snap !== null) this.#upsert(uid, snap, rv);
+    this.#rv = listRv;
+    this.#listGeneration++;
+    const now = Date.now();
+    this.#lastListTimeMs = now;
+    this.#lastSyncTimeMs = now;
+    this.#needList = this.#relistPending;
+    // The server served a complete list: failures before it say nothing about the next request.
+    this.#backoff.reset();
+    this.#log.debug({ objects: this.#items.size, pages, resourceVersion: this.#rv }, 'list applied');
+    if (!this.#hasSynced) {
+      this.#hasSynced = true;
+      this.#resolveSynced();
+      this.#safeEmit('synced');
+    }
+  }
+
+  /** Fetches every page (following `continue`); each item goes to `onItem`. Returns the list's RV. */
+  async #listPages(signal: AbortSignal, onItem: (raw: RawMeta) => void): Promise<{ listRv: string; pages: number }> {
     let listRv: string | undefined;
     let cont: string | undefined;
     let pages = 0;
@@ -408,39 +476,71 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
         if (typeof rv !== 'string' || rv === '') throw new ProtocolError('list response without resourceVersion');
         listRv = rv;
       }
-      for (const raw of body.items as RawMeta[]) {
-        const uid = this.#uidOf(raw);
-        if (uid === undefined || !this.#passes(uid)) continue;
-        // List items carry no kind/apiVersion; compact functions may check them.
-        const obj = raw as Record<string, unknown>;
-        obj.kind ??= kind;
-        obj.apiVersion ??= apiVersion;
-        seen.set(uid, this.#compact(raw, uid) ?? null);
-      }
+      for (const raw of body.items as RawMeta[]) onItem(raw);
       const c = body.metadata?.continue;
       cont = typeof c === 'string' && c !== '' ? c : undefined;
     } while (cont !== undefined);
+    return { listRv: listRv!, pages };
+  }
 
-    // All pages arrived: reconcile. Deletions first, so a recreated name (new UID) reads delete → add.
-    for (const [uid, held] of this.#items) {
-      if (!seen.has(uid)) {
-        this.#items.delete(uid);
-        this.#emit({ type: 'delete', uid, object: held });
+  // CONSISTENCY CHECK -------------------------------------------------------------------------------
+
+  async #checkLoop(everyMs: number, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await sleep(Math.round(everyMs * (0.75 + Math.random() * 0.5)), undefined, { signal });
+        if (this.#hasSynced && this.#watching && !this.#needList) await this.#checkConsistency(signal);
+      } catch (err) {
+        if (signal.aborted) return;
+        // A failed check is retried next period; the watch path handles the server's health.
+        this.#log.debug({ err: (err as Error).message }, 'consistency check skipped');
       }
     }
-    for (const [uid, snap] of seen) if (snap !== null) this.#upsert(uid, snap);
-    this.#rv = listRv!;
-    const now = Date.now();
-    this.#lastListTimeMs = now;
-    this.#lastSyncTimeMs = now;
-    this.#needList = this.#relistPending;
-    // The server served a complete list: failures before it say nothing about the next request.
-    this.#backoff.reset();
-    this.#log.debug({ objects: this.#items.size, pages, resourceVersion: this.#rv }, 'list applied');
-    if (!this.#hasSynced) {
-      this.#hasSynced = true;
-      this.#resolveSynced();
-      this.#safeEmit('synced');
+  }
+
+  /**
+   * Lists every page (state at the list's RV L), waits until the watch has delivered everything up to L, then
+   * compares: objects that changed meanwhile (a watch event during the check) are skipped; any other object
+   * must be held with exactly the listed resourceVersion, and nothing else may be held. Needs integer RVs
+   * (etcd revisions, as every kube-apiserver serves) to know when the watch reached L; otherwise skipped.
+   */
+  async #checkConsistency(signal: AbortSignal): Promise<void> {
+    const generation = this.#listGeneration;
+    const touched = new Set<string>();
+    this.#touched = touched;
+    try {
+      const listed = new Map<string, string>();
+      const { listRv } = await this.#listPages(signal, (raw) => {
+        const uid = raw?.metadata?.uid;
+        if (typeof uid === 'string' && uid !== '' && this.#passes(uid)) listed.set(uid, rvOf(raw));
+      });
+      if (!/^\d+$/.test(listRv)) return;
+      const target = BigInt(listRv);
+      const deadline = Date.now() + 120_000;
+      while (!(/^\d+$/.test(this.#rv) && BigInt(this.#rv) >= target)) {
+        if (Date.now() > deadline || this.#listGeneration !== generation) return;
+        await sleep(100, undefined, { signal });
+      }
+      if (this.#listGeneration !== generation) return;
+      const differ: string[] = [];
+      for (const [uid, rv] of listed)
+        if (!touched.has(uid) && !this.#rejected.has(uid) && this.#rvs.get(uid) !== rv) differ.push(uid);
+      for (const uid of this.#items.keys()) if (!listed.has(uid) && !touched.has(uid)) differ.push(uid);
+      this.#counters.consistencyChecks++;
+      if (differ.length === 0) return;
+      this.#counters.consistencyDifferences += differ.length;
+      this.#log.error(
+        {
+          differences: differ.length,
+          uids: differ.slice(0, 5),
+          listResourceVersion: listRv,
+          resourceVersion: this.#rv,
+        },
+        'consistency check: held state differs from the server; relisting',
+      );
+      this.requestRelist();
+    } finally {
+      if (this.#touched === touched) this.#touched = undefined;
     }
   }
 
@@ -533,15 +633,18 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     this.#lastSyncTimeMs = now;
     const uid = this.#uidOf(raw);
     if (uid !== undefined) {
+      this.#touched?.add(uid);
       const held = this.#items.get(uid);
       if (type === 'DELETED' || !this.#passes(uid)) {
+        this.#rejected.delete(uid);
         if (held !== undefined) {
           this.#items.delete(uid);
+          this.#rvs.delete(uid);
           this.#emit({ type: 'delete', uid, object: held });
         }
       } else {
         const snap = this.#compact(raw, uid);
-        if (snap !== undefined) this.#upsert(uid, snap);
+        if (snap !== undefined) this.#upsert(uid, snap, rvOf(raw));
       }
     }
     // Advance even for filtered or unparseable objects: the resume point must never lag what we consumed.
@@ -575,6 +678,7 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     try {
       return this.#opts.compact(raw);
     } catch (err) {
+      this.#rejected.add(uid);
       this.#parseError(raw as RawMeta, err instanceof Error ? err.message : String(err), uid);
       return undefined;
     }
@@ -596,7 +700,9 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     );
   }
 
-  #upsert(uid: string, snap: S): void {
+  #upsert(uid: string, snap: S, rv: string): void {
+    this.#rvs.set(uid, rv);
+    this.#rejected.delete(uid);
     const prev = this.#items.get(uid);
     if (prev === undefined) {
       this.#items.set(uid, snap);

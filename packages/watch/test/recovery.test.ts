@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RESOURCES } from '@kso/model';
 import { Reflector } from '../src/index.ts';
-import { converge, createPods, pod, reflect, serverPods, sim, waitFor } from './helpers.ts';
+import { churn, converge, createPods, pod, reflect, serverPods, sim, waitFor } from './helpers.ts';
 
 const POD_REF = { group: '', version: 'v1', plural: 'pods', kind: 'Pod' };
 const JOB_REF = { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job' };
@@ -121,6 +121,50 @@ describe('converging once the API server is healthy again', () => {
       assert.equal(pods.reflector.stats().reconnectingSinceMs, undefined);
     } finally {
       await Promise.all([pods.reflector.stop(), jobs.stop()]);
+      await s.close();
+    }
+  });
+});
+
+describe('periodic consistency check (consistencyCheckIntervalMs)', () => {
+  it('finds objects whose events a lossy watch cache never sent, counts them and corrects them', async () => {
+    const { sim: s, kc } = await sim();
+    createPods(s, ['a', 'b'], 6);
+    const h = reflect(kc, { consistencyCheckIntervalMs: 300 });
+    h.reflector.start();
+    try {
+      await h.reflector.synced;
+      await waitFor('watch open', () => h.reflector.stats().watching);
+      s.faults.loseNextEvents(2);
+      s.cluster.patchStatus('Pod', 'a', 'p-1', { status: { phase: 'Failed' } });
+      s.cluster.delete('Pod', 'b', 'p-2');
+      s.cluster.create(pod('a', 'seen-normally'));
+      await waitFor('the lost writes are found', () => h.reflector.stats().consistencyDifferences === 2, 10_000);
+      await converge(h, () => serverPods(s));
+      assert.ok(h.reflector.stats().relists >= 1, 'corrected by a relist');
+    } finally {
+      await h.reflector.stop();
+      await s.close();
+    }
+  });
+
+  it('reports nothing while writes race the check (no false positives)', async () => {
+    const { sim: s, kc } = await sim();
+    createPods(s, ['a', 'b'], 8);
+    const h = reflect(kc, { consistencyCheckIntervalMs: 80 });
+    h.reflector.start();
+    try {
+      await h.reflector.synced;
+      for (let round = 1; round <= 30; round++) {
+        churn(s, ['a', 'b'], round);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await converge(h, () => serverPods(s));
+      await waitFor('a few more checks', () => h.reflector.stats().consistencyChecks >= 5, 10_000);
+      assert.equal(h.reflector.stats().consistencyDifferences, 0);
+      assert.equal(h.reflector.stats().relists, 0);
+    } finally {
+      await h.reflector.stop();
       await s.close();
     }
   });
