@@ -4,7 +4,7 @@
 // only. `node test/chaos/consistency-cost.ts --pods 10000 --passes 3` (wrap in flock /tmp/kso-bench.lock).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir, loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
