@@ -76,6 +76,8 @@ export interface ChaosResult {
   consistencyChecks: number;
   /** Faults of the last 5 s before they ended (what a slow convergence is to be explained by). */
   lastFaults: string[];
+  /** Per instance, the watches not open when the faults ended: `resource: since-ms lastError`. */
+  behindAtEnd: Record<string, string[]>;
 }
 
 /** mulberry32: a small seeded PRNG, so a seed replays the same writes and faults in the same order. */
@@ -366,7 +368,13 @@ class Oracle {
     });
   }
 
+  #seenRv = '';
+
   refresh(sim: KubeSim): void {
+    // After the faults no write happens: the state (and this oracle) only changes with the server's RV.
+    const rv = sim.cluster.resourceVersion();
+    if (rv === this.#seenRv) return;
+    this.#seenRv = rv;
     for (const r of RESOURCES) {
       const seen: string[] = [];
       for (const o of sim.cluster.list(KIND[r])) {
@@ -598,11 +606,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const faults: Record<string, number> = {};
     let healthFailures = 0;
     let sawReconnecting = false;
-    const perTick = writesPerSecond / 20;
+    // The write rate follows the clock, not the timer's ticks: a loaded machine delays ticks, not writes.
     let budget = 0;
+    let lastTick = Date.now();
     timers.push(
       setInterval(() => {
-        budget += perTick;
+        const tick = Date.now();
+        budget += Math.min(1, (tick - lastTick) / 1000) * writesPerSecond;
+        lastTick = tick;
         for (; budget >= 1; budget--) writer.step();
         for (const i of instances) {
           if (!i.agent.health().live) healthFailures++;
@@ -668,6 +679,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     timers.length = 0;
     sim.faults.clear();
     const healthyAt = Date.now();
+    const behindAtEnd: Record<string, string[]> = {};
+    for (const inst of instances)
+      behindAtEnd[inst.name] = inst.agent
+        .reflectorStats()
+        .filter((s) => !s.watching)
+        .map(
+          (s) =>
+            `${s.resource}: ${s.reconnectingSinceMs ? `reconnecting ${healthyAt - s.reconnectingSinceMs}ms` : 'not watching'} (${s.lastError ?? ''})`,
+        );
     note({ what: 'end: faults cleared, writes stopped' });
     log(`seed ${o.seed}: ${writer.writes} writes, faults ${JSON.stringify(faults)}; converging`);
 
@@ -721,6 +741,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       sawReconnecting,
       consistencyDifferences: 0,
       consistencyChecks: 0,
+      behindAtEnd,
       lastFaults: history
         .filter((h) => h.what.startsWith('fault ') && h.t >= healthyAt - t0 - 5000)
         .map((h) => `-${healthyAt - t0 - h.t}ms ${h.what.slice(6)}`),

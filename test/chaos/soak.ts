@@ -57,6 +57,7 @@ async function worker(): Promise<void> {
         consistencyDifferences: 0,
         consistencyChecks: 0,
         lastFaults: [],
+        behindAtEnd: {},
       };
     }
     results.push(r);
