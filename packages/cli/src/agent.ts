@@ -23,7 +23,7 @@ import {
   type StoreView,
   SwitchableSource,
 } from '@kso/sharding';
-import { loadKubeConfig } from '@kso/watch';
+import { loadKubeConfig, watchTimeoutWithin } from '@kso/watch';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
@@ -92,6 +92,7 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
       podName: c.pod,
       podNamespace: c.podNamespace,
       logger,
+      reflector: { watchTimeoutSeconds: watchTimeoutWithin(c.maxStaleness) },
     });
   }
 
@@ -126,7 +127,11 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
         namespaces: c.namespaces,
         createStore,
         logger,
-        reflector: { consistencyCheckIntervalMs: c.consistencyCheckInterval },
+        reflector: {
+          consistencyCheckIntervalMs: c.consistencyCheckInterval,
+          // Quiet resources must prove freshness (a clean watch end) within the /healthz bound.
+          watchTimeoutSeconds: watchTimeoutWithin(c.maxStaleness),
+        },
         ...(deps.watch ? { Reflector: deps.watch.Reflector } : {}),
       }),
     onSwitch: (assignment, view) => {

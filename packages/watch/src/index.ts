@@ -9,4 +9,5 @@ export {
   type ReflectorOptions,
   type ReflectorStats,
   type ResourceRef,
+  watchTimeoutWithin,
 } from './reflector.ts';

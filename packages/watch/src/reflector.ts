@@ -54,7 +54,10 @@ export interface ReflectorOptions<S> {
   /** LIST page size (`limit`). Default 500. */
   pageSize?: number;
   backoff?: Partial<BackoffOptions>;
-  /** Server-side watch timeout, drawn uniformly per watch like client-go. Default 300–600 s. */
+  /**
+   * Server-side watch timeout, drawn uniformly per watch like client-go. Default 300–600 s; a staleness
+   * bound (e.g. /healthz) needs a maximum below it: see watchTimeoutWithin.
+   */
   watchTimeoutSeconds?: { min: number; max: number };
   /** Socket inactivity limit of a LIST page request. Default 60 s. */
   requestTimeoutMs?: number;
@@ -154,6 +157,15 @@ interface RawMeta {
 }
 
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+/**
+ * Watch timeouts that let a quiet resource prove it is current (a clean end) well within `stalenessMs`:
+ * at most 80 % of it (and of 600 s), at least half of that, never below 5 s.
+ */
+export function watchTimeoutWithin(stalenessMs: number): { min: number; max: number } {
+  const max = Math.max(5, Math.min(600, Math.floor((stalenessMs * 0.8) / 1000)));
+  return { min: Math.max(5, Math.floor(max / 2)), max };
+}
 
 function rvOf(raw: RawMeta | undefined): string {
   const rv = raw?.metadata?.resourceVersion;
@@ -586,7 +598,12 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
           },
         },
       );
-      return progressed || Date.now() - started >= 1000;
+      const lived = Date.now() - started >= 1000;
+      // The server kept the stream for its term and ended it cleanly: everything up to now was delivered.
+      // A quiet resource gets no events, and a real kube-apiserver may send it no bookmark for minutes
+      // (none in 150 s measured on v1.33), so without this its sync age would reach the watch timeout.
+      if (lived) this.#lastSyncTimeMs = Date.now();
+      return progressed || lived;
     } catch (err) {
       if (ctl.signal.aborted && ctl.signal.reason instanceof RelistRequested) throw ctl.signal.reason;
       throw err;

@@ -169,3 +169,30 @@ describe('periodic consistency check (consistencyCheckIntervalMs)', () => {
     }
   });
 });
+
+describe('freshness of a quiet resource', () => {
+  it('a watch the server ends cleanly at its timeout proves the state current (sync age stays bounded)', async () => {
+    // No bookmarks at all: like a real kube-apiserver on an idle resource.
+    const { sim: s, kc } = await sim({ bookmarkIntervalMs: 3_600_000 });
+    createPods(s, ['q'], 2);
+    const h = reflect(kc, { watchTimeoutSeconds: { min: 1, max: 1 } });
+    h.reflector.start();
+    try {
+      await h.reflector.synced;
+      const listed = h.reflector.stats().lastSyncTimeMs!;
+      await waitFor('a clean watch end', () => (h.reflector.stats().lastSyncTimeMs ?? 0) > listed + 900, 10_000);
+      assert.equal(h.reflector.stats().lastEventTimeMs, undefined, 'no event moved it');
+      assert.equal(h.reflector.stats().errors, 0);
+    } finally {
+      await h.reflector.stop();
+      await s.close();
+    }
+  });
+
+  it('watchTimeoutWithin keeps the watch term inside a staleness bound', async () => {
+    const { watchTimeoutWithin } = await import('../src/index.ts');
+    assert.deepEqual(watchTimeoutWithin(300_000), { min: 120, max: 240 });
+    assert.deepEqual(watchTimeoutWithin(3_600_000), { min: 300, max: 600 });
+    assert.deepEqual(watchTimeoutWithin(1000), { min: 5, max: 5 });
+  });
+});
