@@ -11,12 +11,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Agent, loadRunConfig, makeLogger, type RunConfig, startAgent } from '@kso/cli';
 import { type KObj, type KubeSim, startKubeSim } from '@kso/kube-sim';
 import { MetricsStore, parseAllowlist, type ResourceName } from '@kso/metrics';
 import { assignmentFilter } from '@kso/sharding';
 import { loadKubeConfig, Reflector, type ReflectorOptions } from '@kso/watch';
+import { pino } from 'pino';
 
 export const RESOURCES: readonly ResourceName[] = ['pods', 'jobs', 'cronjobs'];
 const KIND: Record<ResourceName, string> = { pods: 'Pod', jobs: 'Job', cronjobs: 'CronJob' };
@@ -78,6 +80,11 @@ export interface ChaosResult {
   lastFaults: string[];
   /** Per instance, the watches not open when the faults ended: `resource: since-ms lastError`. */
   behindAtEnd: Record<string, string[]>;
+  /**
+   * Event-loop delay of this process (all agents, kube-sim, the harness) during chaos and convergence: when
+   * its max approaches a convergence time, the machine, not a reflector, was late.
+   */
+  loopDelayMs: { p99: number; max: number };
 }
 
 /** mulberry32: a small seeded PRNG, so a seed replays the same writes and faults in the same order. */
@@ -559,6 +566,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       return config;
     };
     const logger = makeLogger('silent');
+    // KSO_CHAOS_LOG=file: the unsharded agent's JSON log (retry delays, errors), to explain a slow seed.
+    const fullLogger = process.env.KSO_CHAOS_LOG
+      ? pino({ level: 'debug' }, pino.destination({ dest: process.env.KSO_CHAOS_LOG, sync: true }))
+      : logger;
     const recorded = async (name: string, expected: Instance['expected'], ...extra: string[]): Promise<Instance> => {
       const reflectors = new Map<string, Reflector<unknown>[]>();
       const lose = o.sabotage === 'lose-deletes' && name === 'full';
@@ -579,7 +590,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
           }
         }
       }
-      const agent = await startAgent(configOf(...extra), logger, {
+      const agent = await startAgent(configOf(...extra), name === 'full' ? fullLogger : logger, {
         watch: { loadKubeConfig: (kc) => loadKubeConfig(kc), Reflector: Recording as never },
       });
       running.push(agent);
@@ -601,6 +612,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     log(`seed ${o.seed}: ${instances.length} agents synced; chaos for ${o.seconds}s`);
 
     // Chaos ---------------------------------------------------------------------------------------------
+    const loop = monitorEventLoopDelay({ resolution: 20 });
+    loop.enable();
     t0 = Date.now();
     const end = t0 + o.seconds * 1000;
     const faults: Record<string, number> = {};
@@ -720,6 +733,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       await sleep(50);
     }
     await Promise.allSettled(pending);
+    loop.disable();
     const convergeMs: Record<string, number> = {};
     for (const inst of instances) {
       convergeByInstance[inst.name] = {};
@@ -742,6 +756,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       consistencyDifferences: 0,
       consistencyChecks: 0,
       behindAtEnd,
+      loopDelayMs: { p99: Math.round(loop.percentile(99) / 1e6), max: Math.round(loop.max / 1e6) },
       lastFaults: history
         .filter((h) => h.what.startsWith('fault ') && h.t >= healthyAt - t0 - 5000)
         .map((h) => `-${healthyAt - t0 - h.t}ms ${h.what.slice(6)}`),

@@ -58,6 +58,7 @@ async function worker(): Promise<void> {
         consistencyChecks: 0,
         lastFaults: [],
         behindAtEnd: {},
+        loopDelayMs: { p99: 0, max: 0 },
       };
     }
     results.push(r);
@@ -65,7 +66,7 @@ async function worker(): Promise<void> {
     const conv = RESOURCES.map((x) => `${x} ${fmt(r.convergeMs[x] ?? Number.NaN)}`).join(', ');
     const faults = Object.values(r.faults).reduce((a, b) => a + b, 0);
     process.stdout.write(
-      `[${results.length}/${seeds} ${Math.round((Date.now() - started) / 1000)}s] seed ${seed}: ${r.divergence ? 'DIVERGED' : 'ok'} — converge ${conv}; ${r.writes} writes, ${faults} faults${r.healthFailures ? `, /healthz failed ${r.healthFailures}×` : ''}; last faults: ${r.lastFaults.join(', ') || '-'}\n`,
+      `[${results.length}/${seeds} ${Math.round((Date.now() - started) / 1000)}s] seed ${seed}: ${r.divergence ? 'DIVERGED' : 'ok'} — converge ${conv}; ${r.writes} writes, ${faults} faults${r.healthFailures ? `, /healthz failed ${r.healthFailures}×` : ''}; event-loop delay max ${r.loopDelayMs.max} ms; last faults: ${r.lastFaults.join(', ') || '-'}\n`,
     );
     if (r.divergence) process.stdout.write(`${r.divergence}\n`);
   }
