@@ -1,11 +1,12 @@
 // `npm run soak -- --seeds N --seconds S [--first-seed K] [--concurrency C] [--pods P]`: many chaos seeds
 // (test/chaos/harness.ts), a line per seed, then per resource the time to converge after the last fault
 // (p50/p99/max over seeds) and the seeds that diverged. Exit 1 on any divergence or a p99 above 5 s.
-import { appendFileSync } from 'node:fs';
+// `npm run soak -- --merge a.jsonl b.jsonl`: the same summary over --json-out files of several runs.
+import { appendFileSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type ChaosResult, percentile, RESOURCES, runChaos } from './harness.ts';
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
   options: {
     seeds: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '60' },
@@ -15,7 +16,9 @@ const { values } = parseArgs({
     'writes-per-second': { type: 'string', default: '55' },
     /** One JSON line per seed (ChaosResult), for merging runs made in several processes. */
     'json-out': { type: 'string' },
+    merge: { type: 'boolean', default: false },
   },
+  allowPositionals: true,
 });
 const num = (k: keyof typeof values) => {
   const n = Number(values[k]);
@@ -72,12 +75,17 @@ async function worker(): Promise<void> {
   }
 }
 
-await Promise.all(Array.from({ length: concurrency }, worker));
+if (values.merge) {
+  for (const f of positionals)
+    for (const line of readFileSync(f, 'utf8').split('\n')) if (line.trim() !== '') results.push(JSON.parse(line));
+} else await Promise.all(Array.from({ length: concurrency }, worker));
 
 const diverged = results.filter((r) => r.divergence);
 let slow = false;
 process.stdout.write(
-  `\n${results.length} seeds × ${seconds}s (first seed ${first}, concurrency ${concurrency}, ${pods} pods, ${wps} writes/s)\n`,
+  values.merge
+    ? `\n${results.length} seeds from ${positionals.length} file(s)\n`
+    : `\n${results.length} seeds × ${seconds}s (first seed ${first}, concurrency ${concurrency}, ${pods} pods, ${wps} writes/s)\n`,
 );
 for (const res of RESOURCES) {
   const xs = results.filter((r) => !r.divergence).map((r) => r.convergeMs[res] ?? Number.NaN);
@@ -90,6 +98,11 @@ for (const res of RESOURCES) {
 const faultTotals: Record<string, number> = {};
 for (const r of results) for (const [k, v] of Object.entries(r.faults)) faultTotals[k] = (faultTotals[k] ?? 0) + v;
 process.stdout.write(`  faults injected: ${JSON.stringify(faultTotals)}\n`);
+const loopMax = results.map((r) => r.loopDelayMs?.max ?? Number.NaN).filter((x) => Number.isFinite(x));
+if (loopMax.length > 0)
+  process.stdout.write(
+    `  event-loop delay (max per seed): p50 ${percentile(loopMax, 50)} ms, p99 ${percentile(loopMax, 99)} ms\n`,
+  );
 process.stdout.write(
   `  diverged: ${diverged.length}${diverged.length ? ` (seeds ${diverged.map((r) => r.seed).join(', ')})` : ''}; /healthz failures: ${results.reduce((a, r) => a + r.healthFailures, 0)}; seeds where kso_watch_reconnecting was seen set: ${results.filter((r) => r.sawReconnecting).length}; consistency checks ${results.reduce((a, r) => a + r.consistencyChecks, 0)}, differences ${results.reduce((a, r) => a + r.consistencyDifferences, 0)}\n`,
 );
