@@ -22,6 +22,8 @@ export interface RealApiServer {
   etcdUrl: string;
   /** JSON request with the admin token, e.g. `call('PATCH', '/api/v1/.../status', patch, 'application/merge-patch+json')`. */
   call(method: string, path: string, body?: unknown, contentType?: string): Promise<unknown>;
+  /** Stops kube-apiserver and starts it again on the same port over the same etcd (its watch cache is rebuilt). */
+  restartApiServer(): Promise<void>;
   /** Stops kube-apiserver then etcd and deletes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -86,7 +88,7 @@ export async function startRealApiServer(opts: StartApiServerOptions = {}): Prom
     );
 
     const url = `https://127.0.0.1:${securePort}`;
-    const api = spawnPeer('kube-apiserver', apiBin, [
+    const apiArgs = [
       `--etcd-servers=${etcdUrl}`,
       `--secure-port=${securePort}`,
       '--bind-address=127.0.0.1',
@@ -104,29 +106,39 @@ export async function startRealApiServer(opts: StartApiServerOptions = {}): Prom
       `--service-account-key-file=${certs.saPublic}`,
       `--service-account-signing-key-file=${certs.saPrivate}`,
       ...(opts.extraArgs ?? []),
-    ]);
-    procs.push(api);
+    ];
     const caPem = await readFile(certs.caCert, 'utf8');
-    await waitUntil(
-      'kube-apiserver /healthz',
-      async () => {
-        const r = await httpGet(`${url}/healthz`, { ca: caPem, token, timeoutMs: 5_000 });
-        return r.status === 200 && r.body.trim() === 'ok';
-      },
-      { timeoutMs, peer: api, intervalMs: 300 },
-    );
+    let api: PeerProcess;
+    const startApi = async () => {
+      api = spawnPeer('kube-apiserver', apiBin, apiArgs);
+      procs.push(api);
+      await waitUntil(
+        'kube-apiserver /healthz',
+        async () => {
+          const r = await httpGet(`${url}/healthz`, { ca: caPem, token, timeoutMs: 5_000 });
+          return r.status === 200 && r.body.trim() === 'ok';
+        },
+        { timeoutMs, peer: api, intervalMs: 300 },
+      );
+    };
+    await startApi();
     // /healthz can pass before the bootstrap controllers created `default`; envtest waits for it too.
     await waitUntil(
       'namespace default',
       async () => (await httpGet(`${url}/api/v1/namespaces/default`, { ca: caPem, token })).status === 200,
-      { timeoutMs, peer: api, intervalMs: 300 },
+      { timeoutMs, peer: api!, intervalMs: 300 },
     );
 
     const kubeconfigPath = join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeconfig(url, caPem, token), { mode: 0o600 });
     const call = (method: string, path: string, body?: unknown, contentType?: string): Promise<unknown> =>
       apiRequest(`${url}${path}`, { method, body, contentType, ca: caPem, token });
-    return { url, token, kubeconfigPath, caPem, etcdUrl, call, stop };
+    const restartApiServer = async () => {
+      await api.stop();
+      procs.splice(procs.indexOf(api), 1);
+      await startApi();
+    };
+    return { url, token, kubeconfigPath, caPem, etcdUrl, call, restartApiServer, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -24,7 +24,7 @@ import {
   type StoreView,
   SwitchableSource,
 } from '@kso/sharding';
-import { loadKubeConfig } from '@kso/watch';
+import { loadKubeConfig, watchTimeoutWithin } from '@kso/watch';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
@@ -107,6 +107,7 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
       podName: c.pod,
       podNamespace: c.podNamespace,
       logger,
+      reflector: { watchTimeoutSeconds: watchTimeoutWithin(c.maxStaleness) },
     });
   }
 
@@ -127,7 +128,8 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
     for (const w of view.watched) {
       const s = w.reflector.stats();
       const r = retired.get(w.resource) ?? {};
-      for (const k of ['relists', 'watchRestarts', 'errors', 'parseErrors'] as const) r[k] = (r[k] ?? 0) + (s[k] ?? 0);
+      for (const k of ['relists', 'watchRestarts', 'errors', 'parseErrors', 'consistencyDifferences'] as const)
+        r[k] = (r[k] ?? 0) + (s[k] ?? 0);
       retired.set(w.resource, r);
     }
   };
@@ -141,6 +143,11 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
         namespacesDenylist: c.namespacesDenylist,
         createStore,
         logger,
+        reflector: {
+          consistencyCheckIntervalMs: c.consistencyCheckInterval,
+          // Quiet resources must prove freshness (a clean watch end) within the /healthz bound.
+          watchTimeoutSeconds: watchTimeoutWithin(c.maxStaleness),
+        },
         ...(deps.watch ? { Reflector: deps.watch.Reflector } : {}),
       }),
     onSwitch: (assignment, view) => {
@@ -361,6 +368,8 @@ function aggregate(resource: string, objects: number, mine: WatchStats[], past: 
     errors: sum(all.map((s) => s.errors ?? 0)),
     parseErrors: sum(all.map((s) => s.parseErrors ?? 0)),
     synced: mine.length > 0 && mine.every((s) => s.synced === true),
+    reconnecting: mine.some((s) => s.reconnectingSinceMs !== undefined),
+    consistencyDifferences: sum(all.map((s) => s.consistencyDifferences ?? 0)),
   };
 }
 

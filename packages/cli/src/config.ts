@@ -258,6 +258,13 @@ export function schema() {
       env: 'KSO_MAX_STALENESS',
       arg: 'max-staleness',
     },
+    consistencyCheckInterval: {
+      doc: 'List this often, compare resourceVersions with the held objects, correct differences (0 = off)',
+      format: 'duration-ms',
+      default: 600_000,
+      env: 'KSO_CONSISTENCY_CHECK_INTERVAL',
+      arg: 'consistency-check-interval',
+    },
     logLevel: {
       doc: 'Log level',
       format: [...LOG_LEVELS],
@@ -307,6 +314,7 @@ export interface RunConfig {
   metricLabelsAllowlist: string;
   metricAnnotationsAllowlist: string;
   maxStaleness: number;
+  consistencyCheckInterval: number;
   logLevel: string;
   numberFormat: 'auto' | 'go' | 'js';
 }

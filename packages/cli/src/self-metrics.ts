@@ -17,6 +17,10 @@ export interface ResourceWatchStats {
   errors: number;
   parseErrors: number;
   synced: boolean;
+  /** Some watch of this resource is waiting to reconnect (after a failure, a broken stream or a relist). */
+  reconnecting?: boolean;
+  /** Objects periodic consistency checks found different from the server (corrected by a relist). */
+  consistencyDifferences?: number;
 }
 
 export interface OtlpSelfStats {
@@ -49,10 +53,20 @@ export const SELF_METRICS: readonly (readonly [string, 'gauge' | 'counter', stri
     'Seconds since the last successful list/watch progress per resource (-1 = never); /healthz bound',
   ],
   ['kso_watch_synced', 'gauge', '1 when the initial list of the resource completed'],
+  [
+    'kso_watch_reconnecting',
+    'gauge',
+    '1 while a watch of the resource waits to reconnect or relist after a failure (data may be behind)',
+  ],
   ['kso_watch_relists_total', 'counter', 'Full relists per resource (e.g. after 410 Gone)'],
   ['kso_watch_restarts_total', 'counter', 'Watch restarts per resource'],
   ['kso_watch_errors_total', 'counter', 'List/watch errors per resource'],
   ['kso_watch_parse_errors_total', 'counter', 'Objects rejected as malformed per resource'],
+  [
+    'kso_watch_consistency_differences_total',
+    'counter',
+    'Objects a periodic consistency check found out of date, corrected by a relist (non-zero = a bug)',
+  ],
   ['kso_otlp_exports_total', 'counter', 'OTLP export requests by result (success|failure)'],
   ['kso_otlp_points_total', 'counter', 'OTLP data points by result (sent|lost)'],
   ['kso_otlp_last_success_timestamp_seconds', 'gauge', 'Unix time of the last successful OTLP export (0 = none)'],
@@ -71,10 +85,12 @@ export function registerSelfMetrics(meter: Meter, src: SelfMetricsSources): void
   const eventAge = g('kso_watch_last_event_age_seconds');
   const syncAge = g('kso_watch_last_sync_age_seconds');
   const synced = g('kso_watch_synced');
+  const reconnecting = g('kso_watch_reconnecting');
   const relists = c('kso_watch_relists_total');
   const restarts = c('kso_watch_restarts_total');
   const errors = c('kso_watch_errors_total');
   const parseErrors = c('kso_watch_parse_errors_total');
+  const differences = c('kso_watch_consistency_differences_total');
   meter.addBatchObservableCallback(
     (r) => {
       for (const s of src.watch()) {
@@ -83,13 +99,15 @@ export function registerSelfMetrics(meter: Meter, src: SelfMetricsSources): void
         r.observe(eventAge, age(s.lastEventTimeMs), a);
         r.observe(syncAge, age(s.lastSyncTimeMs), a);
         r.observe(synced, s.synced ? 1 : 0, a);
+        r.observe(reconnecting, s.reconnecting ? 1 : 0, a);
         r.observe(relists, s.relists, a);
         r.observe(restarts, s.watchRestarts, a);
         r.observe(errors, s.errors, a);
         r.observe(parseErrors, s.parseErrors, a);
+        r.observe(differences, s.consistencyDifferences ?? 0, a);
       }
     },
-    [objects, eventAge, syncAge, synced, relists, restarts, errors, parseErrors],
+    [objects, eventAge, syncAge, synced, reconnecting, relists, restarts, errors, parseErrors, differences],
   );
 
   const otlp = src.otlp;

@@ -26,6 +26,11 @@ export class FaultState {
   expireNext = new Set<string>();
   rules: FailRule[] = [];
   injected = 0;
+  /**
+   * Store events still to be withheld from every open watch (not from later resumes or lists): a watch
+   * cache that lost events, the bug class a client's consistency check exists for.
+   */
+  loseEvents = 0;
 
   failNext(n: number, opts: FailNextOptions): void {
     if (!(n > 0)) return;
@@ -69,6 +74,7 @@ export class FaultState {
     this.latencyMs = 0;
     this.expireNext.clear();
     this.rules = [];
+    this.loseEvents = 0;
   }
 
   snapshot(): Record<string, unknown> {
@@ -77,6 +83,7 @@ export class FaultState {
       stalled: this.stalled,
       expireNextWatch: [...this.expireNext],
       failNext: this.rules.map((r) => ({ ...r })),
+      loseNextEvents: this.loseEvents,
       injected: this.injected,
     };
   }

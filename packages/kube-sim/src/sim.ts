@@ -61,7 +61,9 @@ export interface FaultsApi {
   setLatency(ms: number): void;
   /** Stops delivering watch events and bookmarks (connections stay open); `false` delivers what was held. */
   stallWatches(on?: boolean): void;
-  /** Clears latency, pending failures and forced expiries, and un-stalls watches. */
+  /** The next `n` writes reach no open watch (a resume or a list still sees them). */
+  loseNextEvents(n: number): void;
+  /** Clears latency, pending failures, forced expiries and lost events, and un-stalls watches. */
   clear(): void;
 }
 
@@ -121,7 +123,10 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   const faults = new FaultState();
   const counters: Record<string, number> = {};
   let restarts = 0;
-  store.onEvent((e) => hub.dispatch(e));
+  store.onEvent((e) => {
+    if (faults.loseEvents > 0) faults.loseEvents--;
+    else hub.dispatch(e);
+  });
 
   const sockets = new Set<Socket>();
   let server: Server;
@@ -167,6 +172,9 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     expireNextWatch: (resource) => faults.expireNextWatch(resource),
     compact: () => store.compact(),
     failNext: (n, o) => faults.failNext(n, o),
+    loseNextEvents: (n) => {
+      faults.loseEvents = Math.max(0, Math.floor(n));
+    },
     setLatency: (ms) => {
       faults.latencyMs = Math.max(0, ms);
     },
@@ -329,6 +337,11 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
         scenario?.stop();
         scenario = undefined;
         store.reset();
+      } else {
+        // A restarted kube-apiserver rebuilds its watch cache from a fresh list: it can resume watches from
+        // that list's resourceVersion on, but an older one gets 410 "too old resource version" (cacher
+        // watch_cache.go: oldest = listResourceVersion + 1), so clients relist.
+        store.compact();
       }
       server = makeServer();
       await listen(server, port, host);
@@ -360,6 +373,7 @@ export function applyFaultSpec(api: FaultsApi, spec: KObj): void {
     'failNext',
     'latencyMs',
     'stallWatches',
+    'loseNextEvents',
   ]);
   for (const k of Object.keys(spec))
     if (!known.has(k)) throw new ApiError(400, 'BadRequest', `unknown fault "${k}" (known: ${[...known].join(', ')})`);
@@ -382,6 +396,11 @@ export function applyFaultSpec(api: FaultsApi, spec: KObj): void {
   if (spec.expireNextWatch)
     api.expireNextWatch(typeof spec.expireNextWatch === 'string' ? spec.expireNextWatch : undefined);
   if (spec.compact) api.compact();
+  if (spec.loseNextEvents !== undefined) {
+    if (typeof spec.loseNextEvents !== 'number' || spec.loseNextEvents < 0)
+      throw new ApiError(400, 'BadRequest', 'loseNextEvents must be a number >= 0');
+    api.loseNextEvents(spec.loseNextEvents);
+  }
   if (spec.stallWatches !== undefined) api.stallWatches(Boolean(spec.stallWatches));
   if (spec.dropWatches) api.dropWatches();
 }

@@ -37,7 +37,10 @@ export interface StoreViewOptions {
   logger: Logger;
   Reflector?: ViewReflectorCtor;
   /** Reflector tuning (page size, watch timeouts, backoff). */
-  reflector?: Pick<ReflectorOptions<unknown>, 'pageSize' | 'backoff' | 'watchTimeoutSeconds' | 'requestTimeoutMs'>;
+  reflector?: Pick<
+    ReflectorOptions<unknown>,
+    'pageSize' | 'backoff' | 'watchTimeoutSeconds' | 'requestTimeoutMs' | 'consistencyCheckIntervalMs'
+  >;
 }
 
 export interface WatchedResource {
@@ -88,6 +91,9 @@ export function createStoreView(o: StoreViewOptions): StoreView {
         ...(namespace ? { namespace } : {}),
         ...(namespace === undefined && denySelector !== '' ? { fieldSelector: denySelector } : {}),
         compact: info.compact,
+        // kube_cronjob_metadata_resource_version reads the snapshot's resourceVersion: a write that changes
+        // only that must still reach the store for CronJobs; for the others it is skipped.
+        ...(resource === 'cronjobs' ? { unchangedIgnores: [] } : {}),
         ...(filter ? { filter } : {}),
         logger: log.child({ resource, ...(namespace ? { namespace } : {}) }),
       });

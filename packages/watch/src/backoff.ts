@@ -52,3 +52,72 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   const t = Date.parse(v);
   return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }
+
+/**
+ * "The server is back" news shared by every reflector of one API server (keyed by its URL). Without it each
+ * reflector learns of a recovery only from its own next attempt, so one whose backoff had grown to tens of
+ * seconds during an outage stays behind long after its siblings reconnected (issue 15's lag). A reflector
+ * waiting out a backoff wakes when any reflector got a 200 from the same server after some request to it
+ * had failed: a success while nothing failed is no news, so a failure of one resource alone (a 403, say)
+ * is retried no faster than the other reflectors' routine requests.
+ */
+export class ServerRecovery {
+  static readonly #byServer = new Map<string, ServerRecovery>();
+  readonly #waiters = new Set<() => void>();
+  #troubled = false;
+
+  static for(server: string): ServerRecovery {
+    let r = ServerRecovery.#byServer.get(server);
+    if (!r) {
+      r = new ServerRecovery();
+      ServerRecovery.#byServer.set(server, r);
+    }
+    return r;
+  }
+
+  /** A request to this server failed (connection, 5xx, 429, a broken stream). */
+  failed(): void {
+    this.#troubled = true;
+  }
+
+  /** A request to this server succeeded: after a failure, wake everyone waiting out a backoff. */
+  succeeded(): void {
+    if (!this.#troubled) return;
+    this.#troubled = false;
+    if (this.#waiters.size === 0) return;
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const w of waiters) w();
+  }
+
+  /**
+   * Waits `ms`, or less when another request to the server succeeds meanwhile: then it resolves after a
+   * random share of `jitterMs`, so the woken reflectors do not reconnect as one synchronized herd.
+   * Resolves true when cut short by a recovery. Rejects when `signal` aborts.
+   */
+  wait(ms: number, jitterMs: number, signal: AbortSignal, random: () => number = Math.random): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout;
+      const done = (early: boolean) => {
+        clearTimeout(timer);
+        this.#waiters.delete(wake);
+        signal.removeEventListener('abort', abort);
+        resolve(early);
+      };
+      const wake = () => {
+        clearTimeout(timer);
+        const rest = Math.round(random() * jitterMs);
+        timer = setTimeout(() => done(true), rest);
+      };
+      const abort = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(wake);
+        reject(signal.reason);
+      };
+      if (signal.aborted) return reject(signal.reason);
+      signal.addEventListener('abort', abort, { once: true });
+      this.#waiters.add(wake);
+      timer = setTimeout(() => done(false), ms);
+    });
+  }
+}

@@ -30,3 +30,20 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   return true;
 }
+
+/**
+ * deepEqual of two objects except for some top-level keys. The reflector's "unchanged" check ignores the
+ * snapshot's resourceVersion: it changes on every write, so comparing it would let no update be skipped.
+ */
+export function equalIgnoring(a: unknown, b: unknown, ignore: readonly string[]): boolean {
+  if (ignore.length === 0) return deepEqual(a, b);
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a))
+    return deepEqual(a, b);
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const ka = Object.keys(ra).filter((k) => !ignore.includes(k));
+  const kb = Object.keys(rb).filter((k) => !ignore.includes(k));
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) if (!Object.hasOwn(rb, k) || !deepEqual(ra[k], rb[k])) return false;
+  return true;
+}

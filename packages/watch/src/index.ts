@@ -1,5 +1,5 @@
-export { Backoff, type BackoffOptions, DEFAULT_BACKOFF, parseRetryAfter } from './backoff.ts';
-export { deepEqual } from './equal.ts';
+export { Backoff, type BackoffOptions, DEFAULT_BACKOFF, parseRetryAfter, ServerRecovery } from './backoff.ts';
+export { deepEqual, equalIgnoring } from './equal.ts';
 export { ApiError, isExpired, isResourceVersionTooLarge, ProtocolError } from './errors.ts';
 export {
   type ApiConnection,
@@ -16,4 +16,5 @@ export {
   type ReflectorOptions,
   type ReflectorStats,
   type ResourceRef,
+  watchTimeoutWithin,
 } from './reflector.ts';

@@ -12,12 +12,16 @@
 //  - a list follows `continue` to the last page, and a failure on any page (410 of the continue token
 //    included) retries the whole list: reconciliation never runs on partial data;
 //  - nothing is applied from a list until all of its pages arrived.
+// And that keep it from lagging once the server is healthy again (issue 15): the backoff resets as soon as
+// the server serves this reflector (a complete list, or an event/bookmark on a watch), not only after a
+// watch lived a minute; and a backoff wait ends early (with jitter) when any reflector of the same server
+// got a 200, so one reflector's reconnect tells the others the server is back.
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type Logger, pino } from 'pino';
-import { Backoff, type BackoffOptions } from './backoff.ts';
-import { deepEqual } from './equal.ts';
+import { Backoff, type BackoffOptions, ServerRecovery } from './backoff.ts';
+import { equalIgnoring } from './equal.ts';
 import { isExpired, isResourceVersionTooLarge, ProtocolError, RelistRequested, statusError } from './errors.ts';
 import { getJson, streamLines } from './http.ts';
 
@@ -50,12 +54,27 @@ export interface ReflectorOptions<S> {
   /** LIST page size (`limit`). Default 500. */
   pageSize?: number;
   backoff?: Partial<BackoffOptions>;
-  /** Server-side watch timeout, drawn uniformly per watch like client-go. Default 300–600 s. */
+  /**
+   * Server-side watch timeout, drawn uniformly per watch like client-go. Default 300–600 s; a staleness
+   * bound (e.g. /healthz) needs a maximum below it: see watchTimeoutWithin.
+   */
   watchTimeoutSeconds?: { min: number; max: number };
   /** Socket inactivity limit of a LIST page request. Default 60 s. */
   requestTimeoutMs?: number;
   /** Drop updates whose snapshot is deep-equal to the held one. Default true. */
   suppressUnchanged?: boolean;
+  /**
+   * Top-level snapshot keys the "unchanged" check ignores. Default ['resourceVersion']: it changes on every
+   * write. A skipped update still replaces the held snapshot (items() carry the newest resourceVersion);
+   * listeners just are not told. Pass [] when a listener derives something from the ignored keys.
+   */
+  unchangedIgnores?: readonly string[];
+  /**
+   * Every this many ms (jittered), list the resource again and compare each object's resourceVersion with
+   * the held one; a difference is counted (`consistencyDifferences`), logged and corrected by a relist.
+   * 0 = off (default).
+   */
+  consistencyCheckIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -113,6 +132,17 @@ export interface ReflectorStats {
   synced: boolean;
   /** A watch stream is currently open. */
   watching: boolean;
+  /**
+   * Since when (epoch ms) the reflector has been trying to get a watch going again after a failure, a broken
+   * stream or a forced relist; undefined while it is watching (or has never synced).
+   */
+  reconnectingSinceMs: number | undefined;
+  /** Backoff waits cut short because another request to the same server succeeded. */
+  recoveryWakeups: number;
+  /** Consistency checks completed (consistencyCheckIntervalMs). */
+  consistencyChecks: number;
+  /** Objects a consistency check found different from the server (each one is a bug report; corrected by a relist). */
+  consistencyDifferences: number;
   /** Message of the most recent error, if any. */
   lastError: string | undefined;
 }
@@ -129,6 +159,26 @@ interface RawMeta {
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 /**
+ * Watch timeouts that let a quiet resource prove it is current (a clean end) well within `stalenessMs`:
+ * at most 80 % of it (and of 600 s), at least half of that, never below 5 s.
+ */
+export function watchTimeoutWithin(stalenessMs: number): { min: number; max: number } {
+  const max = Math.max(5, Math.min(600, Math.floor((stalenessMs * 0.8) / 1000)));
+  return { min: Math.max(5, Math.floor(max / 2)), max };
+}
+
+function rvOf(raw: RawMeta | undefined): string {
+  const rv = raw?.metadata?.resourceVersion;
+  return typeof rv === 'string' ? rv : '';
+}
+
+/** How long to wait before the next attempt; `serverAsked` = a Retry-After the server sent. */
+interface Wait {
+  ms: number;
+  serverAsked: boolean;
+}
+
+/**
  * Generic over the snapshot type `S`; the key is the raw object's `metadata.uid`, so `S` needs no
  * particular shape. An object deleted and recreated under the same name has a new UID: delete + add.
  */
@@ -143,7 +193,19 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
   readonly #requestTimeoutMs: number;
   readonly #watchTimeout: { min: number; max: number };
   readonly #suppress: boolean;
+  readonly #unchangedIgnores: readonly string[];
+  readonly #recovery: ServerRecovery;
+  /** 410s / RV-too-large in a row without watch progress between them. */
+  #expiries = 0;
+  #reconnectingSinceMs: number | undefined;
   readonly #items = new Map<string, S>();
+  /** metadata.resourceVersion of each held object (the consistency check compares these). */
+  readonly #rvs = new Map<string, string>();
+  /** UIDs seen in watch events while a consistency check runs (they changed during it: not compared). */
+  #touched: Set<string> | undefined;
+  /** UIDs whose latest version `compact` rejected (a held older snapshot is kept): not compared. */
+  readonly #rejected = new Set<string>();
+  #listGeneration = 0;
   #rv = '';
   #needList = true;
   #relistPending = false;
@@ -163,6 +225,9 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     handlerErrors: 0,
     suppressedUpdates: 0,
     listPages: 0,
+    recoveryWakeups: 0,
+    consistencyChecks: 0,
+    consistencyDifferences: 0,
   };
   #lastEventTimeMs: number | undefined;
   #lastSyncTimeMs: number | undefined;
@@ -194,6 +259,8 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     if (!(this.#watchTimeout.min > 0 && this.#watchTimeout.max >= this.#watchTimeout.min))
       throw new Error('Reflector: watchTimeoutSeconds needs 0 < min <= max');
     this.#suppress = opts.suppressUnchanged ?? true;
+    this.#unchangedIgnores = opts.unchangedIgnores ?? ['resourceVersion'];
+    this.#recovery = ServerRecovery.for(kc.getCurrentCluster()?.server ?? '');
     this.synced = new Promise<void>((resolve, reject) => {
       this.#resolveSynced = resolve;
       this.#rejectSynced = reject;
@@ -207,10 +274,15 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     if (this.#stopped) throw new Error('Reflector: cannot start after stop()');
     if (this.#running) return;
     this.#stopCtl = new AbortController();
-    this.#running = this.#run(this.#stopCtl.signal).catch((err) => {
-      // #run handles its own errors; this is a bug guard so the process never dies on one.
-      this.#log.error({ err: (err as Error).message }, 'reflector loop crashed');
-    });
+    const loops = [this.#run(this.#stopCtl.signal)];
+    const every = this.#opts.consistencyCheckIntervalMs ?? 0;
+    if (every > 0) loops.push(this.#checkLoop(every, this.#stopCtl.signal));
+    this.#running = Promise.all(loops)
+      .then(() => undefined)
+      .catch((err) => {
+        // Both loops handle their own errors; this is a bug guard so the process never dies on one.
+        this.#log.error({ err: (err as Error).message }, 'reflector loop crashed');
+      });
   }
 
   /** Stops watching and waits for in-flight requests to end. Held items stay readable. */
@@ -226,6 +298,7 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     this.#counters.relists++;
     this.#relistPending = true;
     this.#needList = true;
+    this.#markReconnecting();
     this.#watchCtl?.abort(new RelistRequested('relist requested'));
   }
 
@@ -258,6 +331,7 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
       resourceVersion: this.#rv,
       synced: this.#hasSynced,
       watching: this.#watching,
+      reconnectingSinceMs: this.#reconnectingSinceMs,
       lastError: this.#lastError,
     };
   }
@@ -266,19 +340,28 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
 
   async #run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      let delay = 0;
+      let wait: Wait = { ms: 0, serverAsked: false };
       try {
         if (this.#needList) await this.#list(signal);
         const healthy = await this.#watch(signal);
         // A server that ends watches right away must not make us spin.
-        if (!healthy) delay = this.#backoff.next();
+        if (!healthy) {
+          this.#markReconnecting();
+          this.#recovery.failed();
+          wait = { ms: this.#backoff.next(), serverAsked: false };
+        }
       } catch (err) {
         if (signal.aborted) break;
-        delay = this.#failure(err);
+        this.#markReconnecting();
+        wait = this.#failure(err);
       }
-      if (delay > 0) {
+      if (wait.ms > 0) {
         try {
-          await sleep(delay, undefined, { signal });
+          // Retry-After is the server's own request and is honoured in full. A backoff of ours only guesses
+          // when the server is back: another reflector's success with the same server ends it early.
+          if (wait.serverAsked) await sleep(wait.ms, undefined, { signal });
+          else if (await this.#recovery.wait(wait.ms, this.#backoff.opts.initialMs, signal))
+            this.#counters.recoveryWakeups++;
         } catch {
           break;
         }
@@ -286,28 +369,37 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     }
   }
 
+  #markReconnecting(): void {
+    if (this.#hasSynced) this.#reconnectingSinceMs ??= Date.now();
+  }
+
+  /** A 200 from the server: our backoff state no longer describes it, and the other reflectors may retry. */
+  #serverAnswered(): void {
+    this.#recovery.succeeded();
+  }
+
   /** Decides what a failure means and how long to wait before the next attempt. */
-  #failure(err: unknown): number {
-    if (err instanceof RelistRequested) return 0;
+  #failure(err: unknown): Wait {
+    if (err instanceof RelistRequested) return { ms: 0, serverAsked: false };
     const message = err instanceof Error ? err.message : String(err);
     if (isExpired(err) || isResourceVersionTooLarge(err)) {
       this.#needList = true;
       this.#counters.relists++;
       this.#log.info({ reason: message, resourceVersion: this.#rv }, 'resume point not served; relisting');
-      // First one: relist at once (the normal 410 path). Repeated ones without a healthy watch between
+      // First one: relist at once (the normal 410 path). Repeated ones without watch progress between
       // them back off, so a server that keeps answering 410 is not hammered with full lists.
-      const first = this.#backoff.attempt === 0;
-      const d = this.#backoff.next();
-      return first ? 0 : d;
+      const first = this.#expiries++ === 0;
+      return { ms: first ? 0 : this.#backoff.next(), serverAsked: false };
     }
     this.#counters.errors++;
     this.#lastError = message;
+    this.#recovery.failed();
     const retryAfter = (err as { retryAfterMs?: unknown }).retryAfterMs;
     const backoff = this.#backoff.next();
-    const delay =
-      typeof retryAfter === 'number'
-        ? Math.min(retryAfter, MAX_RETRY_AFTER_MS) + Math.round(Math.random() * this.#backoff.opts.initialMs)
-        : backoff;
+    const serverAsked = typeof retryAfter === 'number';
+    const delay = serverAsked
+      ? Math.min(retryAfter, MAX_RETRY_AFTER_MS) + Math.round(Math.random() * this.#backoff.opts.initialMs)
+      : backoff;
     this.#log.warn(
       {
         err: message,
@@ -318,7 +410,7 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
       },
       this.#needList ? 'list failed; retrying the whole list' : 'watch failed; resuming from last resourceVersion',
     );
-    return delay;
+    return { ms: delay, serverAsked };
   }
 
   // LIST --------------------------------------------------------------------------------------------
@@ -326,9 +418,48 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
   async #list(signal: AbortSignal): Promise<void> {
     this.#relistPending = false;
     // uid → snapshot, or null when present but unparseable (then the held snapshot is kept, not deleted).
-    const seen = new Map<string, S | null>();
+    const seen = new Map<string, { snap: S | null; rv: string }>();
     const { kind, group, version } = this.#opts.resource;
     const apiVersion = group === '' ? version : `${group}/${version}`;
+    const { listRv, pages } = await this.#listPages(signal, (raw) => {
+      const uid = this.#uidOf(raw);
+      if (uid === undefined || !this.#passes(uid)) return;
+      // List items carry no kind/apiVersion; compact functions may check them.
+      const obj = raw as Record<string, unknown>;
+      obj.kind ??= kind;
+      obj.apiVersion ??= apiVersion;
+      seen.set(uid, { snap: this.#compact(raw, uid) ?? null, rv: rvOf(raw) });
+    });
+
+    // All pages arrived: reconcile. Deletions first, so a recreated name (new UID) reads delete → add.
+    for (const [uid, held] of this.#items) {
+      if (!seen.has(uid)) {
+        this.#items.delete(uid);
+        this.#rvs.delete(uid);
+        this.#rejected.delete(uid);
+        this.#emit({ type: 'delete', uid, object: held });
+      }
+    }
+    for (const uid of this.#rejected) if (!seen.has(uid)) this.#rejected.delete(uid);
+    for (const [uid, { snap, rv }] of seen) if (snap !== null) this.#upsert(uid, snap, rv);
+    this.#rv = listRv;
+    this.#listGeneration++;
+    const now = Date.now();
+    this.#lastListTimeMs = now;
+    this.#lastSyncTimeMs = now;
+    this.#needList = this.#relistPending;
+    // The server served a complete list: failures before it say nothing about the next request.
+    this.#backoff.reset();
+    this.#log.debug({ objects: this.#items.size, pages, resourceVersion: this.#rv }, 'list applied');
+    if (!this.#hasSynced) {
+      this.#hasSynced = true;
+      this.#resolveSynced();
+      this.#safeEmit('synced');
+    }
+  }
+
+  /** Fetches every page (following `continue`); each item goes to `onItem`. Returns the list's RV. */
+  async #listPages(signal: AbortSignal, onItem: (raw: RawMeta) => void): Promise<{ listRv: string; pages: number }> {
     let listRv: string | undefined;
     let cont: string | undefined;
     let pages = 0;
@@ -347,6 +478,7 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
         signal,
         this.#requestTimeoutMs,
       )) as ListBody;
+      this.#serverAnswered();
       this.#counters.listPages++;
       pages++;
       if (!Array.isArray(body?.items)) throw new ProtocolError('list response without items');
@@ -356,37 +488,71 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
         if (typeof rv !== 'string' || rv === '') throw new ProtocolError('list response without resourceVersion');
         listRv = rv;
       }
-      for (const raw of body.items as RawMeta[]) {
-        const uid = this.#uidOf(raw);
-        if (uid === undefined || !this.#passes(uid)) continue;
-        // List items carry no kind/apiVersion; compact functions may check them.
-        const obj = raw as Record<string, unknown>;
-        obj.kind ??= kind;
-        obj.apiVersion ??= apiVersion;
-        seen.set(uid, this.#compact(raw, uid) ?? null);
-      }
+      for (const raw of body.items as RawMeta[]) onItem(raw);
       const c = body.metadata?.continue;
       cont = typeof c === 'string' && c !== '' ? c : undefined;
     } while (cont !== undefined);
+    return { listRv: listRv!, pages };
+  }
 
-    // All pages arrived: reconcile. Deletions first, so a recreated name (new UID) reads delete → add.
-    for (const [uid, held] of this.#items) {
-      if (!seen.has(uid)) {
-        this.#items.delete(uid);
-        this.#emit({ type: 'delete', uid, object: held });
+  // CONSISTENCY CHECK -------------------------------------------------------------------------------
+
+  async #checkLoop(everyMs: number, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await sleep(Math.round(everyMs * (0.75 + Math.random() * 0.5)), undefined, { signal });
+        if (this.#hasSynced && this.#watching && !this.#needList) await this.#checkConsistency(signal);
+      } catch (err) {
+        if (signal.aborted) return;
+        // A failed check is retried next period; the watch path handles the server's health.
+        this.#log.debug({ err: (err as Error).message }, 'consistency check skipped');
       }
     }
-    for (const [uid, snap] of seen) if (snap !== null) this.#upsert(uid, snap);
-    this.#rv = listRv!;
-    const now = Date.now();
-    this.#lastListTimeMs = now;
-    this.#lastSyncTimeMs = now;
-    this.#needList = this.#relistPending;
-    this.#log.debug({ objects: this.#items.size, pages, resourceVersion: this.#rv }, 'list applied');
-    if (!this.#hasSynced) {
-      this.#hasSynced = true;
-      this.#resolveSynced();
-      this.#safeEmit('synced');
+  }
+
+  /**
+   * Lists every page (state at the list's RV L), waits until the watch has delivered everything up to L, then
+   * compares: objects that changed meanwhile (a watch event during the check) are skipped; any other object
+   * must be held with exactly the listed resourceVersion, and nothing else may be held. Needs integer RVs
+   * (etcd revisions, as every kube-apiserver serves) to know when the watch reached L; otherwise skipped.
+   */
+  async #checkConsistency(signal: AbortSignal): Promise<void> {
+    const generation = this.#listGeneration;
+    const touched = new Set<string>();
+    this.#touched = touched;
+    try {
+      const listed = new Map<string, string>();
+      const { listRv } = await this.#listPages(signal, (raw) => {
+        const uid = raw?.metadata?.uid;
+        if (typeof uid === 'string' && uid !== '' && this.#passes(uid)) listed.set(uid, rvOf(raw));
+      });
+      if (!/^\d+$/.test(listRv)) return;
+      const target = BigInt(listRv);
+      const deadline = Date.now() + 120_000;
+      while (!(/^\d+$/.test(this.#rv) && BigInt(this.#rv) >= target)) {
+        if (Date.now() > deadline || this.#listGeneration !== generation) return;
+        await sleep(100, undefined, { signal });
+      }
+      if (this.#listGeneration !== generation) return;
+      const differ: string[] = [];
+      for (const [uid, rv] of listed)
+        if (!touched.has(uid) && !this.#rejected.has(uid) && this.#rvs.get(uid) !== rv) differ.push(uid);
+      for (const uid of this.#items.keys()) if (!listed.has(uid) && !touched.has(uid)) differ.push(uid);
+      this.#counters.consistencyChecks++;
+      if (differ.length === 0) return;
+      this.#counters.consistencyDifferences += differ.length;
+      this.#log.error(
+        {
+          differences: differ.length,
+          uids: differ.slice(0, 5),
+          listResourceVersion: listRv,
+          resourceVersion: this.#rv,
+        },
+        'consistency check: held state differs from the server; relisting',
+      );
+      this.requestRelist();
+    } finally {
+      if (this.#touched === touched) this.#touched = undefined;
     }
   }
 
@@ -419,14 +585,25 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
         {
           onOpen: () => {
             this.#watching = true;
+            this.#reconnectingSinceMs = undefined;
+            this.#serverAnswered();
           },
           onLine: (line) => {
-            this.#onWatchLine(line);
-            progressed = true;
+            if (this.#onWatchLine(line) && !progressed) {
+              // Events or bookmarks flow: the server is healthy again for this resource.
+              progressed = true;
+              this.#expiries = 0;
+              this.#backoff.reset();
+            }
           },
         },
       );
-      return progressed || Date.now() - started >= 1000;
+      const lived = Date.now() - started >= 1000;
+      // The server kept the stream for its term and ended it cleanly: everything up to now was delivered.
+      // A quiet resource gets no events, and a real kube-apiserver may send it no bookmark for minutes
+      // (none in 150 s measured on v1.33), so without this its sync age would reach the watch timeout.
+      if (lived) this.#lastSyncTimeMs = Date.now();
+      return progressed || lived;
     } catch (err) {
       if (ctl.signal.aborted && ctl.signal.reason instanceof RelistRequested) throw ctl.signal.reason;
       throw err;
@@ -438,7 +615,8 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     }
   }
 
-  #onWatchLine(line: string): void {
+  /** Applies one watch line; true when it was an event or a bookmark (the stream makes progress). */
+  #onWatchLine(line: string): boolean {
     let ev: { type?: unknown; object?: unknown };
     try {
       ev = JSON.parse(line);
@@ -452,7 +630,7 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
         const rv = obj?.metadata?.resourceVersion;
         if (typeof rv === 'string' && rv !== '') this.#rv = rv;
         this.#lastSyncTimeMs = Date.now();
-        return;
+        return true;
       }
       case 'ERROR':
         throw statusError(0, obj);
@@ -460,7 +638,7 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
       case 'MODIFIED':
       case 'DELETED':
         this.#applyEvent(ev.type, obj);
-        return;
+        return true;
       default:
         throw new ProtocolError(`unknown watch event type ${JSON.stringify(ev?.type)}`);
     }
@@ -472,15 +650,18 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     this.#lastSyncTimeMs = now;
     const uid = this.#uidOf(raw);
     if (uid !== undefined) {
+      this.#touched?.add(uid);
       const held = this.#items.get(uid);
       if (type === 'DELETED' || !this.#passes(uid)) {
+        this.#rejected.delete(uid);
         if (held !== undefined) {
           this.#items.delete(uid);
+          this.#rvs.delete(uid);
           this.#emit({ type: 'delete', uid, object: held });
         }
       } else {
         const snap = this.#compact(raw, uid);
-        if (snap !== undefined) this.#upsert(uid, snap);
+        if (snap !== undefined) this.#upsert(uid, snap, rvOf(raw));
       }
     }
     // Advance even for filtered or unparseable objects: the resume point must never lag what we consumed.
@@ -514,6 +695,7 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     try {
       return this.#opts.compact(raw);
     } catch (err) {
+      this.#rejected.add(uid);
       this.#parseError(raw as RawMeta, err instanceof Error ? err.message : String(err), uid);
       return undefined;
     }
@@ -535,12 +717,16 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     );
   }
 
-  #upsert(uid: string, snap: S): void {
+  #upsert(uid: string, snap: S, rv: string): void {
+    this.#rvs.set(uid, rv);
+    this.#rejected.delete(uid);
     const prev = this.#items.get(uid);
     if (prev === undefined) {
       this.#items.set(uid, snap);
       this.#emit({ type: 'add', uid, object: snap });
-    } else if (this.#suppress && deepEqual(prev, snap)) {
+    } else if (this.#suppress && equalIgnoring(prev, snap, this.#unchangedIgnores)) {
+      // Held anyway: the snapshot's ignored keys (its resourceVersion) are the newest the server sent.
+      if (prev !== snap) this.#items.set(uid, snap);
       this.#counters.suppressedUpdates++;
     } else {
       this.#items.set(uid, snap);
