@@ -208,19 +208,24 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
     resolveDone = r;
   });
 
+  // jobName may still be learnt from the Pod's owner: read it at each collection.
+  const identity = () => identityFor(schema, opts.podNamespace, opts.podName, jobName, false);
+  // Synced and able to flush: what the startupProbe waits for before the main container starts.
+  const canFlush = () => pod !== undefined && firstPushAtMs !== undefined;
+
   const relay = opts.scrapeUrl
     ? new Relay({
         url: opts.scrapeUrl,
         timeoutMs: scrapeTimeoutMs,
         startMs: startedAtMs,
-        identity: () => identityFor(schema, opts.podNamespace, opts.podName, jobName, false),
+        identity,
       })
     : undefined;
 
   const exitCodes = new ExitCodeProducer(schema, () => pod, startedAtMs);
   const pushes = new LocalPushes({
     startMs: startedAtMs,
-    identity: () => identityFor(schema, opts.podNamespace, opts.podName, jobName, false),
+    identity,
   });
   let pushServer: LocalPushServer | undefined;
   const pushServerP =
@@ -229,7 +234,7 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
       : startLocalPushServer({
           listen: opts.pushListen,
           pushes,
-          ready: () => pod !== undefined && firstPushAtMs !== undefined,
+          ready: canFlush,
           logger: log.child({ part: 'local-push' }),
         }).then(
           (srv) => {
@@ -249,7 +254,7 @@ export function startSidecar(opts: SidecarOptions): Sidecar {
       : startLocalPushServer({
           listen: opts.probeListen,
           pushes,
-          ready: () => pod !== undefined && firstPushAtMs !== undefined,
+          ready: canFlush,
           logger: log.child({ part: 'probes' }),
           probesOnly: true,
         }).catch((err: Error) => {
