@@ -1,4 +1,12 @@
-export { ALL_RESOURCES, type CatalogOptions, familiesFor, type SnapshotFor } from './catalog.ts';
+export {
+  ALL_RESOURCES,
+  allFamilies,
+  type CatalogOptions,
+  DEFAULT_LABELS,
+  familiesFor,
+  optInFamilies,
+  type SnapshotFor,
+} from './catalog.ts';
 export { CronParseError, GO_ZERO_TIME_UNIX, loadLocation, nextCronTime, parseCron, parseStandard } from './cron.ts';
 export { renderMetricsReference } from './docs.ts';
 export { cronNextScheduleTime, cronSchedule } from './families/cronjobs.ts';
@@ -11,11 +19,12 @@ export {
   podHasReason,
 } from './families/pods.ts';
 export { SEMCONV_SCHEMA_URL } from './families/semconv.ts';
-export { DEFAULT_CONTEXT, type FamilyDef, type GenerateContext } from './family.ts';
+export { DEFAULT_CONTEXT, type FamilyDef, type FamilySpec, type GenerateContext } from './family.ts';
 export {
   type Allowlist,
   familyFilter,
   labelName,
+  optInFilter,
   parseAllowlist,
   sanitizeLabelName,
   toPrometheusLabels,

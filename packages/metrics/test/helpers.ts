@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { compactCronJob, compactJob, compactPod } from '@kso/model';
 import {
+  allFamilies,
   DEFAULT_CONTEXT,
   type FamilyDef,
-  familiesFor,
   type GenerateContext,
   type Point,
   type ResourceName,
@@ -62,7 +62,8 @@ export function generate(
   opts: { schema?: Schema; ctx?: GenerateContext; only?: readonly string[] } = {},
 ): Map<string, Point[]> {
   const snap = compactFor(resource, raw);
-  const defs = familiesFor(opts.schema ?? 'ksm', resource) as readonly FamilyDef<typeof snap>[];
+  // Every declared family, opt-in ones included: tests look at each family by name.
+  const defs = allFamilies(opts.schema ?? 'ksm', resource) as readonly FamilyDef<typeof snap>[];
   const out = new Map<string, Point[]>();
   for (const d of defs) {
     if (opts.only && !opts.only.includes(d.name)) continue;
@@ -120,9 +121,9 @@ export interface FamilyRow {
   readonly want: readonly string[];
 }
 
-/** Runs a table and checks that every family of the resource's catalog (KSM and EXTENSION) has a row. */
+/** Runs a table and checks that every family of the resource's catalog (KSM, opt-in, EXTENSION) has a row. */
 export function runFamilyTable(resource: ResourceName, rows: readonly FamilyRow[]): void {
-  const defs = familiesFor('ksm', resource);
+  const defs = allFamilies('ksm', resource);
   const names = new Set(defs.map((d) => d.name));
   test(`every ${resource} family of the catalog has a table row`, () => {
     const covered = new Set(rows.map((r) => r.family));

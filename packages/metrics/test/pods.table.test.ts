@@ -166,6 +166,16 @@ const ROWS: FamilyRow[] = [
     'kube_pod_tolerations{namespace="ns",pod="web-1",uid="uid-web-1",key="dedicated",operator="Equal",value="web",effect="NoSchedule"} 1',
   ]),
   row('kube_pod_tolerations', 'crash-looping container after an OOM kill: nothing', O.podCrash, []),
+  // Opt-in in KSM; the table runs every declared family. Keys sorted, sanitised, snake-cased (KSM pod_test.go).
+  row('kube_pod_nodeselectors', 'running pod with owner, IPs, resources, sidecar, volumes, DRA claims', O.podFull, [
+    'kube_pod_nodeselectors{namespace="ns",pod="web-1",uid="uid-web-1",nodeselector_cloud_google_com_gke_accelerator="nvidia-tesla-t4",nodeselector_kubernetes_io_os="linux"} 1',
+  ]),
+  row('kube_pod_nodeselectors', 'pending: colliding and camelCase nodeSelector keys', O.podUnschedulable, [
+    'kube_pod_nodeselectors{namespace="ns",pod="pending",uid="uid-pending",nodeselector_disk_type="ssd",nodeselector_topology_kubernetes_io_zone_conflict1="a",nodeselector_topology_kubernetes_io_zone_conflict2="b"} 1',
+  ]),
+  row('kube_pod_nodeselectors', 'no nodeSelector: one series with the default labels only', O.podCrash, [
+    'kube_pod_nodeselectors{namespace="ns",pod="crash",uid="uid-crash"} 1',
+  ]),
   row('kube_pod_service_account', 'init container in CrashLoopBackOff', O.podInitWaiting, [
     'kube_pod_service_account{namespace="ns",pod="init-crash",uid="uid-init-crash",service_account=""} 1',
   ]),

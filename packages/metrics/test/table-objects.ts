@@ -47,6 +47,7 @@ export const podFull = {
     serviceAccountName: 'web-sa',
     runtimeClassName: 'gvisor',
     overhead: { cpu: '250m', memory: '120Mi' },
+    nodeSelector: { 'kubernetes.io/os': 'linux', 'cloud.google.com/gke-accelerator': 'nvidia-tesla-t4' },
     tolerations: [
       { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
       { key: 'dedicated', operator: 'Equal', value: 'web', effect: 'NoSchedule' },
@@ -156,10 +157,13 @@ export const podEvicted = {
   },
 };
 
-/** Pending: the scheduler found no node. */
+/** Pending: the scheduler found no node. Its nodeSelector keys sanitise to colliding label names. */
 export const podUnschedulable = {
   metadata: meta('pending', { labels: {}, annotations: {} }),
-  spec: { containers: [{ name: 'app', image: 'app:1.2' }] },
+  spec: {
+    nodeSelector: { 'topology.kubernetes.io/zone': 'a', topology_kubernetes_io_zone: 'b', diskType: 'ssd' },
+    containers: [{ name: 'app', image: 'app:1.2' }],
+  },
   status: {
     phase: 'Pending',
     qosClass: 'BestEffort',

@@ -533,6 +533,8 @@ export function derivedPodReason(s: P): { reason: string; source: string } | und
   return completed ? { reason: completed, source: 'container_terminated' } : undefined;
 }
 
+const EVERY_KEY: readonly string[] = Object.freeze(['*']);
+
 function mapFamily(s: P, prefix: string, data: Readonly<Record<string, string>>, allow: readonly string[] | undefined) {
   if (allow === undefined) return NONE;
   const a = base(s);
@@ -759,6 +761,19 @@ export const POD_FAMILIES_KSM: readonly FamilyDef<P>[] = familyTable<P>('pods', 
         return Object.keys(a).length === 3 ? NONE : [{ attributes: a, value: 1 }];
       });
     },
+  },
+  {
+    name: 'kube_pod_nodeselectors',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'Describes the Pod nodeSelectors.',
+    labels: ['nodeselector_*'],
+    doc:
+      'Opt-in (`--metric-opt-in-list=kube_pod_nodeselectors`). One series per pod, value 1, with every ' +
+      'spec.nodeSelector entry as `nodeselector_<key>` (keys sorted and sanitised like `kube_pod_labels`, ' +
+      'colliding names get `_conflictN`); a pod without a nodeSelector still has its series, with no extra label.',
+    optIn: true,
+    generate: (s) => mapFamily(s, 'nodeselector', s.nodeSelector, EVERY_KEY),
   },
   {
     name: 'kube_pod_service_account',
