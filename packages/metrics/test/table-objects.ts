@@ -318,3 +318,38 @@ export const podInitWaiting = {
     ],
   },
 };
+
+/** A Job's pod, done: local storage requested and limited (semconv job identity and storage families). */
+export const podJobWorker = {
+  metadata: meta('worker-x7k2p', {
+    labels: { 'batch.kubernetes.io/job-name': 'worker' },
+    annotations: {},
+    ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'worker', uid: 'uid-worker', controller: true }],
+  }),
+  spec: {
+    nodeName: 'node-b',
+    restartPolicy: 'Never',
+    containers: [
+      {
+        name: 'work',
+        image: 'work:7',
+        resources: {
+          requests: { cpu: '1', memory: '1Gi', storage: '10Gi', 'ephemeral-storage': '2Gi' },
+          limits: { cpu: '2', memory: '2Gi', storage: '20Gi', 'ephemeral-storage': '4Gi' },
+        },
+      },
+    ],
+  },
+  status: {
+    phase: 'Succeeded',
+    qosClass: 'Burstable',
+    startTime: T0,
+    conditions: [cond('Ready', 'False', { reason: 'PodCompleted' }), cond('PodScheduled', 'True')],
+    containerStatuses: [
+      runningStatus('work', {
+        ready: false,
+        state: { terminated: { reason: 'Completed', exitCode: 0, startedAt: T1, finishedAt: T3 } },
+      }),
+    ],
+  },
+};
