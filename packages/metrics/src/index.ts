@@ -39,6 +39,7 @@ export {
 export type {
   FamilyDescriptor,
   FamilyType,
+  InstrumentSpec,
   MetricsSource,
   ObjectMetrics,
   Point,
