@@ -110,6 +110,7 @@ test('kube-state-metrics and kso agree on hand-written objects and API-valid gen
       t.diagnostic(`KSM series: ${cmp.ksm.size}, matching in kso: ${matching}; common families: ${cmp.common.length}`);
       t.diagnostic(`only in kube-state-metrics: ${cmp.onlyKsm.join(', ') || '-'}`);
       assert.deepEqual(cmp.onlyKsm, [], 'kso implements every family KSM exposes');
+      assert.deepEqual(cmp.headerDiffs, [], 'HELP ([STABLE] prefix included) and TYPE as KSM writes them');
       assert.deepEqual(
         rejected.map((r) => r.split(' ')[0]),
         ['bad-zone'],

@@ -72,6 +72,7 @@ test(`kube-state-metrics and kso agree on ${SCHEDULES} generated CronJob schedul
       );
       t.diagnostic(`only in kso: ${cmp.onlyKso.join(', ') || '-'}`);
       assert.deepEqual(cmp.onlyKsm, [], 'kso implements every family KSM exposes');
+      assert.deepEqual(cmp.headerDiffs, [], 'HELP ([STABLE] prefix included) and TYPE as KSM writes them');
       // The fixtures reach the families this issue is about (DRA claims, ephemeral volumes, sidecars, ...).
       const ksmFamilies = new Set([...cmp.ksm.keys()].map((k) => k.slice(0, k.indexOf('{'))));
       for (const f of PARITY_FAMILIES) assert.ok(ksmFamilies.has(f), `KSM exposes ${f} for the fixtures`);
