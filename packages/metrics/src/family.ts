@@ -44,6 +44,7 @@ export interface FamilySpec<S> {
 
 /** One declaration per family, like KSM's FamilyGenerator: metadata + a pure generator. */
 export interface FamilyDef<S> extends FamilyDescriptor {
+  /** As declared (see FamilySpec.labels); family-labels.test.ts holds the generator to it. */
   readonly labels: readonly string[];
   readonly doc: string;
   /** Exposed only when `--metric-opt-in-list` names it (KSM opt-in families). */

@@ -19,7 +19,7 @@ export {
   podHasReason,
 } from './families/pods.ts';
 export { SEMCONV_SCHEMA_URL } from './families/semconv.ts';
-export { DEFAULT_CONTEXT, type FamilyDef, type FamilySpec, type GenerateContext } from './family.ts';
+export { DEFAULT_CONTEXT, type FamilyDef, type GenerateContext } from './family.ts';
 export {
   type Allowlist,
   familyFilter,
