@@ -19,6 +19,8 @@ import { startAll } from './process.ts';
 type Obj = Record<string, any>;
 const SCHEDULES = Number(process.env.KSO_PARITY_SCHEDULES ?? 600);
 const SEED = Number(process.env.KSO_PARITY_SEED ?? 20261202);
+// The opt-in family turned on by an unanchored regular expression, as KSM's RE2 and kso's JavaScript read it alike.
+const OPT_IN = '--metric-opt-in-list=kube_pod_node.*';
 process.env.TZ = 'Europe/Berlin';
 
 const PLURAL: Record<string, [string, string]> = {
@@ -93,8 +95,8 @@ test('kube-state-metrics and kso agree on hand-written objects and API-valid gen
     t.diagnostic(`hand-written objects rejected by the API server: ${rejected.join('; ') || '-'}`);
     t.diagnostic(`generated schedules accepted by the API server: ${accepted} of ${SCHEDULES}`);
     const [ksm, kso] = await startAll([
-      () => startKsm(['--resources=jobs,pods,cronjobs'], { kubeconfig: api.kubeconfigPath }),
-      () => startKsoRun(api.kubeconfigPath, ['--schema', 'ksm', '--resources', 'jobs,pods,cronjobs']),
+      () => startKsm(['--resources=jobs,pods,cronjobs', OPT_IN], { kubeconfig: api.kubeconfigPath }),
+      () => startKsoRun(api.kubeconfigPath, ['--schema', 'ksm', '--resources', 'jobs,pods,cronjobs', OPT_IN]),
     ]);
     try {
       let cmp: Comparison | undefined;
@@ -108,6 +110,7 @@ test('kube-state-metrics and kso agree on hand-written objects and API-valid gen
       t.diagnostic(`KSM series: ${cmp.ksm.size}, matching in kso: ${matching}; common families: ${cmp.common.length}`);
       t.diagnostic(`only in kube-state-metrics: ${cmp.onlyKsm.join(', ') || '-'}`);
       assert.deepEqual(cmp.onlyKsm, [], 'kso implements every family KSM exposes');
+      assert.deepEqual(cmp.headerDiffs, [], 'HELP ([STABLE] prefix included) and TYPE as KSM writes them');
       assert.deepEqual(
         rejected.map((r) => r.split(' ')[0]),
         ['bad-zone'],

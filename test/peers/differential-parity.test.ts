@@ -20,6 +20,8 @@ import { startAll } from './process.ts';
 
 const SCHEDULES = Number(process.env.KSO_PARITY_SCHEDULES ?? 1500);
 const SEED = Number(process.env.KSO_PARITY_SEED ?? 20261201);
+// The opt-in family too, turned on in both by the same flag.
+const OPT_IN = '--metric-opt-in-list=kube_pod_nodeselectors';
 process.env.TZ = 'America/New_York';
 
 test(`kube-state-metrics and kso agree on ${SCHEDULES} generated CronJob schedules and hand-written objects of every kind`, {
@@ -39,8 +41,8 @@ test(`kube-state-metrics and kso agree on ${SCHEDULES} generated CronJob schedul
   await sim.writeKubeconfig(kubeconfig);
   try {
     const [ksm, kso] = await startAll([
-      () => startKsm(['--resources=jobs,pods,cronjobs'], { kubeconfig }),
-      () => startKsoRun(kubeconfig, ['--schema', 'ksm', '--resources', 'jobs,pods,cronjobs']),
+      () => startKsm(['--resources=jobs,pods,cronjobs', OPT_IN], { kubeconfig }),
+      () => startKsoRun(kubeconfig, ['--schema', 'ksm', '--resources', 'jobs,pods,cronjobs', OPT_IN]),
     ]);
     try {
       let cmp: Comparison | undefined;
@@ -65,8 +67,12 @@ test(`kube-state-metrics and kso agree on ${SCHEDULES} generated CronJob schedul
         `generated schedules: ${SCHEDULES} (seed ${SEED}): ${nextTimes} next_schedule_time and ${invalid} schedule_invalid series`,
       );
       t.diagnostic(`only in kube-state-metrics: ${cmp.onlyKsm.join(', ') || '-'}`);
+      t.diagnostic(
+        `KSM node selectors: ${[...cmp.ksm.keys()].filter((k) => k.startsWith('kube_pod_nodeselectors{') && k.includes('node-selected')).join(' ')}`,
+      );
       t.diagnostic(`only in kso: ${cmp.onlyKso.join(', ') || '-'}`);
       assert.deepEqual(cmp.onlyKsm, [], 'kso implements every family KSM exposes');
+      assert.deepEqual(cmp.headerDiffs, [], 'HELP ([STABLE] prefix included) and TYPE as KSM writes them');
       // The fixtures reach the families this issue is about (DRA claims, ephemeral volumes, sidecars, ...).
       const ksmFamilies = new Set([...cmp.ksm.keys()].map((k) => k.slice(0, k.indexOf('{'))));
       for (const f of PARITY_FAMILIES) assert.ok(ksmFamilies.has(f), `KSM exposes ${f} for the fixtures`);

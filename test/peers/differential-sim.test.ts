@@ -54,6 +54,8 @@ test('kube-state-metrics and kso --schema ksm agree on every common family over 
       const podInfo = [...cmp.kso.keys()].filter((k) => k.startsWith('kube_pod_info{')).length;
       assert.equal(podInfo, pods, 'kso exposes every pod of the cluster (the comparison is not vacuous)');
       assert.ok(cmp.common.length >= 40, `only ${cmp.common.length} common families`);
+      // Opt-in families stay off in both without --metric-opt-in-list.
+      assert.ok(![...cmp.onlyKsm, ...cmp.onlyKso, ...cmp.common].includes('kube_pod_nodeselectors'), 'opt-in is off');
       assert.ok(comparisonEqual(cmp), describeComparison(cmp));
     } finally {
       await Promise.allSettled([ksm.stop(), kso.stop()]);

@@ -3,6 +3,7 @@ import {
   declaredFamilies,
   describeDiff,
   diffSets,
+  familyHeaders,
   familyOf,
   isEmptyDiff,
   parseExposition,
@@ -19,6 +20,8 @@ export interface Comparison {
   ksm: SeriesSet;
   kso: SeriesSet;
   diff: SeriesDiff;
+  /** Common families whose `# HELP` or `# TYPE` line differs: `name: ksm … | kso …`. */
+  headerDiffs: string[];
 }
 
 /**
@@ -39,7 +42,21 @@ export function compareExpositions(ksmText: string, ksoText: string): Comparison
     ksm,
     kso,
     diff: diffSets(ksm, kso),
+    headerDiffs: headerDiffs(ksmText, ksoText, common),
   };
+}
+
+function headerDiffs(ksmText: string, ksoText: string, common: readonly string[]): string[] {
+  const a = familyHeaders(ksmText);
+  const b = familyHeaders(ksoText);
+  const out: string[] = [];
+  for (const f of common) {
+    const x = a.get(f) ?? {};
+    const y = b.get(f) ?? {};
+    if (x.help !== y.help || x.type !== y.type)
+      out.push(`${f}: ${x.type} ${JSON.stringify(x.help)} | ${y.type} ${JSON.stringify(y.help)}`);
+  }
+  return out;
 }
 
 export function comparisonEqual(c: Comparison): boolean {

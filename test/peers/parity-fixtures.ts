@@ -124,6 +124,7 @@ export const PARITY_FAMILIES = [
   'kube_pod_status_unschedulable',
   'kube_pod_overhead_cpu_cores',
   'kube_pod_runtimeclass_name_info',
+  'kube_pod_nodeselectors',
   'kube_job_failed',
   'kube_job_complete',
   'kube_job_status_suspended',
@@ -304,6 +305,22 @@ export function parityObjects(ns: string): Obj[] {
     job(ns, 'unknown-condition', {}, { startTime: T0, conditions: [cond('Complete', 'Unknown')] }),
 
     // --------------------------------------------------------------------------------------------- Pods
+    // kube_pod_nodeselectors (opt-in): four keys that all sanitise to nodeselector_disk_type, one of them literally
+    // the name the first collision would take (KSM skips taken _conflictN names), plus a prefixed camelCase key.
+    pod(
+      ns,
+      'node-selected',
+      {
+        nodeSelector: {
+          'disk.type': 'ssd',
+          diskType: 'nvme',
+          disk_type: 'hdd',
+          disk_type_conflict1: 'tape',
+          'example.com/GPU-Model': 'a100',
+        },
+      },
+      { phase: 'Running', conditions: readyConds(true), podIP: '10.244.0.9', podIPs: [{ ip: '10.244.0.9' }] },
+    ),
     pod(
       ns,
       'evicted',

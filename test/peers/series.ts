@@ -79,6 +79,18 @@ export function declaredFamilies(text: string): Set<string> {
   return out;
 }
 
+/** `# HELP` and `# TYPE` text per family: `help` is the text after the name, as written (escapes kept). */
+export function familyHeaders(text: string): Map<string, { help?: string; type?: string }> {
+  const out = new Map<string, { help?: string; type?: string }>();
+  for (const m of text.matchAll(/^# (HELP|TYPE) (\S+) ?(.*)$/gm)) {
+    const h = out.get(m[2]!) ?? {};
+    if (m[1] === 'HELP') h.help = m[3]!;
+    else h.type = m[3]!;
+    out.set(m[2]!, h);
+  }
+  return out;
+}
+
 export function toSet(series: Iterable<ParsedSeries>, keep: (s: ParsedSeries) => boolean = () => true): SeriesSet {
   const set: SeriesSet = new Map();
   for (const s of series) {

@@ -90,6 +90,7 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
       allowlists,
       logger,
       ...(filter ? { familyFilter: filter } : {}),
+      optIn: c.metricOptInList,
     });
   const numberFormat = c.numberFormat === 'auto' ? (c.schema === 'ksm' ? 'go' : 'js') : c.numberFormat;
   const kcOpts = {

@@ -18,7 +18,7 @@ import {
   usage,
 } from '@kso/config';
 import { loadWebConfig } from '@kso/exporters';
-import { parseAllowlist } from '@kso/metrics';
+import { familyFilter, optInFamilies, optInFilter, parseAllowlist } from '@kso/metrics';
 import convict from 'convict';
 
 export { parseDuration, parseHeaders } from '@kso/config';
@@ -69,7 +69,6 @@ export const KSM_REJECTED: Readonly<Record<string, string>> = {
   'object-limit': 'kso lists everything (paginated); there is no per-resource object cap',
   'auto-gomemlimit': 'a Go runtime setting; kso runs on Node.js (size the container memory limit instead)',
   'auto-gomemlimit-ratio': 'a Go runtime setting; kso runs on Node.js (size the container memory limit instead)',
-  'metric-opt-in-list': 'kso has no opt-in families: every family is on unless --metric-denylist removes it',
   'tls-config': 'use --web-config-file (the same exporter-toolkit format) or a kube-rbac-proxy in front',
   'server-read-timeout': 'not configurable in kso (Node.js http server defaults)',
   'server-write-timeout': 'not configurable in kso (Node.js http server defaults)',
@@ -93,7 +92,11 @@ const KSM_IGNORED: Readonly<Record<string, string>> = {
   'enable-gzip-encoding': 'kso always gzips /metrics when the client accepts it',
 };
 
-/** The schema: one entry per option. Keys are camelCase; flags are kebab-case; env is KSO_ + SNAKE_CASE. */
+/**
+ * The schema: one entry per option. Keys are camelCase; flags are kebab-case; env is KSO_ + SNAKE_CASE.
+ * Long on purpose: a declarative table read top to bottom (help, README table and parsing all derive from it);
+ * splitting it would scatter the options without separating concerns.
+ */
 export function schema() {
   return {
     kubeconfig: {
@@ -145,6 +148,14 @@ export function schema() {
       default: [] as string[],
       env: 'KSO_METRIC_DENYLIST',
       arg: 'metric-denylist',
+    },
+    metricOptInList: {
+      // KSM: unanchored, and in addition to the allow/denylist (which still applies to opted-in families).
+      doc: 'Opt-in families to expose (e.g. kube_pod_nodeselectors): comma-separated regular expressions, as KSM',
+      format: 'regex-list',
+      default: [] as string[],
+      env: 'KSO_METRIC_OPT_IN_LIST',
+      arg: 'metric-opt-in-list',
     },
     prometheus: {
       enabled: {
@@ -298,6 +309,7 @@ export interface RunConfig {
   resources: ResourceName[];
   metricAllowlist: string[];
   metricDenylist: string[];
+  metricOptInList: string[];
   prometheus: { enabled: boolean; host: string; port: number };
   /** `port: ''` = self-metrics stay on /metrics. */
   telemetry: { host: string; port: number | '' };
@@ -360,9 +372,43 @@ export function loadRunConfig(argv: readonly string[], env: NodeJS.ProcessEnv = 
     problems.push(
       'namespaces / namespacesDenylist (--namespaces, --namespaces-denylist): every listed namespace is denied',
     );
+  const optIn = optInProblems(c);
+  problems.push(...optIn.problems);
+  warnings.push(...optIn.warnings);
   problems.push(...otlpProblems(c.otlp));
   if (problems.length > 0) return { problems, warnings };
   return { config: c, problems, warnings };
+}
+
+const OPT_IN = 'metricOptInList (--metric-opt-in-list, KSO_METRIC_OPT_IN_LIST)';
+
+/**
+ * --metric-opt-in-list as KSM reads it (RE2, unanchored, unknown names accepted). Syntax RE2 lacks is a problem;
+ * an entry that turns on no family, or an opted-in family the allow/denylist then removes, is worth a warning.
+ */
+function optInProblems(c: RunConfig): { problems: string[]; warnings: string[] } {
+  if (c.metricOptInList.length === 0) return { problems: [], warnings: [] };
+  let optedIn: (name: string) => boolean;
+  try {
+    optedIn = optInFilter(c.metricOptInList);
+  } catch (err) {
+    return { problems: [`${OPT_IN}: ${(err as Error).message}`], warnings: [] };
+  }
+  const known = optInFamilies(c.schema);
+  const warnings = c.metricOptInList
+    .filter((entry) => !known.some(optInFilter([entry])))
+    .map(
+      (entry) =>
+        `${OPT_IN}: ${JSON.stringify(entry)} names no opt-in family of schema ${c.schema} (${known.join(', ') || 'none'}); ignored, as KSM does`,
+    );
+  // Both lists at once is a problem reported by the caller; only one of them can remove an opted-in family.
+  const keep =
+    c.metricAllowlist.length > 0 && c.metricDenylist.length > 0
+      ? undefined
+      : familyFilter(c.metricAllowlist, c.metricDenylist);
+  for (const n of known.filter((n) => optedIn(n) && keep !== undefined && !keep(n)))
+    warnings.push(`${OPT_IN}: ${n} is opted in but --metric-allowlist/--metric-denylist removes it (as in KSM)`);
+  return { problems: [], warnings };
 }
 
 /** A copy safe to log: secret values replaced. */

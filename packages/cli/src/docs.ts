@@ -37,7 +37,8 @@ export function renderSidecarConfigTable(): string {
 
 export function renderSelfMetricsTable(): string {
   const rows = ['| Metric | Type | Meaning |', '|---|---|---|'];
-  for (const [name, type, help] of SELF_METRICS) rows.push(`| \`${name}\` | ${type} | ${help.replace(/\|/g, '\\|')} |`);
+  for (const { name, type, help } of SELF_METRICS)
+    rows.push(`| \`${name}\` | ${type} | ${help.replace(/\|/g, '\\|')} |`);
   return rows.join('\n');
 }
 

@@ -2,6 +2,7 @@
 // watched resource at most), so the SDK's cardinality and stale-series traps do not apply. The wildcard View
 // in agent.ts still sets an explicit cardinality limit. Names and meaning are listed in SELF_METRICS (README).
 // Shard gauges come from @kso/sharding's registerShardInstruments.
+import type { InstrumentSpec } from '@kso/metrics';
 import { SHARD_INSTRUMENTS } from '@kso/sharding';
 import type { Meter } from '@opentelemetry/api';
 
@@ -39,39 +40,55 @@ export interface SelfMetricsSources {
   now?: () => number;
 }
 
-/** Name, type, help: the documented self-metrics (README "Self-metrics"). */
-export const SELF_METRICS: readonly (readonly [string, 'gauge' | 'counter', string])[] = [
-  [
-    'kso_watch_objects',
-    'gauge',
-    'Objects currently held per resource (after sharding; resource="statefulsets" is the autosharding watch)',
-  ],
-  ['kso_watch_last_event_age_seconds', 'gauge', 'Seconds since the last watch event per resource (-1 = none yet)'],
-  [
-    'kso_watch_last_sync_age_seconds',
-    'gauge',
-    'Seconds since the last successful list/watch progress per resource (-1 = never); /healthz bound',
-  ],
-  ['kso_watch_synced', 'gauge', '1 when the initial list of the resource completed'],
-  [
-    'kso_watch_reconnecting',
-    'gauge',
-    '1 while a watch of the resource waits to reconnect or relist after a failure (data may be behind)',
-  ],
-  ['kso_watch_relists_total', 'counter', 'Full relists per resource (e.g. after 410 Gone)'],
-  ['kso_watch_restarts_total', 'counter', 'Watch restarts per resource'],
-  ['kso_watch_errors_total', 'counter', 'List/watch errors per resource'],
-  ['kso_watch_parse_errors_total', 'counter', 'Objects rejected as malformed per resource'],
-  [
-    'kso_watch_consistency_differences_total',
-    'counter',
-    'Objects a periodic consistency check found out of date, corrected by a relist (non-zero = a bug)',
-  ],
-  ['kso_otlp_exports_total', 'counter', 'OTLP export requests by result (success|failure)'],
-  ['kso_otlp_points_total', 'counter', 'OTLP data points by result (sent|lost)'],
-  ['kso_otlp_last_success_timestamp_seconds', 'gauge', 'Unix time of the last successful OTLP export (0 = none)'],
-  ['kso_otlp_pushes_skipped_total', 'counter', 'OTLP pushes not encoded: endpoint down or previous push running'],
-  ['kso_otlp_outages_total', 'counter', 'Times the OTLP endpoint went from reachable to unreachable'],
+/** The documented self-metrics (README "Self-metrics"), each with its full name. */
+export const SELF_METRICS: readonly InstrumentSpec[] = [
+  {
+    name: 'kso_watch_objects',
+    type: 'gauge',
+    help: 'Objects currently held per resource (after sharding; resource="statefulsets" is the autosharding watch)',
+  },
+  {
+    name: 'kso_watch_last_event_age_seconds',
+    type: 'gauge',
+    help: 'Seconds since the last watch event per resource (-1 = none yet)',
+  },
+  {
+    name: 'kso_watch_last_sync_age_seconds',
+    type: 'gauge',
+    help: 'Seconds since the last successful list/watch progress per resource (-1 = never); /healthz bound',
+  },
+  { name: 'kso_watch_synced', type: 'gauge', help: '1 when the initial list of the resource completed' },
+  {
+    name: 'kso_watch_reconnecting',
+    type: 'gauge',
+    help: '1 while a watch of the resource waits to reconnect or relist after a failure (data may be behind)',
+  },
+  { name: 'kso_watch_relists_total', type: 'counter', help: 'Full relists per resource (e.g. after 410 Gone)' },
+  { name: 'kso_watch_restarts_total', type: 'counter', help: 'Watch restarts per resource' },
+  { name: 'kso_watch_errors_total', type: 'counter', help: 'List/watch errors per resource' },
+  { name: 'kso_watch_parse_errors_total', type: 'counter', help: 'Objects rejected as malformed per resource' },
+  {
+    name: 'kso_watch_consistency_differences_total',
+    type: 'counter',
+    help: 'Objects a periodic consistency check found out of date, corrected by a relist (non-zero = a bug)',
+  },
+  { name: 'kso_otlp_exports_total', type: 'counter', help: 'OTLP export requests by result (success|failure)' },
+  { name: 'kso_otlp_points_total', type: 'counter', help: 'OTLP data points by result (sent|lost)' },
+  {
+    name: 'kso_otlp_last_success_timestamp_seconds',
+    type: 'gauge',
+    help: 'Unix time of the last successful OTLP export (0 = none)',
+  },
+  {
+    name: 'kso_otlp_pushes_skipped_total',
+    type: 'counter',
+    help: 'OTLP pushes not encoded: endpoint down or previous push running',
+  },
+  {
+    name: 'kso_otlp_outages_total',
+    type: 'counter',
+    help: 'Times the OTLP endpoint went from reachable to unreachable',
+  },
   ...SHARD_INSTRUMENTS,
 ];
 
@@ -134,5 +151,5 @@ export function registerSelfMetrics(meter: Meter, src: SelfMetricsSources): void
 }
 
 function describeOf(name: string): string {
-  return SELF_METRICS.find((m) => m[0] === name)?.[2] ?? '';
+  return SELF_METRICS.find((m) => m.name === name)?.help ?? '';
 }

@@ -207,6 +207,47 @@ describe('KSM-compatible names', () => {
     );
   });
 
+  test('--metric-opt-in-list: KSM flag, env and file; regexes; syntax only JavaScript has is refused', () => {
+    const flag = loadRunConfig(['--metric-opt-in-list=kube_pod_nodeselectors, kube_pod_node.*'], {});
+    assert.deepEqual(flag.problems, []);
+    assert.deepEqual(flag.config?.metricOptInList, ['kube_pod_nodeselectors', 'kube_pod_node.*']);
+    assert.deepEqual(flag.warnings, []);
+    const env = loadRunConfig([], { KSO_METRIC_OPT_IN_LIST: 'nodeselectors' });
+    assert.deepEqual(env.config?.metricOptInList, ['nodeselectors']);
+    const file = join(dir, 'optin.yaml');
+    writeFileSync(file, 'metricOptInList: [kube_pod_nodeselectors]\n');
+    assert.deepEqual(loadRunConfig(['--config', file], {}).config?.metricOptInList, ['kube_pod_nodeselectors']);
+    assert.deepEqual(loadRunConfig([], {}).config?.metricOptInList, [], 'off by default');
+
+    const bad = loadRunConfig(['--metric-opt-in-list=kube_(pod'], {});
+    assert.match(bad.problems.join('\n'), /^metricOptInList \(--metric-opt-in-list, KSO_METRIC_OPT_IN_LIST\): invalid/);
+    const lookahead = loadRunConfig(['--metric-opt-in-list=kube_pod_(?!x)nodeselectors'], {});
+    assert.match(lookahead.problems.join('\n'), /metricOptInList .*not RE2 syntax/);
+    assert.equal(lookahead.config, undefined);
+  });
+
+  test('--metric-opt-in-list warns about entries that turn nothing on, and about an allowlist that removes them', () => {
+    const unknown = loadRunConfig(['--metric-opt-in-list=kube_persistentvolume_csi_attributes'], {});
+    assert.deepEqual(unknown.problems, [], 'KSM accepts opt-in names it has no family for; so does kso');
+    assert.match(
+      unknown.warnings.join('\n'),
+      /"kube_persistentvolume_csi_attributes" names no opt-in family of schema ksm \(kube_pod_nodeselectors\)/,
+    );
+    const semconv = loadRunConfig(['--schema=semconv', '--metric-opt-in-list=kube_pod_nodeselectors'], {});
+    assert.match(semconv.warnings.join('\n'), /names no opt-in family of schema semconv \(none\)/);
+    const allow = loadRunConfig(
+      ['--metric-opt-in-list=kube_pod_nodeselectors', '--metric-allowlist=kube_pod_info'],
+      {},
+    );
+    assert.deepEqual(allow.problems, []);
+    assert.match(
+      allow.warnings.join('\n'),
+      /kube_pod_nodeselectors is opted in but --metric-allowlist\/--metric-denylist/,
+    );
+    const both = loadRunConfig(['--metric-opt-in-list=kube_pod_nodeselectors', '--metric-allowlist=kube_pod_'], {});
+    assert.deepEqual(both.warnings, [], 'the allowlist keeps it');
+  });
+
   test('the dual-stack default falls back to 0.0.0.0 where IPv6 is unavailable, and only then', async () => {
     const { listenWithFallback } = await import('../src/telemetry.ts');
     const tried: string[] = [];

@@ -1,12 +1,6 @@
-import { ALL_RESOURCES, familiesFor } from './catalog.ts';
+import { ALL_RESOURCES, allFamilies, DEFAULT_LABELS, optInFamilies } from './catalog.ts';
 import type { FamilyDef } from './family.ts';
 import type { Schema } from './types.ts';
-
-const DEFAULT_LABELS: Readonly<Record<string, string>> = {
-  jobs: '`namespace`, `job_name`',
-  pods: '`namespace`, `pod`, `uid`',
-  cronjobs: '`namespace`, `cronjob`',
-};
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -24,6 +18,10 @@ function table(defs: readonly FamilyDef<never>[]): string {
   ].join('\n');
 }
 
+const OPT_IN = optInFamilies('ksm')
+  .map((n) => `\`${n}\``)
+  .join(', ');
+
 const INTRO = `# kube-state-otel metrics reference
 
 Generated from the family tables in \`packages/metrics/src/families\` by \`scripts/gen-docs.ts\`; a test fails
@@ -31,12 +29,13 @@ when this file and the tables differ. Do not edit by hand.
 
 Schema \`ksm\` (default) reproduces kube-state-metrics v2.20 names, labels, label order (default labels first, then
 the family labels in the order listed), values and emission rules. Families with stability \`EXTENSION\` are
-kube-state-otel additions: they never change a KSM family, they add facts KSM loses.
+kube-state-otel additions: they never change a KSM family, they add facts KSM loses. Opt-in families, as in KSM,
+are served only when \`--metric-opt-in-list\` names them (regular expressions, unanchored; the allow/deny list
+still applies): ${OPT_IN}.
 
 Deliberate differences from KSM:
 - Unset timestamps emit nothing. KSM dereferences some unset times and emits Go's zero time (\`-6.21355968e+10\`),
   e.g. \`kube_pod_container_state_started\` for a terminated container without \`startedAt\`.
-- \`kube_pod_nodeselectors\` (opt-in in KSM) is not implemented.
 - \`kube_cronjob_next_schedule_time\` with an unparseable schedule emits nothing (KSM panics).
 
 Why the extensions exist:
@@ -56,6 +55,8 @@ translation append a suffix); semconv families use the UCUM units of the convent
 
 Schema \`semconv\` uses OpenTelemetry semantic-convention (v1.45.0 incubating) names; identity attributes
 (\`k8s.namespace.name\`, \`k8s.pod.name\`, …) are on every point; \`?\` marks attributes present only when known.
+It has no opt-in families: the conventions define no metric or attribute for a pod's node selector, so
+\`kube_pod_nodeselectors\` is \`ksm\` only.
 `;
 
 export function renderMetricsReference(): string {
@@ -63,10 +64,11 @@ export function renderMetricsReference(): string {
   for (const schema of ['ksm', 'semconv'] as Schema[]) {
     parts.push(`## Schema \`${schema}\`\n`);
     for (const r of ALL_RESOURCES) {
-      const defs = familiesFor(schema, r) as readonly FamilyDef<never>[];
+      const defs = allFamilies(schema, r) as readonly FamilyDef<never>[];
       if (defs.length === 0) continue;
       parts.push(`### ${r} (${defs.length} families)\n`);
-      if (schema === 'ksm') parts.push(`Default labels, first on every series: ${DEFAULT_LABELS[r]}.\n`);
+      if (schema === 'ksm')
+        parts.push(`Default labels, first on every series: ${DEFAULT_LABELS[r].map((l) => `\`${l}\``).join(', ')}.\n`);
       parts.push(`${table(defs)}\n`);
     }
   }

@@ -1,4 +1,12 @@
-export { ALL_RESOURCES, type CatalogOptions, familiesFor, type SnapshotFor } from './catalog.ts';
+export {
+  ALL_RESOURCES,
+  allFamilies,
+  type CatalogOptions,
+  DEFAULT_LABELS,
+  familiesFor,
+  optInFamilies,
+  type SnapshotFor,
+} from './catalog.ts';
 export { CronParseError, GO_ZERO_TIME_UNIX, loadLocation, nextCronTime, parseCron, parseStandard } from './cron.ts';
 export { renderMetricsReference } from './docs.ts';
 export { cronNextScheduleTime, cronSchedule } from './families/cronjobs.ts';
@@ -16,6 +24,7 @@ export {
   type Allowlist,
   familyFilter,
   labelName,
+  optInFilter,
   parseAllowlist,
   sanitizeLabelName,
   toPrometheusLabels,
@@ -30,6 +39,7 @@ export {
 export type {
   FamilyDescriptor,
   FamilyType,
+  InstrumentSpec,
   MetricsSource,
   ObjectMetrics,
   Point,

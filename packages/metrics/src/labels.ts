@@ -13,8 +13,9 @@ export function labelName(prefix: string, key: string): string {
 }
 
 /**
- * KSM mapToPrometheusLabels: keys sorted, prefixed and sanitised; when several keys sanitise to the same label
- * name, all of them (including the first) get `_conflictN` suffixes in sorted-key order.
+ * KSM mapToPrometheusLabels (v2.20): keys sorted, prefixed and sanitised; when several keys sanitise to the same
+ * label name, all of them (including the first) get `_conflictN` suffixes in sorted-key order, and a suffixed
+ * name skips any name already taken (`a.b`, `a_b` and a literal `a_b_conflict1` stay three distinct labels).
  * Returns [labelName, value] pairs in wire order.
  */
 export function toPrometheusLabels(
@@ -28,20 +29,39 @@ export function toPrometheusLabels(
   else keys = allow.filter((k) => Object.hasOwn(data, k));
   keys = [...new Set(keys)].sort();
   const out: [string, string][] = [];
-  const conflicts = new Map<string, { count: number; initial: number }>();
+  const used = new Map<string, number>(); // emitted label name → its index in out
+  const conflicts = new Map<string, number>(); // sanitised name that collided → suffixes handed out
   for (const k of keys) {
-    let name = labelName(prefix, k);
-    const c = conflicts.get(name);
-    if (c) {
-      if (c.count === 1) out[c.initial]![0] = `${out[c.initial]![0]}_conflict1`;
-      c.count++;
-      name = `${name}_conflict${c.count}`;
-    } else {
-      conflicts.set(name, { count: 1, initial: out.length });
+    const base = labelName(prefix, k);
+    let name = base;
+    const seen = conflicts.get(base);
+    if (seen !== undefined) {
+      const next = nextFreeLabelName(base, seen, used);
+      conflicts.set(base, next.count);
+      name = next.name;
+    } else if (used.has(name)) {
+      // First collision: the entry already emitted under this name becomes _conflict1 (or the next free one).
+      const idx = used.get(name)!;
+      const renamed = nextFreeLabelName(base, 0, used);
+      used.delete(name);
+      out[idx]![0] = renamed.name;
+      used.set(renamed.name, idx);
+      const next = nextFreeLabelName(base, renamed.count, used);
+      conflicts.set(base, next.count);
+      name = next.name;
     }
+    used.set(name, out.length);
     out.push([name, data[k]!]);
   }
   return out;
+}
+
+function nextFreeLabelName(base: string, count: number, used: ReadonlyMap<string, number>) {
+  for (;;) {
+    count++;
+    const name = `${base}_conflict${count}`;
+    if (!used.has(name)) return { name, count };
+  }
 }
 
 export type Allowlist = Readonly<Partial<Record<string, readonly string[]>>>;
@@ -84,4 +104,27 @@ export function familyFilter(
   const res = list.map((x) => new RegExp(x));
   const isAllow = allow.length > 0;
   return (name) => res.some((r) => r.test(name)) === isAllow;
+}
+
+// RE2 (Go's regexp, which KSM compiles --metric-opt-in-list with) has no lookaround and no backreferences; a
+// list that only JavaScript accepts would behave differently under KSM, so it is refused.
+const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
+
+/**
+ * --metric-opt-in-list (KSM pkg/optin): regular expressions matched unanchored against the names of opt-in
+ * families; a family matched by any entry is exposed (still subject to the allow/deny list). Throws on an entry
+ * that is not a valid regular expression or uses syntax RE2 lacks.
+ */
+export function optInFilter(list: readonly string[]): (name: string) => boolean {
+  const res = list.map((x) => {
+    if (NOT_RE2.test(x)) {
+      throw new Error(`${JSON.stringify(x)}: lookaround and backreferences are not RE2 syntax (KSM would reject it)`);
+    }
+    try {
+      return new RegExp(x);
+    } catch (err) {
+      throw new Error(`invalid regular expression ${JSON.stringify(x)}: ${(err as Error).message}`);
+    }
+  });
+  return (name) => res.some((r) => r.test(name));
 }

@@ -20,6 +20,8 @@ export interface MetricsStoreOptions {
   readonly extensions?: boolean;
   /** Families to serve by name (see familyFilter); default all. */
   readonly familyFilter?: (name: string) => boolean;
+  /** --metric-opt-in-list: regular expressions naming the opt-in families to serve (default none). */
+  readonly optIn?: readonly string[];
   /** Clock for startTimeMs (tests). */
   readonly now?: () => number;
   readonly logger?: StoreLogger;
@@ -152,6 +154,7 @@ export class MetricsStore implements MetricsSource {
       const defs = familiesFor(this.schema, r, {
         extensions: opts.extensions ?? true,
         ...(opts.familyFilter ? { filter: opts.familyFilter } : {}),
+        ...(opts.optIn ? { optIn: opts.optIn } : {}),
       }) as readonly FamilyDef<never>[];
       this.#state.set(r, {
         generator: new FamilyGenerator(defs, contextFor(r, opts.allowlists), this.#logger),

@@ -62,3 +62,13 @@ export interface MetricsSource {
   entries(resource: ResourceName): Iterable<ObjectMetrics>;
   size(resource: ResourceName): number;
 }
+
+/**
+ * A process self-metric (kso_*, KSM's shard gauges) as documented and registered: an OTel observable
+ * instrument, not an object family.
+ */
+export interface InstrumentSpec {
+  readonly name: string;
+  readonly type: 'gauge' | 'counter';
+  readonly help: string;
+}

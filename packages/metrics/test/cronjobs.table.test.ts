@@ -1,20 +1,11 @@
 // Family-by-family table for CronJobs, as KSM's internal/store/cronjob_test.go: one object in, the exact series of one
-// family out (wire label order, Go number format). Every family of the catalog, KSM and EXTENSION, has a row; a
-// family added without one fails the coverage test. Expected lines were checked against KSM v2.20's pod.go /
-// job.go / cronjob.go rules; the differential tests (test/peers/differential-*.test.ts) hold the KSM families
-// to the real binary.
+// family out (wire label order, Go number format). Every family of the catalog has a row (KSM, opt-in, EXTENSION
+// and semconv); a family added without one fails the coverage test. Expected lines were checked against KSM
+// v2.20's pod.go / job.go / cronjob.go rules; the differential tests (test/peers/differential-*.test.ts) hold the
+// KSM families to the real binary.
 import { describe } from 'node:test';
-import type { GenerateContext } from '../src/index.ts';
-import { type FamilyRow, runFamilyTable } from './helpers.ts';
+import { type FamilyRow, row, runFamilyTable } from './helpers.ts';
 import * as O from './table-objects.ts';
-
-const row = (family: string, name: string, object: unknown, want: string[], ctx?: GenerateContext): FamilyRow => ({
-  family,
-  name,
-  object,
-  want,
-  ctx,
-});
 
 const ROWS: FamilyRow[] = [
   row(
@@ -138,6 +129,13 @@ const ROWS: FamilyRow[] = [
     O.cronInvalid,
     [],
   ),
+  // ---------------------------------------------------------------- semconv schema: identity on every point
+  row('k8s.cronjob.job.active', 'Asia/Kolkata time zone, one active job', O.cronKolkata, [
+    'k8s.cronjob.job.active{k8s.namespace.name="ns",k8s.cronjob.name="report",k8s.cronjob.uid="uid-report"} 1',
+  ]),
+  row('k8s.cronjob.job.active', 'suspended', O.cronSuspended, [
+    'k8s.cronjob.job.active{k8s.namespace.name="ns",k8s.cronjob.name="paused",k8s.cronjob.uid="uid-paused"} 0',
+  ]),
 ];
 
 describe('cronjobs family table', () => runFamilyTable('cronjobs', ROWS));

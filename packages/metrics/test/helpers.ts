@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { compactCronJob, compactJob, compactPod } from '@kso/model';
 import {
+  allFamilies,
   DEFAULT_CONTEXT,
   type FamilyDef,
-  familiesFor,
   type GenerateContext,
   type Point,
   type ResourceName,
@@ -62,7 +62,8 @@ export function generate(
   opts: { schema?: Schema; ctx?: GenerateContext; only?: readonly string[] } = {},
 ): Map<string, Point[]> {
   const snap = compactFor(resource, raw);
-  const defs = familiesFor(opts.schema ?? 'ksm', resource) as readonly FamilyDef<typeof snap>[];
+  // Every declared family, opt-in ones included: tests look at each family by name.
+  const defs = allFamilies(opts.schema ?? 'ksm', resource) as readonly FamilyDef<typeof snap>[];
   const out = new Map<string, Point[]>();
   for (const d of defs) {
     if (opts.only && !opts.only.includes(d.name)) continue;
@@ -120,27 +121,40 @@ export interface FamilyRow {
   readonly want: readonly string[];
 }
 
-/** Runs a table and checks that every family of the resource's catalog (KSM and EXTENSION) has a row. */
+export const row = (
+  family: string,
+  name: string,
+  object: unknown,
+  want: string[],
+  ctx?: GenerateContext,
+): FamilyRow => ({ family, name, object, want, ctx });
+
+/**
+ * Runs a resource's table and checks that every family of its catalog has a row: ksm (KSM, opt-in, EXTENSION)
+ * and semconv (family names are unique across the schemas, so a row's family names its schema).
+ */
 export function runFamilyTable(resource: ResourceName, rows: readonly FamilyRow[]): void {
-  const defs = familiesFor('ksm', resource);
-  const names = new Set(defs.map((d) => d.name));
-  test(`every ${resource} family of the catalog has a table row`, () => {
+  const schemaOf = new Map<string, Schema>();
+  for (const schema of ['ksm', 'semconv'] as const)
+    for (const d of allFamilies(schema, resource)) schemaOf.set(d.name, schema);
+  test(`every ${resource} family of both schemas has a table row`, () => {
     const covered = new Set(rows.map((r) => r.family));
     assert.deepEqual(
-      [...names].filter((n) => !covered.has(n)),
+      [...schemaOf.keys()].filter((n) => !covered.has(n)),
       [],
       'families without a row',
     );
     assert.deepEqual(
-      [...covered].filter((n) => !names.has(n)),
+      [...covered].filter((n) => !schemaOf.has(n)),
       [],
       'rows for unknown families',
     );
   });
-  for (const row of rows) {
-    test(`${row.family}: ${row.name}`, () => {
-      const pts = generate(resource, row.object, { only: [row.family], ctx: row.ctx }).get(row.family) ?? [];
-      assert.deepEqual(expositionLines(row.family, pts), row.want);
+  for (const r of rows) {
+    test(`${r.family}: ${r.name}`, () => {
+      const schema = schemaOf.get(r.family) ?? 'ksm';
+      const pts = generate(resource, r.object, { schema, only: [r.family], ctx: r.ctx }).get(r.family) ?? [];
+      assert.deepEqual(expositionLines(r.family, pts), r.want);
     });
   }
 }

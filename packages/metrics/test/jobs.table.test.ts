@@ -1,20 +1,11 @@
 // Family-by-family table for Jobs, as KSM's internal/store/job_test.go: one object in, the exact series of one
-// family out (wire label order, Go number format). Every family of the catalog, KSM and EXTENSION, has a row; a
-// family added without one fails the coverage test. Expected lines were checked against KSM v2.20's pod.go /
-// job.go / cronjob.go rules; the differential tests (test/peers/differential-*.test.ts) hold the KSM families
-// to the real binary.
+// family out (wire label order, Go number format). Every family of the catalog has a row (KSM, opt-in, EXTENSION
+// and semconv); a family added without one fails the coverage test. Expected lines were checked against KSM
+// v2.20's pod.go / job.go / cronjob.go rules; the differential tests (test/peers/differential-*.test.ts) hold the
+// KSM families to the real binary.
 import { describe } from 'node:test';
-import type { GenerateContext } from '../src/index.ts';
-import { type FamilyRow, runFamilyTable } from './helpers.ts';
+import { type FamilyRow, row, runFamilyTable } from './helpers.ts';
 import * as O from './table-objects.ts';
-
-const row = (family: string, name: string, object: unknown, want: string[], ctx?: GenerateContext): FamilyRow => ({
-  family,
-  name,
-  object,
-  want,
-  ctx,
-});
 
 const ROWS: FamilyRow[] = [
   row(
@@ -177,6 +168,27 @@ const ROWS: FamilyRow[] = [
     'kube_job_failure_reason{namespace="ns",job_name="backoff",condition_type="Failed",reason="BackoffLimitExceeded"} 1',
   ]),
   row('kube_job_failure_reason', 'complete after one failed pod: nothing', O.jobComplete, []),
+  // ---------------------------------------------------------------- semconv schema: identity on every point
+  row('k8s.job.pod.active', 'running, owned by a CronJob', O.jobRunning, [
+    'k8s.job.pod.active{k8s.namespace.name="ns",k8s.job.name="running",k8s.job.uid="uid-running",k8s.cronjob.name="nightly",k8s.cronjob.uid="cj"} 2',
+  ]),
+  row('k8s.job.pod.active', 'complete after one failed pod', O.jobComplete, [
+    'k8s.job.pod.active{k8s.namespace.name="ns",k8s.job.name="complete",k8s.job.uid="uid-complete"} 0',
+  ]),
+  row('k8s.job.pod.failed', 'retrying, no conditions yet', O.jobNoConditions, [
+    'k8s.job.pod.failed{k8s.namespace.name="ns",k8s.job.name="retrying",k8s.job.uid="uid-retrying"} 2',
+  ]),
+  row('k8s.job.pod.successful', 'complete after one failed pod', O.jobComplete, [
+    'k8s.job.pod.successful{k8s.namespace.name="ns",k8s.job.name="complete",k8s.job.uid="uid-complete"} 1',
+  ]),
+  row('k8s.job.pod.desired_successful', 'running, owned by a CronJob', O.jobRunning, [
+    'k8s.job.pod.desired_successful{k8s.namespace.name="ns",k8s.job.name="running",k8s.job.uid="uid-running",k8s.cronjob.name="nightly",k8s.cronjob.uid="cj"} 4',
+  ]),
+  row('k8s.job.pod.desired_successful', 'retrying, no conditions yet: nothing', O.jobNoConditions, []),
+  row('k8s.job.pod.max_parallel', 'running, owned by a CronJob', O.jobRunning, [
+    'k8s.job.pod.max_parallel{k8s.namespace.name="ns",k8s.job.name="running",k8s.job.uid="uid-running",k8s.cronjob.name="nightly",k8s.cronjob.uid="cj"} 2',
+  ]),
+  row('k8s.job.pod.max_parallel', 'retrying, no conditions yet: nothing', O.jobNoConditions, []),
 ];
 
 describe('jobs family table', () => runFamilyTable('jobs', ROWS));

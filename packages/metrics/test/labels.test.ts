@@ -5,6 +5,8 @@ import {
   familyFilter,
   labelName,
   MetricsStore,
+  optInFamilies,
+  optInFilter,
   parseAllowlist,
   toPrometheusLabels,
 } from '../src/index.ts';
@@ -25,6 +27,18 @@ describe('label/annotation allowlists (KSM semantics)', () => {
       ['label_a_b_conflict3', '2'],
       ['label_z', '4'],
     ]);
+  });
+
+  test('a _conflictN name already taken by another key is skipped (KSM v2.20 nextFreeLabelName)', () => {
+    // Sorted: 'a.b' < 'a_b' < 'a_b_conflict1'. Without the check two labels would be named label_a_b_conflict1,
+    // an exposition Prometheus rejects.
+    const out = toPrometheusLabels('label', { a_b_conflict1: 'x', 'a.b': '1', a_b: '2' }, ['*']);
+    assert.deepEqual(out, [
+      ['label_a_b_conflict1_conflict1', '1'],
+      ['label_a_b_conflict2', '2'],
+      ['label_a_b_conflict1_conflict2', 'x'],
+    ]);
+    assert.equal(new Set(out.map(([k]) => k)).size, out.length);
   });
 
   test('wildcard takes all keys; explicit list only present keys; unlisted resource nothing', () => {
@@ -92,5 +106,47 @@ describe('KSM --metric-labels-allowlist resource wildcard and --metric-allowlist
     assert.equal(kept.length, all.length - 2);
     assert.equal(familyFilter([], []), undefined);
     assert.throws(() => familyFilter(['a'], ['b']), /mutually exclusive/);
+  });
+});
+
+describe('--metric-opt-in-list (KSM pkg/optin)', () => {
+  const pods = (opts: Parameters<typeof familiesFor>[2]) => familiesFor('ksm', 'pods', opts).map((f) => f.name);
+
+  test('opt-in families are off by default and in no store without the list', () => {
+    assert.deepEqual(optInFamilies('ksm'), ['kube_pod_nodeselectors']);
+    assert.deepEqual(optInFamilies('semconv'), []);
+    assert.ok(!pods({}).includes('kube_pod_nodeselectors'));
+    const store = new MetricsStore({ schema: 'ksm' });
+    assert.ok(!store.families('pods').some((f) => f.name === 'kube_pod_nodeselectors'));
+  });
+
+  test('an unanchored regular expression turns one on, at KSM position (after tolerations)', () => {
+    for (const entry of ['kube_pod_nodeselectors', 'nodeselectors', '^kube_pod_node.*$']) {
+      const names = pods({ optIn: [entry] });
+      assert.equal(names.indexOf('kube_pod_nodeselectors'), names.indexOf('kube_pod_tolerations') + 1, entry);
+    }
+    assert.ok(!pods({ optIn: ['^nodeselectors'] }).includes('kube_pod_nodeselectors'));
+    // Non-opt-in families are not affected by the list.
+    assert.equal(pods({ optIn: ['kube_pod_nodeselectors'] }).length, pods({}).length + 1);
+    const store = new MetricsStore({ schema: 'ksm', optIn: ['kube_pod_nodeselectors'] });
+    assert.ok(store.families('pods').some((f) => f.name === 'kube_pod_nodeselectors'));
+  });
+
+  test('the allow/denylist still applies to an opted-in family (KSM composite filter: both must pass)', () => {
+    const optIn = ['kube_pod_nodeselectors'];
+    assert.deepEqual(pods({ optIn, filter: familyFilter(['kube_pod_(info|nodeselectors)$'], []) }), [
+      'kube_pod_info',
+      'kube_pod_nodeselectors',
+    ]);
+    assert.deepEqual(pods({ optIn, filter: familyFilter(['kube_pod_info$'], []) }), ['kube_pod_info']);
+    assert.ok(!pods({ optIn, filter: familyFilter([], ['nodeselectors']) }).includes('kube_pod_nodeselectors'));
+    assert.ok(!pods({ filter: familyFilter(['nodeselectors'], []) }).includes('kube_pod_nodeselectors'));
+  });
+
+  test('invalid and RE2-incompatible entries are refused with the entry named', () => {
+    assert.throws(() => optInFilter(['kube_(pod']), /invalid regular expression "kube_\(pod"/);
+    for (const x of ['kube_pod_(?=node)', 'kube_(?!x)pod', '(?<=kube_)pod', '(a)\\1', '(?<n>a)\\k<n>'])
+      assert.throws(() => optInFilter([x]), /not RE2 syntax/, x);
+    assert.ok(optInFilter(['(?<name>kube)_pod'])('kube_pod_x'), 'named groups are RE2 syntax too');
   });
 });

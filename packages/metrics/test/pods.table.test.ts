@@ -1,20 +1,11 @@
 // Family-by-family table for Pods, as KSM's internal/store/pod_test.go: one object in, the exact series of one
-// family out (wire label order, Go number format). Every family of the catalog, KSM and EXTENSION, has a row; a
-// family added without one fails the coverage test. Expected lines were checked against KSM v2.20's pod.go /
-// job.go / cronjob.go rules; the differential tests (test/peers/differential-*.test.ts) hold the KSM families
-// to the real binary.
+// family out (wire label order, Go number format). Every family of the catalog has a row (KSM, opt-in, EXTENSION
+// and semconv); a family added without one fails the coverage test. Expected lines were checked against KSM
+// v2.20's pod.go / job.go / cronjob.go rules; the differential tests (test/peers/differential-*.test.ts) hold the
+// KSM families to the real binary.
 import { describe } from 'node:test';
-import type { GenerateContext } from '../src/index.ts';
-import { type FamilyRow, runFamilyTable } from './helpers.ts';
+import { type FamilyRow, row, runFamilyTable } from './helpers.ts';
 import * as O from './table-objects.ts';
-
-const row = (family: string, name: string, object: unknown, want: string[], ctx?: GenerateContext): FamilyRow => ({
-  family,
-  name,
-  object,
-  want,
-  ctx,
-});
 
 const ROWS: FamilyRow[] = [
   row(
@@ -166,6 +157,16 @@ const ROWS: FamilyRow[] = [
     'kube_pod_tolerations{namespace="ns",pod="web-1",uid="uid-web-1",key="dedicated",operator="Equal",value="web",effect="NoSchedule"} 1',
   ]),
   row('kube_pod_tolerations', 'crash-looping container after an OOM kill: nothing', O.podCrash, []),
+  // Opt-in in KSM; the table runs every declared family. Keys sorted, sanitised, snake-cased (KSM pod_test.go).
+  row('kube_pod_nodeselectors', 'running pod with owner, IPs, resources, sidecar, volumes, DRA claims', O.podFull, [
+    'kube_pod_nodeselectors{namespace="ns",pod="web-1",uid="uid-web-1",nodeselector_cloud_google_com_gke_accelerator="nvidia-tesla-t4",nodeselector_kubernetes_io_os="linux"} 1',
+  ]),
+  row('kube_pod_nodeselectors', 'pending: colliding and camelCase nodeSelector keys', O.podUnschedulable, [
+    'kube_pod_nodeselectors{namespace="ns",pod="pending",uid="uid-pending",nodeselector_disk_type="ssd",nodeselector_topology_kubernetes_io_zone_conflict1="a",nodeselector_topology_kubernetes_io_zone_conflict2="b"} 1',
+  ]),
+  row('kube_pod_nodeselectors', 'no nodeSelector: one series with the default labels only', O.podCrash, [
+    'kube_pod_nodeselectors{namespace="ns",pod="crash",uid="uid-crash"} 1',
+  ]),
   row('kube_pod_service_account', 'init container in CrashLoopBackOff', O.podInitWaiting, [
     'kube_pod_service_account{namespace="ns",pod="init-crash",uid="uid-init-crash",service_account=""} 1',
   ]),
@@ -616,6 +617,110 @@ const ROWS: FamilyRow[] = [
     'running pod with owner, IPs, resources, sidecar, volumes, DRA claims: nothing',
     O.podFull,
     [],
+  ),
+  // ---------------------------------------------------------------- semconv schema: identity on every point
+  row('k8s.pod.status.phase', "a Job's pod, done, with local storage", O.podJobWorker, [
+    'k8s.pod.status.phase{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.pod.status.phase="Pending"} 0',
+    'k8s.pod.status.phase{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.pod.status.phase="Running"} 0',
+    'k8s.pod.status.phase{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.pod.status.phase="Succeeded"} 1',
+    'k8s.pod.status.phase{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.pod.status.phase="Failed"} 0',
+    'k8s.pod.status.phase{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.pod.status.phase="Unknown"} 0',
+  ]),
+  row('k8s.pod.status.reason', 'evicted by the kubelet', O.podEvicted, [
+    'k8s.pod.status.reason{k8s.namespace.name="ns",k8s.pod.name="evicted",k8s.pod.uid="uid-evicted",k8s.node.name="node-a",k8s.pod.status.reason="Evicted"} 1',
+    'k8s.pod.status.reason{k8s.namespace.name="ns",k8s.pod.name="evicted",k8s.pod.uid="uid-evicted",k8s.node.name="node-a",k8s.pod.status.reason="NodeAffinity"} 0',
+    'k8s.pod.status.reason{k8s.namespace.name="ns",k8s.pod.name="evicted",k8s.pod.uid="uid-evicted",k8s.node.name="node-a",k8s.pod.status.reason="NodeLost"} 0',
+    'k8s.pod.status.reason{k8s.namespace.name="ns",k8s.pod.name="evicted",k8s.pod.uid="uid-evicted",k8s.node.name="node-a",k8s.pod.status.reason="Shutdown"} 0',
+    'k8s.pod.status.reason{k8s.namespace.name="ns",k8s.pod.name="evicted",k8s.pod.uid="uid-evicted",k8s.node.name="node-a",k8s.pod.status.reason="UnexpectedAdmissionError"} 0',
+  ]),
+  row('k8s.container.status.state', 'crash-looping container after an OOM kill', O.podCrash, [
+    'k8s.container.status.state{k8s.namespace.name="ns",k8s.pod.name="crash",k8s.pod.uid="uid-crash",k8s.node.name="node-b",k8s.container.name="app",k8s.container.status.state="terminated"} 0',
+    'k8s.container.status.state{k8s.namespace.name="ns",k8s.pod.name="crash",k8s.pod.uid="uid-crash",k8s.node.name="node-b",k8s.container.name="app",k8s.container.status.state="running"} 0',
+    'k8s.container.status.state{k8s.namespace.name="ns",k8s.pod.name="crash",k8s.pod.uid="uid-crash",k8s.node.name="node-b",k8s.container.name="app",k8s.container.status.state="waiting"} 1',
+    'k8s.container.status.state{k8s.namespace.name="ns",k8s.pod.name="crash",k8s.pod.uid="uid-crash",k8s.node.name="node-b",k8s.container.name="done",k8s.container.status.state="terminated"} 1',
+    'k8s.container.status.state{k8s.namespace.name="ns",k8s.pod.name="crash",k8s.pod.uid="uid-crash",k8s.node.name="node-b",k8s.container.name="done",k8s.container.status.state="running"} 0',
+    'k8s.container.status.state{k8s.namespace.name="ns",k8s.pod.name="crash",k8s.pod.uid="uid-crash",k8s.node.name="node-b",k8s.container.name="done",k8s.container.status.state="waiting"} 0',
+  ]),
+  row('k8s.container.status.reason', "a Job's pod, done, with local storage", O.podJobWorker, [
+    'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work",k8s.container.status.reason="ContainerCreating"} 0',
+    'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work",k8s.container.status.reason="CrashLoopBackOff"} 0',
+    'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work",k8s.container.status.reason="CreateContainerConfigError"} 0',
+    'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work",k8s.container.status.reason="ErrImagePull"} 0',
+    'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work",k8s.container.status.reason="ImagePullBackOff"} 0',
+    'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work",k8s.container.status.reason="OOMKilled"} 0',
+    'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work",k8s.container.status.reason="Completed"} 1',
+    'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work",k8s.container.status.reason="Error"} 0',
+    'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work",k8s.container.status.reason="ContainerCannotRun"} 0',
+  ]),
+  row(
+    'k8s.container.status.reason',
+    'running pod with owner, IPs, resources, sidecar, volumes, DRA claims',
+    O.podFull,
+    [
+      'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="web-1",k8s.pod.uid="uid-web-1",k8s.node.name="node-a",k8s.container.name="app",k8s.container.status.reason="ContainerCreating"} 0',
+      'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="web-1",k8s.pod.uid="uid-web-1",k8s.node.name="node-a",k8s.container.name="app",k8s.container.status.reason="CrashLoopBackOff"} 0',
+      'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="web-1",k8s.pod.uid="uid-web-1",k8s.node.name="node-a",k8s.container.name="app",k8s.container.status.reason="CreateContainerConfigError"} 0',
+      'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="web-1",k8s.pod.uid="uid-web-1",k8s.node.name="node-a",k8s.container.name="app",k8s.container.status.reason="ErrImagePull"} 0',
+      'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="web-1",k8s.pod.uid="uid-web-1",k8s.node.name="node-a",k8s.container.name="app",k8s.container.status.reason="ImagePullBackOff"} 0',
+      'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="web-1",k8s.pod.uid="uid-web-1",k8s.node.name="node-a",k8s.container.name="app",k8s.container.status.reason="OOMKilled"} 0',
+      'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="web-1",k8s.pod.uid="uid-web-1",k8s.node.name="node-a",k8s.container.name="app",k8s.container.status.reason="Completed"} 0',
+      'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="web-1",k8s.pod.uid="uid-web-1",k8s.node.name="node-a",k8s.container.name="app",k8s.container.status.reason="Error"} 0',
+      'k8s.container.status.reason{k8s.namespace.name="ns",k8s.pod.name="web-1",k8s.pod.uid="uid-web-1",k8s.node.name="node-a",k8s.container.name="app",k8s.container.status.reason="ContainerCannotRun"} 0',
+    ],
+  ),
+  row('k8s.container.restart.count', 'crash-looping container after an OOM kill', O.podCrash, [
+    'k8s.container.restart.count{k8s.namespace.name="ns",k8s.pod.name="crash",k8s.pod.uid="uid-crash",k8s.node.name="node-b",k8s.container.name="app"} 7',
+    'k8s.container.restart.count{k8s.namespace.name="ns",k8s.pod.name="crash",k8s.pod.uid="uid-crash",k8s.node.name="node-b",k8s.container.name="done"} 0',
+  ]),
+  row('k8s.container.ready', 'running pod with owner, IPs, resources, sidecar, volumes, DRA claims', O.podFull, [
+    'k8s.container.ready{k8s.namespace.name="ns",k8s.pod.name="web-1",k8s.pod.uid="uid-web-1",k8s.node.name="node-a",k8s.container.name="app"} 1',
+  ]),
+  row('k8s.container.ready', 'crash-looping container after an OOM kill', O.podCrash, [
+    'k8s.container.ready{k8s.namespace.name="ns",k8s.pod.name="crash",k8s.pod.uid="uid-crash",k8s.node.name="node-b",k8s.container.name="app"} 0',
+    'k8s.container.ready{k8s.namespace.name="ns",k8s.pod.name="crash",k8s.pod.uid="uid-crash",k8s.node.name="node-b",k8s.container.name="done"} 0',
+  ]),
+  row('k8s.container.cpu.request', 'running pod with owner, IPs, resources, sidecar, volumes, DRA claims', O.podFull, [
+    'k8s.container.cpu.request{k8s.namespace.name="ns",k8s.pod.name="web-1",k8s.pod.uid="uid-web-1",k8s.node.name="node-a",k8s.container.name="app"} 0.5',
+  ]),
+  row('k8s.container.cpu.request', "a Job's pod, done, with local storage", O.podJobWorker, [
+    'k8s.container.cpu.request{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work"} 1',
+  ]),
+  row('k8s.container.cpu.request', 'crash-looping container after an OOM kill: nothing', O.podCrash, []),
+  row('k8s.container.cpu.limit', "a Job's pod, done, with local storage", O.podJobWorker, [
+    'k8s.container.cpu.limit{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work"} 2',
+  ]),
+  row('k8s.container.memory.request', "a Job's pod, done, with local storage", O.podJobWorker, [
+    'k8s.container.memory.request{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work"} 1.073741824e+09',
+  ]),
+  row('k8s.container.memory.request', 'crash-looping container after an OOM kill: nothing', O.podCrash, []),
+  row('k8s.container.memory.limit', "a Job's pod, done, with local storage", O.podJobWorker, [
+    'k8s.container.memory.limit{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work"} 2.147483648e+09',
+  ]),
+  row('k8s.container.storage.request', "a Job's pod, done, with local storage", O.podJobWorker, [
+    'k8s.container.storage.request{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work"} 1.073741824e+10',
+  ]),
+  row(
+    'k8s.container.storage.request',
+    'running pod with owner, IPs, resources, sidecar, volumes, DRA claims: nothing',
+    O.podFull,
+    [],
+  ),
+  row('k8s.container.storage.limit', "a Job's pod, done, with local storage", O.podJobWorker, [
+    'k8s.container.storage.limit{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work"} 2.147483648e+10',
+  ]),
+  row('k8s.container.ephemeral_storage.request', "a Job's pod, done, with local storage", O.podJobWorker, [
+    'k8s.container.ephemeral_storage.request{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work"} 2.147483648e+09',
+  ]),
+  row('k8s.container.ephemeral_storage.limit', "a Job's pod, done, with local storage", O.podJobWorker, [
+    'k8s.container.ephemeral_storage.limit{k8s.namespace.name="ns",k8s.pod.name="worker-x7k2p",k8s.pod.uid="uid-worker-x7k2p",k8s.node.name="node-b",k8s.job.name="worker",k8s.job.uid="uid-worker",k8s.container.name="work"} 4.294967296e+09',
+  ]),
+  row(
+    'k8s.container.ephemeral_storage.limit',
+    'running pod with owner, IPs, resources, sidecar, volumes, DRA claims',
+    O.podFull,
+    [
+      'k8s.container.ephemeral_storage.limit{k8s.namespace.name="ns",k8s.pod.name="web-1",k8s.pod.uid="uid-web-1",k8s.node.name="node-a",k8s.container.name="app"} 1.073741824e+09',
+    ],
   ),
 ];
 

@@ -47,6 +47,7 @@ export const podFull = {
     serviceAccountName: 'web-sa',
     runtimeClassName: 'gvisor',
     overhead: { cpu: '250m', memory: '120Mi' },
+    nodeSelector: { 'kubernetes.io/os': 'linux', 'cloud.google.com/gke-accelerator': 'nvidia-tesla-t4' },
     tolerations: [
       { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
       { key: 'dedicated', operator: 'Equal', value: 'web', effect: 'NoSchedule' },
@@ -156,10 +157,13 @@ export const podEvicted = {
   },
 };
 
-/** Pending: the scheduler found no node. */
+/** Pending: the scheduler found no node. Its nodeSelector keys sanitise to colliding label names. */
 export const podUnschedulable = {
   metadata: meta('pending', { labels: {}, annotations: {} }),
-  spec: { containers: [{ name: 'app', image: 'app:1.2' }] },
+  spec: {
+    nodeSelector: { 'topology.kubernetes.io/zone': 'a', topology_kubernetes_io_zone: 'b', diskType: 'ssd' },
+    containers: [{ name: 'app', image: 'app:1.2' }],
+  },
   status: {
     phase: 'Pending',
     qosClass: 'BestEffort',
@@ -311,6 +315,41 @@ export const podInitWaiting = {
         restartCount: 0,
         state: { waiting: { reason: 'PodInitializing' } },
       },
+    ],
+  },
+};
+
+/** A Job's pod, done: local storage requested and limited (semconv job identity and storage families). */
+export const podJobWorker = {
+  metadata: meta('worker-x7k2p', {
+    labels: { 'batch.kubernetes.io/job-name': 'worker' },
+    annotations: {},
+    ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'worker', uid: 'uid-worker', controller: true }],
+  }),
+  spec: {
+    nodeName: 'node-b',
+    restartPolicy: 'Never',
+    containers: [
+      {
+        name: 'work',
+        image: 'work:7',
+        resources: {
+          requests: { cpu: '1', memory: '1Gi', storage: '10Gi', 'ephemeral-storage': '2Gi' },
+          limits: { cpu: '2', memory: '2Gi', storage: '20Gi', 'ephemeral-storage': '4Gi' },
+        },
+      },
+    ],
+  },
+  status: {
+    phase: 'Succeeded',
+    qosClass: 'Burstable',
+    startTime: T0,
+    conditions: [cond('Ready', 'False', { reason: 'PodCompleted' }), cond('PodScheduled', 'True')],
+    containerStatuses: [
+      runningStatus('work', {
+        ready: false,
+        state: { terminated: { reason: 'Completed', exitCode: 0, startedAt: T1, finishedAt: T3 } },
+      }),
     ],
   },
 };

@@ -1,5 +1,6 @@
 // Shard self-metrics: low-cardinality process gauges, so ordinary OTel observable instruments suffice.
 // Objects held per resource are the watch layer's kso_watch_objects (already after the shard filter).
+import type { InstrumentSpec } from '@kso/metrics';
 import type { BatchObservableResult, Meter } from '@opentelemetry/api';
 import type { ResharderStats } from './resharder.ts';
 
@@ -13,24 +14,28 @@ export interface ShardInstrumentsHandle {
 }
 
 /** Name, type, help of every instrument registered here (for documentation tables). */
-export const SHARD_INSTRUMENTS: readonly (readonly [string, 'gauge' | 'counter', string])[] = [
-  ['kube_state_metrics_shard_ordinal', 'gauge', 'Current sharding ordinal/index of this instance'],
-  ['kube_state_metrics_total_shards', 'gauge', 'Number of sharded instances taken into account'],
-  [
-    'kso_shard_last_reshard_timestamp_seconds',
-    'gauge',
-    'Unix time the served view last switched (initial sync included); absent before',
-  ],
-  [
-    'kso_shard_last_reshard_duration_seconds',
-    'gauge',
-    'Seconds from the last new assignment to its view being complete and served',
-  ],
-  ['kso_shard_reshards_total', 'counter', 'Completed view switches (initial sync included)'],
-  ['kso_shard_reshard_pending', 'gauge', '1 while a view for a new assignment is syncing (the old one is served)'],
+export const SHARD_INSTRUMENTS: readonly InstrumentSpec[] = [
+  { name: 'kube_state_metrics_shard_ordinal', type: 'gauge', help: 'Current sharding ordinal/index of this instance' },
+  { name: 'kube_state_metrics_total_shards', type: 'gauge', help: 'Number of sharded instances taken into account' },
+  {
+    name: 'kso_shard_last_reshard_timestamp_seconds',
+    type: 'gauge',
+    help: 'Unix time the served view last switched (initial sync included); absent before',
+  },
+  {
+    name: 'kso_shard_last_reshard_duration_seconds',
+    type: 'gauge',
+    help: 'Seconds from the last new assignment to its view being complete and served',
+  },
+  { name: 'kso_shard_reshards_total', type: 'counter', help: 'Completed view switches (initial sync included)' },
+  {
+    name: 'kso_shard_reshard_pending',
+    type: 'gauge',
+    help: '1 while a view for a new assignment is syncing (the old one is served)',
+  },
 ];
 
-const help = (name: string) => SHARD_INSTRUMENTS.find((m) => m[0] === name)?.[2] ?? '';
+const help = (name: string) => SHARD_INSTRUMENTS.find((m) => m.name === name)?.help ?? '';
 
 /** KSM-compatible names (both schemas) plus kso_shard_* extras. */
 export function registerShardInstruments(meter: Meter, getStats: () => ShardInstrumentStats): ShardInstrumentsHandle {

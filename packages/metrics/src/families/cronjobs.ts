@@ -1,6 +1,6 @@
 import type { CronJobSnapshot } from '@kso/model';
 import { type CronSchedule, nextCronTime, parseStandard } from '../cron.ts';
-import { b2f, type FamilyDef, family, NONE } from '../family.ts';
+import { b2f, type FamilyDef, familyTable, NONE } from '../family.ts';
 import { toPrometheusLabels } from '../labels.ts';
 import type { Point } from '../types.ts';
 
@@ -62,36 +62,33 @@ export function cronNextScheduleTime(c: C): number | undefined {
   return next ?? undefined;
 }
 
-export const CRONJOB_FAMILIES_KSM: readonly FamilyDef<C>[] = [
-  family<C>(
-    'cronjobs',
-    'kube_cronjob_annotations',
-    'gauge',
-    'ALPHA',
-    'Kubernetes annotations converted to Prometheus labels.',
-    ['annotation_*'],
-    'One series only when `--metric-annotations-allowlist` names cronjobs.',
-    (c, ctx) => mapFamily(c, 'annotation', c.annotations, ctx.annotationsAllow),
-  ),
-  family<C>(
-    'cronjobs',
-    'kube_cronjob_labels',
-    'gauge',
-    'STABLE',
-    'Kubernetes labels converted to Prometheus labels.',
-    ['label_*'],
-    'One series only when `--metric-labels-allowlist` names cronjobs.',
-    (c, ctx) => mapFamily(c, 'label', c.labels, ctx.labelsAllow),
-  ),
-  family<C>(
-    'cronjobs',
-    'kube_cronjob_info',
-    'gauge',
-    'STABLE',
-    'Info about cronjob.',
-    ['schedule', 'concurrency_policy', 'timezone'],
-    'Always 1; timezone = spec.timeZone or "local" when unset.',
-    (c) => [
+export const CRONJOB_FAMILIES_KSM: readonly FamilyDef<C>[] = familyTable<C>('cronjobs', [
+  {
+    name: 'kube_cronjob_annotations',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'Kubernetes annotations converted to Prometheus labels.',
+    labels: ['annotation_*'],
+    doc: 'One series only when `--metric-annotations-allowlist` names cronjobs.',
+    generate: (c, ctx) => mapFamily(c, 'annotation', c.annotations, ctx.annotationsAllow),
+  },
+  {
+    name: 'kube_cronjob_labels',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Kubernetes labels converted to Prometheus labels.',
+    labels: ['label_*'],
+    doc: 'One series only when `--metric-labels-allowlist` names cronjobs.',
+    generate: (c, ctx) => mapFamily(c, 'label', c.labels, ctx.labelsAllow),
+  },
+  {
+    name: 'kube_cronjob_info',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Info about cronjob.',
+    labels: ['schedule', 'concurrency_policy', 'timezone'],
+    doc: 'Always 1; timezone = spec.timeZone or "local" when unset.',
+    generate: (c) => [
       {
         attributes: {
           namespace: c.namespace,
@@ -103,122 +100,113 @@ export const CRONJOB_FAMILIES_KSM: readonly FamilyDef<C>[] = [
         value: 1,
       },
     ],
-  ),
-  family<C>(
-    'cronjobs',
-    'kube_cronjob_created',
-    'gauge',
-    'STABLE',
-    'Unix creation timestamp',
-    [],
-    'creationTimestamp (s), when set.',
-    (c) => maybe(c, c.creationTimestamp),
-  ),
-  family<C>(
-    'cronjobs',
-    'kube_cronjob_status_active',
-    'gauge',
-    'STABLE',
-    'Active holds pointers to currently running jobs.',
-    [],
-    'Number of entries in status.active. Always emitted.',
-    (c) => [p(c, c.activeJobs)],
-  ),
-  family<C>(
-    'cronjobs',
-    'kube_cronjob_status_last_schedule_time',
-    'gauge',
-    'STABLE',
-    'LastScheduleTime keeps information of when was the last time the job was successfully scheduled.',
-    [],
-    'status.lastScheduleTime (s), when set.',
-    (c) => maybe(c, c.lastScheduleTime),
-  ),
-  family<C>(
-    'cronjobs',
-    'kube_cronjob_status_last_successful_time',
-    'gauge',
-    'STABLE',
-    'LastSuccessfulTime keeps information of when was the last time the job was completed successfully.',
-    [],
-    'status.lastSuccessfulTime (s), when set.',
-    (c) => maybe(c, c.lastSuccessfulTime),
-  ),
-  family<C>(
-    'cronjobs',
-    'kube_cronjob_spec_suspend',
-    'gauge',
-    'STABLE',
-    'Suspend flag tells the controller to suspend subsequent executions.',
-    [],
-    'spec.suspend as 0/1 (unset = 0, like kube-state-metrics).',
-    (c) => [p(c, b2f(c.suspend === true))],
-  ),
-  family<C>(
-    'cronjobs',
-    'kube_cronjob_spec_starting_deadline_seconds',
-    'gauge',
-    'STABLE',
-    'Deadline in seconds for starting the job if it misses scheduled time for any reason.',
-    [],
-    'spec.startingDeadlineSeconds, when set.',
-    (c) => maybe(c, c.startingDeadlineSeconds),
-  ),
-  family<C>(
-    'cronjobs',
-    'kube_cronjob_next_schedule_time',
-    'gauge',
-    'STABLE',
-    "Next time the cronjob should be scheduled. The time after lastScheduleTime, or after the cron job's creation time if it's never been scheduled. Use this to determine if the job is delayed.",
-    [],
-    'Schedule.Next of go-cron v0.15.1 (the library of KSM v2.20): day-of-month AND day-of-week, wrapping ranges, ' +
+  },
+  {
+    name: 'kube_cronjob_created',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Unix creation timestamp',
+    labels: [],
+    doc: 'creationTimestamp (s), when set.',
+    generate: (c) => maybe(c, c.creationTimestamp),
+  },
+  {
+    name: 'kube_cronjob_status_active',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Active holds pointers to currently running jobs.',
+    labels: [],
+    doc: 'Number of entries in status.active. Always emitted.',
+    generate: (c) => [p(c, c.activeJobs)],
+  },
+  {
+    name: 'kube_cronjob_status_last_schedule_time',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'LastScheduleTime keeps information of when was the last time the job was successfully scheduled.',
+    labels: [],
+    doc: 'status.lastScheduleTime (s), when set.',
+    generate: (c) => maybe(c, c.lastScheduleTime),
+  },
+  {
+    name: 'kube_cronjob_status_last_successful_time',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'LastSuccessfulTime keeps information of when was the last time the job was completed successfully.',
+    labels: [],
+    doc: 'status.lastSuccessfulTime (s), when set.',
+    generate: (c) => maybe(c, c.lastSuccessfulTime),
+  },
+  {
+    name: 'kube_cronjob_spec_suspend',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Suspend flag tells the controller to suspend subsequent executions.',
+    labels: [],
+    doc: 'spec.suspend as 0/1 (unset = 0, like kube-state-metrics).',
+    generate: (c) => [p(c, b2f(c.suspend === true))],
+  },
+  {
+    name: 'kube_cronjob_spec_starting_deadline_seconds',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Deadline in seconds for starting the job if it misses scheduled time for any reason.',
+    labels: [],
+    doc: 'spec.startingDeadlineSeconds, when set.',
+    generate: (c) => maybe(c, c.startingDeadlineSeconds),
+  },
+  {
+    name: 'kube_cronjob_next_schedule_time',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: "Next time the cronjob should be scheduled. The time after lastScheduleTime, or after the cron job's creation time if it's never been scheduled. Use this to determine if the job is delayed.",
+    labels: [],
+    doc:
+      'Schedule.Next of go-cron v0.15.1 (the library of KSM v2.20): day-of-month AND day-of-week, wrapping ranges, ' +
       'spec.timeZone as a CRON_TZ= prefix, no time zone = the process zone. Nothing while suspended or when ' +
       'the schedule is invalid; -6.21355968e+10 (Go zero time) when it never fires within five years; nothing ' +
       'where go-cron never returns (a calendar day that does not exist in the zone, e.g. Pacific/Apia 2011-12-30).',
-    (c) => maybe(c, cronNextScheduleTime(c)),
-  ),
-  family<C>(
-    'cronjobs',
-    'kube_cronjob_schedule_invalid',
-    'gauge',
-    'ALPHA',
-    'Emitted with value 1 for cronjobs whose schedule, in its configured timezone, cannot be parsed.',
-    [],
-    '1 when go-cron ParseStandard rejects `CRON_TZ=<spec.timeZone> <spec.schedule>` (unknown zone, bad field, ' +
+    generate: (c) => maybe(c, cronNextScheduleTime(c)),
+  },
+  {
+    name: 'kube_cronjob_schedule_invalid',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'Emitted with value 1 for cronjobs whose schedule, in its configured timezone, cannot be parsed.',
+    labels: [],
+    doc:
+      '1 when go-cron ParseStandard rejects `CRON_TZ=<spec.timeZone> <spec.schedule>` (unknown zone, bad field, ' +
       'step not smaller than its range, ...); nothing otherwise.',
-    (c) => (cronSchedule(c) === undefined ? [p(c, 1)] : NONE),
-  ),
-  family<C>(
-    'cronjobs',
-    'kube_cronjob_metadata_resource_version',
-    'gauge',
-    'STABLE',
-    'Resource version representing a specific version of the cronjob.',
-    [],
-    'metadata.resourceVersion parsed as a number, when it is one.',
-    (c) => {
+    generate: (c) => (cronSchedule(c) === undefined ? [p(c, 1)] : NONE),
+  },
+  {
+    name: 'kube_cronjob_metadata_resource_version',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Resource version representing a specific version of the cronjob.',
+    labels: [],
+    doc: 'metadata.resourceVersion parsed as a number, when it is one.',
+    generate: (c) => {
       const v = Number(c.resourceVersion);
       return c.resourceVersion !== '' && Number.isFinite(v) ? [p(c, v)] : NONE;
     },
-  ),
-  family<C>(
-    'cronjobs',
-    'kube_cronjob_spec_successful_job_history_limit',
-    'gauge',
-    'ALPHA',
-    'Successful job history limit tells the controller how many completed jobs should be preserved.',
-    [],
-    'spec.successfulJobsHistoryLimit, when set.',
-    (c) => maybe(c, c.successfulJobsHistoryLimit),
-  ),
-  family<C>(
-    'cronjobs',
-    'kube_cronjob_spec_failed_job_history_limit',
-    'gauge',
-    'ALPHA',
-    'Failed job history limit tells the controller how many failed jobs should be preserved.',
-    [],
-    'spec.failedJobsHistoryLimit, when set.',
-    (c) => maybe(c, c.failedJobsHistoryLimit),
-  ),
-];
+  },
+  {
+    name: 'kube_cronjob_spec_successful_job_history_limit',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'Successful job history limit tells the controller how many completed jobs should be preserved.',
+    labels: [],
+    doc: 'spec.successfulJobsHistoryLimit, when set.',
+    generate: (c) => maybe(c, c.successfulJobsHistoryLimit),
+  },
+  {
+    name: 'kube_cronjob_spec_failed_job_history_limit',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'Failed job history limit tells the controller how many failed jobs should be preserved.',
+    labels: [],
+    doc: 'spec.failedJobsHistoryLimit, when set.',
+    generate: (c) => maybe(c, c.failedJobsHistoryLimit),
+  },
+]);

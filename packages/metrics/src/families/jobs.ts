@@ -1,5 +1,5 @@
 import type { JobSnapshot } from '@kso/model';
-import { b2f, type FamilyDef, family, NONE } from '../family.ts';
+import { b2f, type FamilyDef, familyTable, NONE } from '../family.ts';
 import { toPrometheusLabels } from '../labels.ts';
 import type { Point } from '../types.ts';
 import { CONDITION_VALUES, conditionFlags, findConditions, ownerTriples } from './common.ts';
@@ -51,169 +51,162 @@ function statusFailed(j: J): Point[] {
   return out;
 }
 
-export const JOB_FAMILIES_KSM: readonly FamilyDef<J>[] = [
-  family<J>(
-    'jobs',
-    'kube_job_annotations',
-    'gauge',
-    'ALPHA',
-    'Kubernetes annotations converted to Prometheus labels.',
-    ['annotation_*'],
-    'One series only when `--metric-annotations-allowlist` names jobs.',
-    (j, ctx) => mapFamily(j, 'annotation', j.annotations, ctx.annotationsAllow),
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_labels',
-    'gauge',
-    'STABLE',
-    'Kubernetes labels converted to Prometheus labels.',
-    ['label_*'],
-    'One series only when `--metric-labels-allowlist` names jobs.',
-    (j, ctx) => mapFamily(j, 'label', j.labels, ctx.labelsAllow),
-  ),
-  family<J>('jobs', 'kube_job_info', 'gauge', 'STABLE', 'Information about job.', [], 'Always 1.', (j) => [p(j, 1)]),
-  family<J>(
-    'jobs',
-    'kube_job_created',
-    'gauge',
-    'STABLE',
-    'Unix creation timestamp',
-    [],
-    'creationTimestamp (s), when set.',
-    (j) => maybe(j, j.creationTimestamp),
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_spec_parallelism',
-    'gauge',
-    'STABLE',
-    'The maximum desired number of pods the job should run at any given time.',
-    [],
-    'spec.parallelism, when set.',
-    (j) => maybe(j, j.parallelism),
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_spec_completions',
-    'gauge',
-    'STABLE',
-    'The desired number of successfully finished pods the job should be run with.',
-    [],
-    'spec.completions, when set.',
-    (j) => maybe(j, j.completions),
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_spec_active_deadline_seconds',
-    'gauge',
-    'STABLE',
-    'The duration in seconds relative to the startTime that the job may be active before the system tries to terminate it.',
-    [],
-    'spec.activeDeadlineSeconds, when set.',
-    (j) => maybe(j, j.activeDeadlineSeconds),
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_status_succeeded',
-    'gauge',
-    'STABLE',
-    'The number of pods which reached Phase Succeeded.',
-    [],
-    'status.succeeded, 0 when absent. Always emitted.',
-    (j) => [p(j, j.succeeded ?? 0)],
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_status_failed',
-    'gauge',
-    'STABLE',
-    'The number of pods which reached Phase Failed and the reason for failure.',
-    ['reason'],
-    'KSM algorithm: failed==0 → one series without `reason`, value 0; else per Failed condition three 0/1 flags ' +
+export const JOB_FAMILIES_KSM: readonly FamilyDef<J>[] = familyTable<J>('jobs', [
+  {
+    name: 'kube_job_annotations',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'Kubernetes annotations converted to Prometheus labels.',
+    labels: ['annotation_*'],
+    doc: 'One series only when `--metric-annotations-allowlist` names jobs.',
+    generate: (j, ctx) => mapFamily(j, 'annotation', j.annotations, ctx.annotationsAllow),
+  },
+  {
+    name: 'kube_job_labels',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Kubernetes labels converted to Prometheus labels.',
+    labels: ['label_*'],
+    doc: 'One series only when `--metric-labels-allowlist` names jobs.',
+    generate: (j, ctx) => mapFamily(j, 'label', j.labels, ctx.labelsAllow),
+  },
+  {
+    name: 'kube_job_info',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Information about job.',
+    labels: [],
+    doc: 'Always 1.',
+    generate: (j) => [p(j, 1)],
+  },
+  {
+    name: 'kube_job_created',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Unix creation timestamp',
+    labels: [],
+    doc: 'creationTimestamp (s), when set.',
+    generate: (j) => maybe(j, j.creationTimestamp),
+  },
+  {
+    name: 'kube_job_spec_parallelism',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'The maximum desired number of pods the job should run at any given time.',
+    labels: [],
+    doc: 'spec.parallelism, when set.',
+    generate: (j) => maybe(j, j.parallelism),
+  },
+  {
+    name: 'kube_job_spec_completions',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'The desired number of successfully finished pods the job should be run with.',
+    labels: [],
+    doc: 'spec.completions, when set.',
+    generate: (j) => maybe(j, j.completions),
+  },
+  {
+    name: 'kube_job_spec_active_deadline_seconds',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'The duration in seconds relative to the startTime that the job may be active before the system tries to terminate it.',
+    labels: [],
+    doc: 'spec.activeDeadlineSeconds, when set.',
+    generate: (j) => maybe(j, j.activeDeadlineSeconds),
+  },
+  {
+    name: 'kube_job_status_succeeded',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'The number of pods which reached Phase Succeeded.',
+    labels: [],
+    doc: 'status.succeeded, 0 when absent. Always emitted.',
+    generate: (j) => [p(j, j.succeeded ?? 0)],
+  },
+  {
+    name: 'kube_job_status_failed',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'The number of pods which reached Phase Failed and the reason for failure.',
+    labels: ['reason'],
+    doc:
+      'KSM algorithm: failed==0 → one series without `reason`, value 0; else per Failed condition three 0/1 flags ' +
       'reason=BackoffLimitExceeded|DeadlineExceeded|Evicted; if no known reason matched, reason="" with the count. ' +
       'A known reason hides the count: use `kube_job_status_failed_pods`.',
-    statusFailed,
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_status_active',
-    'gauge',
-    'STABLE',
-    'The number of actively running pods.',
-    [],
-    'status.active, 0 when absent. Always emitted.',
-    (j) => [p(j, j.active ?? 0)],
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_status_ready',
-    'gauge',
-    'ALPHA',
-    'The number of ready pods that belong to this Job.',
-    [],
-    'status.ready, 0 when absent. Always emitted.',
-    (j) => [p(j, j.ready ?? 0)],
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_complete',
-    'gauge',
-    'STABLE',
-    'The job has completed its execution.',
-    ['condition'],
-    'Triple true/false/unknown per `Complete` condition; nothing without one.',
-    (j) => conditionTriples(j, 'Complete'),
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_failed',
-    'gauge',
-    'STABLE',
-    'The job has failed its execution.',
-    ['condition'],
-    'Triple true/false/unknown per `Failed` condition; nothing without one.',
-    (j) => conditionTriples(j, 'Failed'),
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_status_start_time',
-    'gauge',
-    'STABLE',
-    'StartTime represents time when the job was acknowledged by the Job Manager.',
-    [],
-    'status.startTime (s), when set.',
-    (j) => maybe(j, j.startTime),
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_status_completion_time',
-    'gauge',
-    'STABLE',
-    'CompletionTime represents time when the job was completed.',
-    [],
-    'status.completionTime (s), when set (only on success).',
-    (j) => maybe(j, j.completionTime),
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_status_suspended',
-    'gauge',
-    'ALPHA',
-    'The number of pods which reached Phase Suspended.',
-    [],
-    '1 if a `Suspended` condition is True, else 0, per such condition. spec.suspend is ignored (see `kube_job_spec_suspend`).',
-    (j) => findConditions(j.conditions, 'Suspended').map((c) => p(j, b2f(c.status === 'True'))),
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_owner',
-    'gauge',
-    'STABLE',
-    "Information about the Job's owner.",
-    ['owner_kind', 'owner_name', 'owner_is_controller'],
-    'One series per ownerReference; none → one series with all three labels "".',
-    (j) =>
+    generate: statusFailed,
+  },
+  {
+    name: 'kube_job_status_active',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'The number of actively running pods.',
+    labels: [],
+    doc: 'status.active, 0 when absent. Always emitted.',
+    generate: (j) => [p(j, j.active ?? 0)],
+  },
+  {
+    name: 'kube_job_status_ready',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'The number of ready pods that belong to this Job.',
+    labels: [],
+    doc: 'status.ready, 0 when absent. Always emitted.',
+    generate: (j) => [p(j, j.ready ?? 0)],
+  },
+  {
+    name: 'kube_job_complete',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'The job has completed its execution.',
+    labels: ['condition'],
+    doc: 'Triple true/false/unknown per `Complete` condition; nothing without one.',
+    generate: (j) => conditionTriples(j, 'Complete'),
+  },
+  {
+    name: 'kube_job_failed',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'The job has failed its execution.',
+    labels: ['condition'],
+    doc: 'Triple true/false/unknown per `Failed` condition; nothing without one.',
+    generate: (j) => conditionTriples(j, 'Failed'),
+  },
+  {
+    name: 'kube_job_status_start_time',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'StartTime represents time when the job was acknowledged by the Job Manager.',
+    labels: [],
+    doc: 'status.startTime (s), when set.',
+    generate: (j) => maybe(j, j.startTime),
+  },
+  {
+    name: 'kube_job_status_completion_time',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'CompletionTime represents time when the job was completed.',
+    labels: [],
+    doc: 'status.completionTime (s), when set (only on success).',
+    generate: (j) => maybe(j, j.completionTime),
+  },
+  {
+    name: 'kube_job_status_suspended',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'The number of pods which reached Phase Suspended.',
+    labels: [],
+    doc: '1 if a `Suspended` condition is True, else 0, per such condition. spec.suspend is ignored (see `kube_job_spec_suspend`).',
+    generate: (j) => findConditions(j.conditions, 'Suspended').map((c) => p(j, b2f(c.status === 'True'))),
+  },
+  {
+    name: 'kube_job_owner',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: "Information about the Job's owner.",
+    labels: ['owner_kind', 'owner_name', 'owner_is_controller'],
+    doc: 'One series per ownerReference; none → one series with all three labels "".',
+    generate: (j) =>
       ownerTriples(j.owners).map(([kind, name, ctl]) => ({
         attributes: {
           namespace: j.namespace,
@@ -224,68 +217,68 @@ export const JOB_FAMILIES_KSM: readonly FamilyDef<J>[] = [
         },
         value: 1,
       })),
-  ),
-];
+  },
+]);
 
 // ---------------------------------------------------------------------------------------------- extensions
 // Field problem 1: basic gauges exist from first sight with 0 where absent (KSM already does this for
 // active/succeeded/ready; failed_pods adds the count KSM loses), and the newer batch/v1 conditions get families.
 
-export const JOB_FAMILIES_EXT: readonly FamilyDef<J>[] = [
-  family<J>(
-    'jobs',
-    'kube_job_status_failed_pods',
-    'gauge',
-    'EXTENSION',
-    'The number of pods of this Job which reached phase Failed (status.failed, 0 when absent).',
-    [],
-    "Always one series with the plain count. `kube_job_status_failed` changes shape over a Job's life and reports a " +
+export const JOB_FAMILIES_EXT: readonly FamilyDef<J>[] = familyTable<J>('jobs', [
+  {
+    name: 'kube_job_status_failed_pods',
+    type: 'gauge',
+    stability: 'EXTENSION',
+    help: 'The number of pods of this Job which reached phase Failed (status.failed, 0 when absent).',
+    labels: [],
+    doc:
+      "Always one series with the plain count. `kube_job_status_failed` changes shape over a Job's life and reports a " +
       '0/1 flag instead of the count once a known failure reason is set (KSM #1638); this family never does.',
-    (j) => [p(j, j.failed ?? 0)],
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_spec_suspend',
-    'gauge',
-    'EXTENSION',
-    'Whether spec.suspend is set on the Job (1) or not (0).',
-    [],
-    'Always emitted. `kube_job_status_suspended` only follows the `Suspended` condition, which appears after the ' +
+    generate: (j) => [p(j, j.failed ?? 0)],
+  },
+  {
+    name: 'kube_job_spec_suspend',
+    type: 'gauge',
+    stability: 'EXTENSION',
+    help: 'Whether spec.suspend is set on the Job (1) or not (0).',
+    labels: [],
+    doc:
+      'Always emitted. `kube_job_status_suspended` only follows the `Suspended` condition, which appears after the ' +
       'controller acted; this shows the request immediately.',
-    (j) => [p(j, b2f(j.suspend === true))],
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_failure_target',
-    'gauge',
-    'EXTENSION',
-    'The job has the FailureTarget condition: it is terminating its pods and will fail.',
-    ['condition'],
-    'Triple true/false/unknown per `FailureTarget` condition (batch/v1, set before `Failed`); nothing without one. ' +
+    generate: (j) => [p(j, b2f(j.suspend === true))],
+  },
+  {
+    name: 'kube_job_failure_target',
+    type: 'gauge',
+    stability: 'EXTENSION',
+    help: 'The job has the FailureTarget condition: it is terminating its pods and will fail.',
+    labels: ['condition'],
+    doc:
+      'Triple true/false/unknown per `FailureTarget` condition (batch/v1, set before `Failed`); nothing without one. ' +
       'KSM ignores this condition.',
-    (j) => conditionTriples(j, 'FailureTarget'),
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_success_criteria_met',
-    'gauge',
-    'EXTENSION',
-    'The job has the SuccessCriteriaMet condition: its success policy is satisfied and it will complete.',
-    ['condition'],
-    'Triple true/false/unknown per `SuccessCriteriaMet` condition; nothing without one. Tells a Job that succeeded ' +
+    generate: (j) => conditionTriples(j, 'FailureTarget'),
+  },
+  {
+    name: 'kube_job_success_criteria_met',
+    type: 'gauge',
+    stability: 'EXTENSION',
+    help: 'The job has the SuccessCriteriaMet condition: its success policy is satisfied and it will complete.',
+    labels: ['condition'],
+    doc:
+      'Triple true/false/unknown per `SuccessCriteriaMet` condition; nothing without one. Tells a Job that succeeded ' +
       'after retries from a failing one (KSM #2642).',
-    (j) => conditionTriples(j, 'SuccessCriteriaMet'),
-  ),
-  family<J>(
-    'jobs',
-    'kube_job_failure_reason',
-    'gauge',
-    'EXTENSION',
-    "The reason of the Job's Failed (or FailureTarget) condition, whatever it is.",
-    ['condition_type', 'reason'],
-    'Value 1 per `Failed`/`FailureTarget` condition with status True, raw reason (PodFailurePolicy, ' +
+    generate: (j) => conditionTriples(j, 'SuccessCriteriaMet'),
+  },
+  {
+    name: 'kube_job_failure_reason',
+    type: 'gauge',
+    stability: 'EXTENSION',
+    help: "The reason of the Job's Failed (or FailureTarget) condition, whatever it is.",
+    labels: ['condition_type', 'reason'],
+    doc:
+      'Value 1 per `Failed`/`FailureTarget` condition with status True, raw reason (PodFailurePolicy, ' +
       'MaxFailedIndexesExceeded, BackoffLimitExceeded, DeadlineExceeded, …) which KSM folds into reason="".',
-    (j) => {
+    generate: (j) => {
       const out: Point[] = [];
       for (const c of j.conditions) {
         if ((c.type === 'Failed' || c.type === 'FailureTarget') && c.status === 'True') {
@@ -297,5 +290,5 @@ export const JOB_FAMILIES_EXT: readonly FamilyDef<J>[] = [
       }
       return out;
     },
-  ),
-];
+  },
+]);

@@ -1,9 +1,10 @@
 import { isIP } from 'node:net';
-import type { ContainerSpec, ContainerStatus, PodSnapshot, ResourceQuantity } from '@kso/model';
-import { b2f, type FamilyDef, family, NONE } from '../family.ts';
-import { sanitizeLabelName, toPrometheusLabels } from '../labels.ts';
+import type { PodSnapshot } from '@kso/model';
+import { b2f, type FamilyDef, familyTable, NONE } from '../family.ts';
+import { toPrometheusLabels } from '../labels.ts';
 import type { Point } from '../types.ts';
 import { CONDITION_VALUES, conditionFlags, controllerOf, ownerTriples } from './common.ts';
+import { CONTAINER_FAMILIES, INIT_CONTAINER_FAMILIES } from './containers.ts';
 
 type P = PodSnapshot;
 
@@ -19,12 +20,6 @@ function p(s: P, value: number): Point {
 }
 function p1(s: P, k: string, v: string, value: number): Point {
   return { attributes: { namespace: s.namespace, pod: s.name, uid: s.uid, [k]: v }, value };
-}
-function pc(s: P, container: string, value: number): Point {
-  return { attributes: { namespace: s.namespace, pod: s.name, uid: s.uid, container }, value };
-}
-function pcr(s: P, container: string, reason: string): Point {
-  return { attributes: { namespace: s.namespace, pod: s.name, uid: s.uid, container, reason }, value: 1 };
 }
 function px(s: P, keys: readonly string[], values: readonly string[], value: number): Point {
   const a = base(s);
@@ -53,267 +48,6 @@ function conditionTriples(s: P, type: string): Point[] {
     for (let i = 0; i < 3; i++) out.push(p1(s, 'condition', CONDITION_VALUES[i]!, f[i]!));
   }
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------- resources
-
-const NATIVE_PREFIX = 'kubernetes.io/';
-const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-function isExtendedResourceName(name: string): boolean {
-  const native = !name.includes('/') || name.includes(NATIVE_PREFIX);
-  if (native || name.startsWith('requests.')) return false;
-  // KSM validates `requests.<name>` as a qualified name: prefix (DNS subdomain) '/' name.
-  const slash = name.indexOf('/');
-  const prefix = name.slice(0, slash);
-  const rest = name.slice(slash + 1);
-  return (
-    rest.length <= 63 && QUALIFIED_NAME.test(rest) && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(`requests.${prefix}`)
-  );
-}
-
-const rowCache = new Map<string, readonly (readonly [string, string])[]>();
-/** KSM resource → (sanitised resource label, unit) rows; unknown native resources yield nothing. Memoised by name. */
-function resourceRows(r: ResourceQuantity): readonly (readonly [string, string])[] {
-  let rows = rowCache.get(r.name);
-  if (rows === undefined) {
-    rows = computeResourceRows(r.name);
-    if (rowCache.size < 10_000) rowCache.set(r.name, rows);
-  }
-  return rows;
-}
-function computeResourceRows(n: string): [string, string][] {
-  if (n === 'cpu') return [['cpu', 'core']];
-  if (n === 'memory' || n === 'storage' || n === 'ephemeral-storage') return [[sanitizeLabelName(n), 'byte']];
-  const rows: [string, string][] = [];
-  if (n.startsWith('hugepages-')) rows.push([sanitizeLabelName(n), 'byte']);
-  if (n.startsWith('attachable-volumes-')) rows.push([sanitizeLabelName(n), 'byte']);
-  if (isExtendedResourceName(n)) rows.push([sanitizeLabelName(n), 'integer']);
-  return rows;
-}
-
-function resourceFamily(s: P, containers: readonly ContainerSpec[], which: 'requests' | 'limits'): Point[] {
-  const out: Point[] = [];
-  for (const c of containers) {
-    for (const r of c[which]) {
-      for (const [resource, unit] of resourceRows(r)) {
-        out.push({
-          attributes: {
-            namespace: s.namespace,
-            pod: s.name,
-            uid: s.uid,
-            container: c.name,
-            node: s.nodeName,
-            resource,
-            unit,
-          },
-          value: r.value,
-        });
-      }
-    }
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------- container twins
-
-type StatusList = (s: P) => readonly ContainerStatus[];
-const regular: StatusList = (s) => s.containerStatuses;
-const init: StatusList = (s) => s.initContainerStatuses;
-
-function perStatus(list: StatusList, f: (cs: ContainerStatus) => number) {
-  return (s: P): Point[] => list(s).map((cs) => pc(s, cs.name, f(cs)));
-}
-
-interface TwinSpec {
-  readonly prefix: string; // kube_pod_container / kube_pod_init_container
-  readonly list: StatusList;
-  readonly what: string; // 'container' | 'init container'
-  readonly init: boolean;
-}
-
-function containerInfo(s: P, specs: readonly ContainerSpec[], statuses: readonly ContainerStatus[], isInit: boolean) {
-  const out: Point[] = [];
-  for (const c of specs) {
-    const cs = statuses.find((x) => x.name === c.name);
-    if (!cs) continue;
-    const a: Attrs = {
-      namespace: s.namespace,
-      pod: s.name,
-      uid: s.uid,
-      container: c.name,
-      image_spec: c.image,
-      image: cs.image,
-      image_id: cs.imageID,
-      container_id: cs.containerID,
-    };
-    if (isInit) a.restart_policy = c.restartPolicy;
-    out.push({ attributes: a, value: 1 });
-  }
-  return out;
-}
-
-function twins(t: TwinSpec): FamilyDef<P>[] {
-  const { prefix, list, what } = t;
-  const C = what === 'container' ? 'container' : 'init container';
-  const Cs = what === 'container' ? 'containers' : 'init containers';
-  return [
-    family<P>(
-      'pods',
-      `${prefix}_info`,
-      'gauge',
-      'STABLE',
-      `Information about ${t.init ? 'an init container' : 'a container'} in a pod.`,
-      t.init
-        ? ['container', 'image_spec', 'image', 'image_id', 'container_id', 'restart_policy']
-        : ['container', 'image_spec', 'image', 'image_id', 'container_id'],
-      `1 per spec ${C} that has a same-named status entry; image_spec from the spec, image from the status.`,
-      (s) => containerInfo(s, t.init ? s.initContainers : s.containers, list(s), t.init),
-    ),
-    family<P>(
-      'pods',
-      `${prefix}_status_ready`,
-      'gauge',
-      'STABLE',
-      `Describes whether the ${Cs} readiness check succeeded.`,
-      ['container'],
-      'status `ready` as 0/1 per status entry.',
-      perStatus(list, (cs) => b2f(cs.ready)),
-    ),
-    family<P>(
-      'pods',
-      `${prefix}_status_restarts_total`,
-      'counter',
-      'STABLE',
-      t.init ? 'The number of restarts for the init container.' : 'The number of container restarts per container.',
-      ['container'],
-      'restartCount per status entry (a copy of the API field: resets when the pod is recreated).',
-      perStatus(list, (cs) => cs.restartCount),
-    ),
-    family<P>(
-      'pods',
-      `${prefix}_status_running`,
-      'gauge',
-      'STABLE',
-      `Describes whether the ${C} is currently in running state.`,
-      ['container'],
-      '1 if state.running is present, else 0.',
-      perStatus(list, (cs) => b2f(cs.state.kind === 'running')),
-    ),
-    family<P>(
-      'pods',
-      `${prefix}_status_terminated`,
-      'gauge',
-      'STABLE',
-      `Describes whether the ${C} is currently in terminated state.`,
-      ['container'],
-      '1 if state.terminated is present, else 0.',
-      perStatus(list, (cs) => b2f(cs.state.kind === 'terminated')),
-    ),
-    family<P>(
-      'pods',
-      `${prefix}_status_waiting`,
-      'gauge',
-      'STABLE',
-      `Describes whether the ${C} is currently in waiting state.`,
-      ['container'],
-      '1 if state.waiting is present, else 0.',
-      perStatus(list, (cs) => b2f(cs.state.kind === 'waiting')),
-    ),
-    family<P>(
-      'pods',
-      `${prefix}_status_waiting_reason`,
-      'gauge',
-      t.init ? 'ALPHA' : 'STABLE',
-      `Describes the reason the ${C} is currently in waiting state.`,
-      ['container', 'reason'],
-      'Value 1, only for currently waiting containers; raw reason string. No zero rows.',
-      (s) => list(s).flatMap((cs) => (cs.state.kind === 'waiting' ? [pcr(s, cs.name, cs.state.reason)] : NONE)),
-    ),
-    family<P>(
-      'pods',
-      `${prefix}_status_terminated_reason`,
-      'gauge',
-      'ALPHA',
-      `Describes the reason the ${C} is currently in terminated state.`,
-      ['container', 'reason'],
-      'Value 1, only for currently terminated containers (OOMKilled, Completed, Error, …).',
-      (s) => list(s).flatMap((cs) => (cs.state.kind === 'terminated' ? [pcr(s, cs.name, cs.state.reason)] : NONE)),
-    ),
-    family<P>(
-      'pods',
-      `${prefix}_status_last_terminated_reason`,
-      'gauge',
-      'ALPHA',
-      `Describes the last reason the ${C} was in terminated state.`,
-      ['container', 'reason'],
-      'Value 1, only when lastState.terminated is set (survives a restart, e.g. OOMKilled).',
-      (s) => list(s).flatMap((cs) => (cs.lastTerminated ? [pcr(s, cs.name, cs.lastTerminated.reason)] : NONE)),
-    ),
-    family<P>(
-      'pods',
-      `${prefix}_status_last_terminated_exitcode`,
-      'gauge',
-      'ALPHA',
-      `Describes the exit code for the last ${C} in terminated state.`,
-      ['container'],
-      'lastState.terminated.exitCode, when set.',
-      (s) => list(s).flatMap((cs) => (cs.lastTerminated ? [pc(s, cs.name, cs.lastTerminated.exitCode)] : NONE)),
-    ),
-    family<P>(
-      'pods',
-      `${prefix}_status_last_terminated_timestamp`,
-      'gauge',
-      'ALPHA',
-      `Last terminated time for a pod ${C} in unix timestamp.`,
-      ['container'],
-      'lastState.terminated.finishedAt (s), when set (no Go zero-time value when unset).',
-      (s) =>
-        list(s).flatMap((cs) =>
-          cs.lastTerminated?.finishedAt !== undefined ? [pc(s, cs.name, cs.lastTerminated.finishedAt)] : NONE,
-        ),
-    ),
-    family<P>(
-      'pods',
-      `${prefix}_state_started`,
-      'gauge',
-      t.init ? 'ALPHA' : 'STABLE',
-      `Start time in unix timestamp for a pod ${C}.`,
-      ['container'],
-      'state.running.startedAt, else state.terminated.startedAt; nothing while waiting or when unset ' +
-        '(KSM would emit the Go zero time -6.21355968e+10; deliberately not copied).',
-      (s) =>
-        list(s).flatMap((cs) =>
-          (cs.state.kind === 'running' || cs.state.kind === 'terminated') && cs.state.startedAt !== undefined
-            ? [pc(s, cs.name, cs.state.startedAt)]
-            : NONE,
-        ),
-    ),
-    family<P>(
-      'pods',
-      `${prefix}_resource_requests`,
-      'gauge',
-      t.init ? 'ALPHA' : 'STABLE',
-      t.init
-        ? 'The number of requested request resource by an init container.'
-        : 'The number of requested request resource by a container. It is recommended to use the kube_pod_resource_requests metric exposed by kube-scheduler instead, as it is more precise.',
-      ['container', 'node', 'resource', 'unit'],
-      'Per spec container and resource: cpu in cores (unit core), memory/storage/ephemeral-storage/hugepages/' +
-        'attachable volumes in bytes (unit byte), extended resources unit integer. Resource names sanitised (ephemeral_storage).',
-      (s) => resourceFamily(s, t.init ? s.initContainers : s.containers, 'requests'),
-    ),
-    family<P>(
-      'pods',
-      `${prefix}_resource_limits`,
-      'gauge',
-      t.init ? 'ALPHA' : 'STABLE',
-      t.init
-        ? 'The number of requested limit resource by an init container.'
-        : 'The number of requested limit resource by a container. It is recommended to use the kube_pod_resource_limits metric exposed by kube-scheduler instead, as it is more precise.',
-      ['container', 'node', 'resource', 'unit'],
-      'As *_resource_requests, for limits.',
-      (s) => resourceFamily(s, t.init ? s.initContainers : s.containers, 'limits'),
-    ),
-  ];
 }
 
 // ---------------------------------------------------------------------------------------------- reasons
@@ -402,6 +136,8 @@ export function derivedPodReason(s: P): { reason: string; source: string } | und
   return completed ? { reason: completed, source: 'container_terminated' } : undefined;
 }
 
+const EVERY_KEY: readonly string[] = Object.freeze(['*']);
+
 function mapFamily(s: P, prefix: string, data: Readonly<Record<string, string>>, allow: readonly string[] | undefined) {
   if (allow === undefined) return NONE;
   const a = base(s);
@@ -419,36 +155,33 @@ function ipFamily(ip: string): string | undefined {
 const PHASES = ['Pending', 'Succeeded', 'Failed', 'Unknown', 'Running'] as const;
 const QOS = ['BestEffort', 'Burstable', 'Guaranteed'] as const;
 
-export const POD_FAMILIES_KSM: readonly FamilyDef<P>[] = [
-  family<P>(
-    'pods',
-    'kube_pod_annotations',
-    'gauge',
-    'ALPHA',
-    'Kubernetes annotations converted to Prometheus labels.',
-    ['annotation_*'],
-    'One series only when `--metric-annotations-allowlist` names pods.',
-    (s, ctx) => mapFamily(s, 'annotation', s.annotations, ctx.annotationsAllow),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_labels',
-    'gauge',
-    'STABLE',
-    'Kubernetes labels converted to Prometheus labels.',
-    ['label_*'],
-    'One series only when `--metric-labels-allowlist` names pods.',
-    (s, ctx) => mapFamily(s, 'label', s.labels, ctx.labelsAllow),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_info',
-    'gauge',
-    'STABLE',
-    'Information about pod.',
-    ['host_ip', 'pod_ip', 'node', 'created_by_kind', 'created_by_name', 'priority_class', 'host_network'],
-    'Always 1; created_by_* from the controller ownerReference ("" without one).',
-    (s) => {
+export const POD_FAMILIES_KSM: readonly FamilyDef<P>[] = familyTable<P>('pods', [
+  {
+    name: 'kube_pod_annotations',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'Kubernetes annotations converted to Prometheus labels.',
+    labels: ['annotation_*'],
+    doc: 'One series only when `--metric-annotations-allowlist` names pods.',
+    generate: (s, ctx) => mapFamily(s, 'annotation', s.annotations, ctx.annotationsAllow),
+  },
+  {
+    name: 'kube_pod_labels',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Kubernetes labels converted to Prometheus labels.',
+    labels: ['label_*'],
+    doc: 'One series only when `--metric-labels-allowlist` names pods.',
+    generate: (s, ctx) => mapFamily(s, 'label', s.labels, ctx.labelsAllow),
+  },
+  {
+    name: 'kube_pod_info',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Information about pod.',
+    labels: ['host_ip', 'pod_ip', 'node', 'created_by_kind', 'created_by_name', 'priority_class', 'host_network'],
+    doc: 'Always 1; created_by_* from the controller ownerReference ("" without one).',
+    generate: (s) => {
       const ctl = controllerOf(s.owners);
       return [
         {
@@ -468,40 +201,37 @@ export const POD_FAMILIES_KSM: readonly FamilyDef<P>[] = [
         },
       ];
     },
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_ips',
-    'gauge',
-    'ALPHA',
-    'Pod IP addresses',
-    ['ip', 'ip_family'],
-    'One per parseable status.podIPs entry (IPv4-mapped IPv6 counts as 4); unparseable entries skipped.',
-    (s) =>
+  },
+  {
+    name: 'kube_pod_ips',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'Pod IP addresses',
+    labels: ['ip', 'ip_family'],
+    doc: 'One per parseable status.podIPs entry (IPv4-mapped IPv6 counts as 4); unparseable entries skipped.',
+    generate: (s) =>
       s.podIPs.flatMap((ip) => {
         const fam = ipFamily(ip);
         return fam ? [px(s, ['ip', 'ip_family'], [ip, fam], 1)] : NONE;
       }),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_start_time',
-    'gauge',
-    'STABLE',
-    'Start time in unix timestamp for a pod.',
-    [],
-    'status.startTime (s), when set.',
-    (s) => maybe(s, s.startTime),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_completion_time',
-    'gauge',
-    'STABLE',
-    'Completion time in unix timestamp for a pod.',
-    [],
-    'Latest state.terminated.finishedAt over currently terminated regular containers, if > 0.',
-    (s) => {
+  },
+  {
+    name: 'kube_pod_start_time',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Start time in unix timestamp for a pod.',
+    labels: [],
+    doc: 'status.startTime (s), when set.',
+    generate: (s) => maybe(s, s.startTime),
+  },
+  {
+    name: 'kube_pod_completion_time',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Completion time in unix timestamp for a pod.',
+    labels: [],
+    doc: 'Latest state.terminated.finishedAt over currently terminated regular containers, if > 0.',
+    generate: (s) => {
       let last = 0;
       for (const cs of s.containerStatuses) {
         if (cs.state.kind === 'terminated' && cs.state.finishedAt !== undefined && cs.state.finishedAt > last) {
@@ -510,121 +240,115 @@ export const POD_FAMILIES_KSM: readonly FamilyDef<P>[] = [
       }
       return last > 0 ? [p(s, last)] : NONE;
     },
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_owner',
-    'gauge',
-    'STABLE',
-    "Information about the Pod's owner.",
-    ['owner_kind', 'owner_name', 'owner_is_controller'],
-    'One series per ownerReference; none → one series with all three labels "".',
-    (s) => ownerTriples(s.owners).map((o) => px(s, ['owner_kind', 'owner_name', 'owner_is_controller'], o, 1)),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_resourceclaim_info',
-    'gauge',
-    'ALPHA',
-    'Information about a DRA ResourceClaim referenced by a pod, one series per pod.spec.resourceClaims entry; claim_name is the pod-local reference and resourceclaim_name is the resolved ResourceClaim object name.',
-    RESOURCECLAIM_LABELS,
-    '1 per spec.resourceClaims entry naming a claim or a template; resourceclaim_name of a template-backed claim ' +
+  },
+  {
+    name: 'kube_pod_owner',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: "Information about the Pod's owner.",
+    labels: ['owner_kind', 'owner_name', 'owner_is_controller'],
+    doc: 'One series per ownerReference; none → one series with all three labels "".',
+    generate: (s) =>
+      ownerTriples(s.owners).map((o) => px(s, ['owner_kind', 'owner_name', 'owner_is_controller'], o, 1)),
+  },
+  {
+    name: 'kube_pod_resourceclaim_info',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'Information about a DRA ResourceClaim referenced by a pod, one series per pod.spec.resourceClaims entry; claim_name is the pod-local reference and resourceclaim_name is the resolved ResourceClaim object name.',
+    labels: RESOURCECLAIM_LABELS,
+    doc:
+      '1 per spec.resourceClaims entry naming a claim or a template; resourceclaim_name of a template-backed claim ' +
       'comes from status.resourceClaimStatuses ("" while pending).',
-    (s) => s.resourceClaims.map((c) => px(s, RESOURCECLAIM_LABELS, [c.name, c.resourceClaimName, c.templateName], 1)),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_created',
-    'gauge',
-    'STABLE',
-    'Unix creation timestamp',
-    [],
-    'creationTimestamp (s), when set.',
-    (s) => maybe(s, s.creationTimestamp),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_deletion_timestamp',
-    'gauge',
-    'ALPHA',
-    'Unix deletion timestamp',
-    [],
-    'metadata.deletionTimestamp (s), when set and non-zero.',
-    (s) => maybe(s, s.deletionTimestamp),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_restart_policy',
-    'gauge',
-    'STABLE',
-    'Describes the restart policy in use by this pod.',
-    ['type'],
-    'Always 1 with type=spec.restartPolicy.',
-    (s) => [p1(s, 'type', s.restartPolicy, 1)],
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_runtimeclass_name_info',
-    'gauge',
-    'ALPHA',
-    'The runtimeclass associated with the pod.',
-    ['runtimeclass_name'],
-    '1 when spec.runtimeClassName is set.',
-    (s) => (s.runtimeClassName === undefined ? NONE : [p1(s, 'runtimeclass_name', s.runtimeClassName, 1)]),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_overhead_cpu_cores',
-    'gauge',
-    'ALPHA',
-    'The pod overhead in regards to cpu cores associated with running a pod.',
-    [],
-    'spec.overhead cpu in cores, when set.',
-    (s) => s.overhead.filter((r) => r.name === 'cpu').map((r) => p(s, r.value)),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_overhead_memory_bytes',
-    'gauge',
-    'ALPHA',
-    'The pod overhead in regards to memory associated with running a pod.',
-    [],
-    'spec.overhead memory in bytes, when set.',
-    (s) => s.overhead.filter((r) => r.name === 'memory').map((r) => p(s, r.value)),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_spec_volumes_persistentvolumeclaims_info',
-    'gauge',
-    'STABLE',
-    'Information about persistentvolumeclaim and ephemeral volumes in a pod.',
-    PVC_LABELS,
-    '1 per persistentVolumeClaim volume (`ephemeral="false"`) and per generic ephemeral volume (claim ' +
+    generate: (s) =>
+      s.resourceClaims.map((c) => px(s, RESOURCECLAIM_LABELS, [c.name, c.resourceClaimName, c.templateName], 1)),
+  },
+  {
+    name: 'kube_pod_created',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Unix creation timestamp',
+    labels: [],
+    doc: 'creationTimestamp (s), when set.',
+    generate: (s) => maybe(s, s.creationTimestamp),
+  },
+  {
+    name: 'kube_pod_deletion_timestamp',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'Unix deletion timestamp',
+    labels: [],
+    doc: 'metadata.deletionTimestamp (s), when set and non-zero.',
+    generate: (s) => maybe(s, s.deletionTimestamp),
+  },
+  {
+    name: 'kube_pod_restart_policy',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Describes the restart policy in use by this pod.',
+    labels: ['type'],
+    doc: 'Always 1 with type=spec.restartPolicy.',
+    generate: (s) => [p1(s, 'type', s.restartPolicy, 1)],
+  },
+  {
+    name: 'kube_pod_runtimeclass_name_info',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'The runtimeclass associated with the pod.',
+    labels: ['runtimeclass_name'],
+    doc: '1 when spec.runtimeClassName is set.',
+    generate: (s) => (s.runtimeClassName === undefined ? NONE : [p1(s, 'runtimeclass_name', s.runtimeClassName, 1)]),
+  },
+  {
+    name: 'kube_pod_overhead_cpu_cores',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'The pod overhead in regards to cpu cores associated with running a pod.',
+    labels: [],
+    doc: 'spec.overhead cpu in cores, when set.',
+    generate: (s) => s.overhead.filter((r) => r.name === 'cpu').map((r) => p(s, r.value)),
+  },
+  {
+    name: 'kube_pod_overhead_memory_bytes',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'The pod overhead in regards to memory associated with running a pod.',
+    labels: [],
+    doc: 'spec.overhead memory in bytes, when set.',
+    generate: (s) => s.overhead.filter((r) => r.name === 'memory').map((r) => p(s, r.value)),
+  },
+  {
+    name: 'kube_pod_spec_volumes_persistentvolumeclaims_info',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Information about persistentvolumeclaim and ephemeral volumes in a pod.',
+    labels: PVC_LABELS,
+    doc:
+      '1 per persistentVolumeClaim volume (`ephemeral="false"`) and per generic ephemeral volume (claim ' +
       '`<pod>-<volume>`, `ephemeral="true"`).',
-    (s) => s.pvcVolumes.map((v) => px(s, PVC_LABELS, [v.volume, v.claimName, v.ephemeral ? 'true' : 'false'], 1)),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_spec_volumes_persistentvolumeclaims_readonly',
-    'gauge',
-    'STABLE',
-    'Describes whether a persistentvolumeclaim is mounted read only. Ephemeral volumes always report 0 since the ephemeral volume source does not support a read-only flag.',
-    PVC_LABELS,
-    'persistentVolumeClaim.readOnly as 0/1 per PVC volume; 0 for generic ephemeral volumes.',
-    (s) =>
+    generate: (s) =>
+      s.pvcVolumes.map((v) => px(s, PVC_LABELS, [v.volume, v.claimName, v.ephemeral ? 'true' : 'false'], 1)),
+  },
+  {
+    name: 'kube_pod_spec_volumes_persistentvolumeclaims_readonly',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Describes whether a persistentvolumeclaim is mounted read only. Ephemeral volumes always report 0 since the ephemeral volume source does not support a read-only flag.',
+    labels: PVC_LABELS,
+    doc: 'persistentVolumeClaim.readOnly as 0/1 per PVC volume; 0 for generic ephemeral volumes.',
+    generate: (s) =>
       s.pvcVolumes.map((v) =>
         px(s, PVC_LABELS, [v.volume, v.claimName, v.ephemeral ? 'true' : 'false'], b2f(v.readOnly)),
       ),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_tolerations',
-    'gauge',
-    'ALPHA',
-    'Information about the pod tolerations',
-    ['key', 'operator', 'value', 'effect', 'toleration_seconds'],
-    '1 per distinct toleration (duplicates in the spec count once, like KSM); only the fields that are set become labels; a toleration with none is skipped.',
-    (s) => {
+  },
+  {
+    name: 'kube_pod_tolerations',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'Information about the pod tolerations',
+    labels: ['key', 'operator', 'value', 'effect', 'toleration_seconds'],
+    doc: '1 per distinct toleration (duplicates in the spec count once, like KSM); only the fields that are set become labels; a toleration with none is skipped.',
+    generate: (s) => {
       const seen = new Set<string>();
       return s.tolerations.flatMap((t) => {
         // The API server accepts repeated tolerations; one series each would be a duplicate sample.
@@ -640,171 +364,172 @@ export const POD_FAMILIES_KSM: readonly FamilyDef<P>[] = [
         return Object.keys(a).length === 3 ? NONE : [{ attributes: a, value: 1 }];
       });
     },
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_service_account',
-    'gauge',
-    'ALPHA',
-    'The service account for a pod.',
-    ['service_account'],
-    '1 with service_account=spec.serviceAccountName.',
-    (s) => [p1(s, 'service_account', s.serviceAccountName, 1)],
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_scheduler',
-    'gauge',
-    'ALPHA',
-    'The scheduler for a pod.',
-    ['name'],
-    '1 with name=spec.schedulerName (always, like kube-state-metrics; the API server defaults it).',
-    (s) => [p1(s, 'name', s.schedulerName, 1)],
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_status_phase',
-    'gauge',
-    'STABLE',
-    'The pods current phase.',
-    ['phase'],
-    'Five series Pending/Succeeded/Failed/Unknown/Running, 1 on status.phase (raw API value); none when empty.',
-    (s) => (s.phase === '' ? NONE : PHASES.map((ph) => p1(s, 'phase', ph, b2f(s.phase === ph)))),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_status_qos_class',
-    'gauge',
-    'ALPHA',
-    'The pods current qosClass.',
-    ['qos_class'],
-    'Triple BestEffort/Burstable/Guaranteed, 1 on status.qosClass; none when empty.',
-    (s) => (s.qosClass === '' ? NONE : QOS.map((q) => p1(s, 'qos_class', q, b2f(s.qosClass === q)))),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_status_ready',
-    'gauge',
-    'STABLE',
-    'Describes whether the pod is ready to serve requests.',
-    ['condition'],
-    'Triple true/false/unknown per Ready condition.',
-    (s) => conditionTriples(s, 'Ready'),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_status_ready_time',
-    'gauge',
-    'ALPHA',
-    'Readiness achieved time in unix timestamp for a pod.',
-    [],
-    'Ready lastTransitionTime, only while True.',
-    (s) => conditionTimeIf(s, 'Ready', 'True'),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_status_container_ready_time',
-    'gauge',
-    'ALPHA',
-    'Readiness achieved time in unix timestamp for a pod containers.',
-    [],
-    'ContainersReady lastTransitionTime, only while True.',
-    (s) => conditionTimeIf(s, 'ContainersReady', 'True'),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_status_initialized_time',
-    'gauge',
-    'ALPHA',
-    'Initialized time in unix timestamp for a pod.',
-    [],
-    'Initialized lastTransitionTime, only while True.',
-    (s) => conditionTimeIf(s, 'Initialized', 'True'),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_status_scheduled',
-    'gauge',
-    'STABLE',
-    'Describes the status of the scheduling process for the pod.',
-    ['condition'],
-    'Triple true/false/unknown per PodScheduled condition.',
-    (s) => conditionTriples(s, 'PodScheduled'),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_status_scheduled_time',
-    'gauge',
-    'STABLE',
-    'Unix timestamp when pod moved into scheduled status',
-    [],
-    'PodScheduled lastTransitionTime, only when True.',
-    (s) => conditionTimeIf(s, 'PodScheduled', 'True'),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_status_unschedulable',
-    'gauge',
-    'STABLE',
-    'Describes the unschedulable status for the pod.',
-    [],
-    '1 when PodScheduled is False (any reason).',
-    (s) => s.conditions.filter((c) => c.type === 'PodScheduled' && c.status === 'False').map(() => p(s, 1)),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_status_unscheduled_time',
-    'gauge',
-    'ALPHA',
-    'Unix timestamp when pod moved into unscheduled status',
-    [],
-    'lastTransitionTime of a False PodScheduled condition.',
-    (s) => conditionTimeIf(s, 'PodScheduled', 'False'),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_status_reason',
-    'gauge',
-    'ALPHA',
-    'The pod status reasons',
-    ['reason'],
-    `Sparse (v2.20): value 1 per reason in ${POD_STATUS_REASONS.join(', ')} found in status.reason, any ` +
+  },
+  {
+    name: 'kube_pod_nodeselectors',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'Describes the Pod nodeSelectors.',
+    labels: ['nodeselector_*'],
+    doc:
+      'Opt-in (`--metric-opt-in-list=kube_pod_nodeselectors`). One series per pod, value 1, with every ' +
+      'spec.nodeSelector entry as `nodeselector_<key>` (keys sorted and sanitised like `kube_pod_labels`, ' +
+      'colliding names get `_conflictN`); a pod without a nodeSelector still has its series, with no extra label.',
+    optIn: true,
+    generate: (s) => mapFamily(s, 'nodeselector', s.nodeSelector, EVERY_KEY),
+  },
+  {
+    name: 'kube_pod_service_account',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'The service account for a pod.',
+    labels: ['service_account'],
+    doc: '1 with service_account=spec.serviceAccountName.',
+    generate: (s) => [p1(s, 'service_account', s.serviceAccountName, 1)],
+  },
+  {
+    name: 'kube_pod_scheduler',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'The scheduler for a pod.',
+    labels: ['name'],
+    doc: '1 with name=spec.schedulerName (always, like kube-state-metrics; the API server defaults it).',
+    generate: (s) => [p1(s, 'name', s.schedulerName, 1)],
+  },
+  {
+    name: 'kube_pod_status_phase',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'The pods current phase.',
+    labels: ['phase'],
+    doc: 'Five series Pending/Succeeded/Failed/Unknown/Running, 1 on status.phase (raw API value); none when empty.',
+    generate: (s) => (s.phase === '' ? NONE : PHASES.map((ph) => p1(s, 'phase', ph, b2f(s.phase === ph)))),
+  },
+  {
+    name: 'kube_pod_status_qos_class',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'The pods current qosClass.',
+    labels: ['qos_class'],
+    doc: 'Triple BestEffort/Burstable/Guaranteed, 1 on status.qosClass; none when empty.',
+    generate: (s) => (s.qosClass === '' ? NONE : QOS.map((q) => p1(s, 'qos_class', q, b2f(s.qosClass === q)))),
+  },
+  {
+    name: 'kube_pod_status_ready',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Describes whether the pod is ready to serve requests.',
+    labels: ['condition'],
+    doc: 'Triple true/false/unknown per Ready condition.',
+    generate: (s) => conditionTriples(s, 'Ready'),
+  },
+  {
+    name: 'kube_pod_status_ready_time',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'Readiness achieved time in unix timestamp for a pod.',
+    labels: [],
+    doc: 'Ready lastTransitionTime, only while True.',
+    generate: (s) => conditionTimeIf(s, 'Ready', 'True'),
+  },
+  {
+    name: 'kube_pod_status_container_ready_time',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'Readiness achieved time in unix timestamp for a pod containers.',
+    labels: [],
+    doc: 'ContainersReady lastTransitionTime, only while True.',
+    generate: (s) => conditionTimeIf(s, 'ContainersReady', 'True'),
+  },
+  {
+    name: 'kube_pod_status_initialized_time',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'Initialized time in unix timestamp for a pod.',
+    labels: [],
+    doc: 'Initialized lastTransitionTime, only while True.',
+    generate: (s) => conditionTimeIf(s, 'Initialized', 'True'),
+  },
+  {
+    name: 'kube_pod_status_scheduled',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Describes the status of the scheduling process for the pod.',
+    labels: ['condition'],
+    doc: 'Triple true/false/unknown per PodScheduled condition.',
+    generate: (s) => conditionTriples(s, 'PodScheduled'),
+  },
+  {
+    name: 'kube_pod_status_scheduled_time',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Unix timestamp when pod moved into scheduled status',
+    labels: [],
+    doc: 'PodScheduled lastTransitionTime, only when True.',
+    generate: (s) => conditionTimeIf(s, 'PodScheduled', 'True'),
+  },
+  {
+    name: 'kube_pod_status_unschedulable',
+    type: 'gauge',
+    stability: 'STABLE',
+    help: 'Describes the unschedulable status for the pod.',
+    labels: [],
+    doc: '1 when PodScheduled is False (any reason).',
+    generate: (s) => s.conditions.filter((c) => c.type === 'PodScheduled' && c.status === 'False').map(() => p(s, 1)),
+  },
+  {
+    name: 'kube_pod_status_unscheduled_time',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'Unix timestamp when pod moved into unscheduled status',
+    labels: [],
+    doc: 'lastTransitionTime of a False PodScheduled condition.',
+    generate: (s) => conditionTimeIf(s, 'PodScheduled', 'False'),
+  },
+  {
+    name: 'kube_pod_status_reason',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'The pod status reasons',
+    labels: ['reason'],
+    doc:
+      `Sparse (v2.20): value 1 per reason in ${POD_STATUS_REASONS.join(', ')} found in status.reason, any ` +
       'condition reason or a regular container\'s terminated reason; plus reason="Other" when status.reason is set ' +
       'and unlisted. No zero rows.',
-    statusReason,
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_status_disruption_reason',
-    'gauge',
-    'ALPHA',
-    'The pod disruption condition reason',
-    ['reason'],
-    `Sparse: 1 per DisruptionTarget condition, reason in ${DISRUPTION_REASONS.join(', ')} else "Other"; ` +
+    generate: statusReason,
+  },
+  {
+    name: 'kube_pod_status_disruption_reason',
+    type: 'gauge',
+    stability: 'ALPHA',
+    help: 'The pod disruption condition reason',
+    labels: ['reason'],
+    doc:
+      `Sparse: 1 per DisruptionTarget condition, reason in ${DISRUPTION_REASONS.join(', ')} else "Other"; ` +
       'condition status ignored.',
-    disruptionReason,
-  ),
-  ...twins({ prefix: 'kube_pod_container', list: regular, what: 'container', init: false }),
-  ...twins({ prefix: 'kube_pod_init_container', list: init, what: 'init container', init: true }),
-];
+    generate: disruptionReason,
+  },
+  ...CONTAINER_FAMILIES,
+  ...INIT_CONTAINER_FAMILIES,
+]);
 
 // ---------------------------------------------------------------------------------------------- extensions
 // Field problem 2: one place that says why a pod went away and who did it.
 
-export const POD_FAMILIES_EXT: readonly FamilyDef<P>[] = [
-  family<P>(
-    'pods',
-    'kube_pod_status_disruption',
-    'gauge',
-    'EXTENSION',
-    'The pod is targeted by a disruption (DisruptionTarget condition), with its raw reason and the disrupting component.',
-    ['reason', 'component', 'condition'],
-    'Value 1 per DisruptionTarget condition. `reason` is the raw condition reason (no "Other" folding); ' +
+export const POD_FAMILIES_EXT: readonly FamilyDef<P>[] = familyTable<P>('pods', [
+  {
+    name: 'kube_pod_status_disruption',
+    type: 'gauge',
+    stability: 'EXTENSION',
+    help: 'The pod is targeted by a disruption (DisruptionTarget condition), with its raw reason and the disrupting component.',
+    labels: ['reason', 'component', 'condition'],
+    doc:
+      'Value 1 per DisruptionTarget condition. `reason` is the raw condition reason (no "Other" folding); ' +
       '`component` the message\'s "<component>: " prefix when the object states it (e.g. "eviction-api", ' +
       '"taint-manager", "default-scheduler", "podgc"), otherwise derived from the reason (EvictionByEvictionAPI→' +
       'eviction-api, DeletionByTaintManager→taint-manager, DeletionByPodGC→pod-gc, PreemptionByScheduler→scheduler, ' +
       'TerminationByKubelet→kubelet, else ""); `condition` the lower-cased condition status (true/false/unknown).',
-    (s) =>
+    generate: (s) =>
       s.conditions
         .filter((c) => c.type === 'DisruptionTarget')
         .map((c) =>
@@ -815,33 +540,32 @@ export const POD_FAMILIES_EXT: readonly FamilyDef<P>[] = [
             1,
           ),
         ),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_status_disruption_time',
-    'gauge',
-    'EXTENSION',
-    'Unix timestamp when the DisruptionTarget condition last transitioned.',
-    ['reason'],
-    'lastTransitionTime (s) per DisruptionTarget condition that has one; tells when the eviction/deletion was decided.',
-    (s) =>
+  },
+  {
+    name: 'kube_pod_status_disruption_time',
+    type: 'gauge',
+    stability: 'EXTENSION',
+    help: 'Unix timestamp when the DisruptionTarget condition last transitioned.',
+    labels: ['reason'],
+    doc: 'lastTransitionTime (s) per DisruptionTarget condition that has one; tells when the eviction/deletion was decided.',
+    generate: (s) =>
       s.conditions
         .filter((c) => c.type === 'DisruptionTarget' && c.lastTransitionTime !== undefined)
         .map((c) => p1(s, 'reason', c.reason, c.lastTransitionTime!)),
-  ),
-  family<P>(
-    'pods',
-    'kube_pod_status_reason_source',
-    'gauge',
-    'EXTENSION',
-    "The single most specific reason for the pod's state and where it was read from.",
-    ['reason', 'source'],
-    'At most one series, value 1. Priority: 1. status.reason (source="status"); 2. a DisruptionTarget condition ' +
+  },
+  {
+    name: 'kube_pod_status_reason_source',
+    type: 'gauge',
+    stability: 'EXTENSION',
+    help: "The single most specific reason for the pod's state and where it was read from.",
+    labels: ['reason', 'source'],
+    doc:
+      'At most one series, value 1. Priority: 1. status.reason (source="status"); 2. a DisruptionTarget condition ' +
       'that is not False (source="disruption_target"); 3. a regular container\'s current terminated reason, any ' +
       'reason before "Completed", in container order (source="container_terminated"). Raw reason, no "Other".',
-    (s) => {
+    generate: (s) => {
       const d = derivedPodReason(s);
       return d ? [px(s, ['reason', 'source'], [d.reason, d.source], 1)] : NONE;
     },
-  ),
-];
+  },
+]);

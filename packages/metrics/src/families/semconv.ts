@@ -18,28 +18,8 @@ import {
   ATTR_K8S_POD_STATUS_PHASE,
   ATTR_K8S_POD_STATUS_REASON,
   ATTR_K8S_POD_UID,
-  METRIC_K8S_CONTAINER_CPU_LIMIT,
-  METRIC_K8S_CONTAINER_CPU_REQUEST,
-  METRIC_K8S_CONTAINER_EPHEMERAL_STORAGE_LIMIT,
-  METRIC_K8S_CONTAINER_EPHEMERAL_STORAGE_REQUEST,
-  METRIC_K8S_CONTAINER_MEMORY_LIMIT,
-  METRIC_K8S_CONTAINER_MEMORY_REQUEST,
-  METRIC_K8S_CONTAINER_READY,
-  METRIC_K8S_CONTAINER_RESTART_COUNT,
-  METRIC_K8S_CONTAINER_STATUS_REASON,
-  METRIC_K8S_CONTAINER_STATUS_STATE,
-  METRIC_K8S_CONTAINER_STORAGE_LIMIT,
-  METRIC_K8S_CONTAINER_STORAGE_REQUEST,
-  METRIC_K8S_CRONJOB_JOB_ACTIVE,
-  METRIC_K8S_JOB_POD_ACTIVE,
-  METRIC_K8S_JOB_POD_DESIRED_SUCCESSFUL,
-  METRIC_K8S_JOB_POD_FAILED,
-  METRIC_K8S_JOB_POD_MAX_PARALLEL,
-  METRIC_K8S_JOB_POD_SUCCESSFUL,
-  METRIC_K8S_POD_STATUS_PHASE,
-  METRIC_K8S_POD_STATUS_REASON,
 } from '@opentelemetry/semantic-conventions/incubating';
-import { b2f, type FamilyDef, family, NONE } from '../family.ts';
+import { b2f, type FamilyDef, familyTable, NONE } from '../family.ts';
 import type { Point } from '../types.ts';
 import { controllerOf } from './common.ts';
 
@@ -72,14 +52,6 @@ function containerAttrs(s: PodSnapshot, container: { readonly name: string }): A
   return a;
 }
 
-/** Adds the OTLP shape to a family: its enum (point) attributes and the conventions' value type. */
-function otlp<S>(
-  def: FamilyDef<S>,
-  pointAttributes: readonly string[],
-  valueType: 'int' | 'double' = 'int',
-): FamilyDef<S> {
-  return Object.freeze({ ...def, pointAttributes: Object.freeze([...pointAttributes]), valueType });
-}
 function jobAttrs(j: JobSnapshot): Attrs {
   const a: Attrs = { [ATTR_K8S_NAMESPACE_NAME]: j.namespace, [ATTR_K8S_JOB_NAME]: j.name, [ATTR_K8S_JOB_UID]: j.uid };
   for (const o of j.owners) {
@@ -145,282 +117,302 @@ function quantity(list: readonly ResourceQuantity[], name: string): number | und
 }
 
 /** k8s.container.<resource>.request|limit from the pod spec, one point per regular container that sets it. */
-function containerResourceFamily(
-  name: string,
-  help: string,
-  resource: string,
-  side: 'requests' | 'limits',
-  unit: string,
-  valueType: 'int' | 'double',
-): FamilyDef<P> {
-  return otlp(
-    family<P>(
-      'pods',
-      name,
-      'updowncounter',
-      'development',
-      help,
-      CONTAINER_IDENTITY,
-      `spec.containers[].resources.${side}.${resource} (${valueType === 'int' ? 'bytes' : 'cores'}), when set.`,
-      (s) => {
-        const out: Point[] = [];
-        for (const c of s.containers as readonly ContainerSpec[]) {
-          const v = quantity(c[side], resource);
-          if (v !== undefined) out.push({ attributes: containerAttrs(s, c), value: v });
-        }
-        return out;
-      },
-      unit,
-    ),
-    [],
-    valueType,
-  );
+function containerResource(resource: string, side: 'requests' | 'limits') {
+  return (s: P): Point[] => {
+    const out: Point[] = [];
+    for (const c of s.containers as readonly ContainerSpec[]) {
+      const v = quantity(c[side], resource);
+      if (v !== undefined) out.push({ attributes: containerAttrs(s, c), value: v });
+    }
+    return out;
+  };
 }
 
-export const POD_FAMILIES_SEMCONV: readonly FamilyDef<P>[] = [
-  otlp(
-    family<P>(
-      'pods',
-      METRIC_K8S_POD_STATUS_PHASE,
-      'updowncounter',
-      'development',
-      'Describes number of K8s Pods that are currently in a given phase.',
-      [...POD_IDENTITY, ATTR_K8S_POD_STATUS_PHASE],
-      'All five phases every interval, 1 on status.phase; nothing while the phase is empty.',
-      (s) =>
-        s.phase === ''
-          ? NONE
-          : enumPoints(podAttrs(s), ATTR_K8S_POD_STATUS_PHASE, SEMCONV_POD_PHASES, (v) => v === s.phase),
-      '{pod}',
-    ),
-    [ATTR_K8S_POD_STATUS_PHASE],
-  ),
-  otlp(
-    family<P>(
-      'pods',
-      METRIC_K8S_POD_STATUS_REASON,
-      'updowncounter',
-      'development',
-      'Describes the number of K8s Pods that are currently in a state for a given reason.',
-      [...POD_IDENTITY, ATTR_K8S_POD_STATUS_REASON],
+// The semconv names are written out (so a grep finds them); semconv.test.ts holds them to the
+// @opentelemetry/semantic-conventions METRIC_* constants of the pinned release.
+export const POD_FAMILIES_SEMCONV: readonly FamilyDef<P>[] = familyTable<P>('pods', [
+  {
+    name: 'k8s.pod.status.phase',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'Describes number of K8s Pods that are currently in a given phase.',
+    unit: '{pod}',
+    labels: [...POD_IDENTITY, ATTR_K8S_POD_STATUS_PHASE],
+    doc: 'All five phases every interval, 1 on status.phase; nothing while the phase is empty.',
+    pointAttributes: [ATTR_K8S_POD_STATUS_PHASE],
+    valueType: 'int',
+    generate: (s) =>
+      s.phase === ''
+        ? NONE
+        : enumPoints(podAttrs(s), ATTR_K8S_POD_STATUS_PHASE, SEMCONV_POD_PHASES, (v) => v === s.phase),
+  },
+  {
+    name: 'k8s.pod.status.reason',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'Describes the number of K8s Pods that are currently in a state for a given reason.',
+    unit: '{pod}',
+    labels: [...POD_IDENTITY, ATTR_K8S_POD_STATUS_REASON],
+    doc:
       'All five semconv reasons every interval, 1 on PodStatus.reason when it is one of them (at most one ' +
-        'non-zero value; the ksm schema keeps its multi-source rule).',
-      (s) => enumPoints(podAttrs(s), ATTR_K8S_POD_STATUS_REASON, SEMCONV_POD_REASONS, (v) => v === s.reason),
-      '{pod}',
-    ),
-    [ATTR_K8S_POD_STATUS_REASON],
-  ),
-  otlp(
-    family<P>(
-      'pods',
-      METRIC_K8S_CONTAINER_STATUS_STATE,
-      'updowncounter',
-      'development',
-      'Describes the number of K8s containers that are currently in a given state.',
-      [...CONTAINER_IDENTITY, ATTR_K8S_CONTAINER_STATUS_STATE],
-      'Per regular container status: terminated/running/waiting, 1 on the current one.',
-      (s) =>
-        s.containerStatuses.flatMap((cs) =>
-          enumPoints(
-            containerAttrs(s, cs),
-            ATTR_K8S_CONTAINER_STATUS_STATE,
-            SEMCONV_CONTAINER_STATES,
-            (v) => v === cs.state.kind,
-          ),
+      'non-zero value; the ksm schema keeps its multi-source rule).',
+    pointAttributes: [ATTR_K8S_POD_STATUS_REASON],
+    valueType: 'int',
+    generate: (s) => enumPoints(podAttrs(s), ATTR_K8S_POD_STATUS_REASON, SEMCONV_POD_REASONS, (v) => v === s.reason),
+  },
+  {
+    name: 'k8s.container.status.state',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'Describes the number of K8s containers that are currently in a given state.',
+    unit: '{container}',
+    labels: [...CONTAINER_IDENTITY, ATTR_K8S_CONTAINER_STATUS_STATE],
+    doc: 'Per regular container status: terminated/running/waiting, 1 on the current one.',
+    pointAttributes: [ATTR_K8S_CONTAINER_STATUS_STATE],
+    valueType: 'int',
+    generate: (s) =>
+      s.containerStatuses.flatMap((cs) =>
+        enumPoints(
+          containerAttrs(s, cs),
+          ATTR_K8S_CONTAINER_STATUS_STATE,
+          SEMCONV_CONTAINER_STATES,
+          (v) => v === cs.state.kind,
         ),
-      '{container}',
-    ),
-    [ATTR_K8S_CONTAINER_STATUS_STATE],
-  ),
-  otlp(
-    family<P>(
-      'pods',
-      METRIC_K8S_CONTAINER_STATUS_REASON,
-      'updowncounter',
-      'development',
-      'Describes the number of K8s containers that are currently in a state for a given reason.',
-      [...CONTAINER_IDENTITY, ATTR_K8S_CONTAINER_STATUS_REASON],
-      'Per regular container status: the nine semconv reasons, 1 on the current waiting/terminated reason.',
-      (s) =>
-        s.containerStatuses.flatMap((cs) =>
-          enumPoints(
-            containerAttrs(s, cs),
-            ATTR_K8S_CONTAINER_STATUS_REASON,
-            SEMCONV_CONTAINER_REASONS,
-            (v) => cs.state.kind !== 'running' && v === cs.state.reason,
-          ),
+      ),
+  },
+  {
+    name: 'k8s.container.status.reason',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'Describes the number of K8s containers that are currently in a state for a given reason.',
+    unit: '{container}',
+    labels: [...CONTAINER_IDENTITY, ATTR_K8S_CONTAINER_STATUS_REASON],
+    doc: 'Per regular container status: the nine semconv reasons, 1 on the current waiting/terminated reason.',
+    pointAttributes: [ATTR_K8S_CONTAINER_STATUS_REASON],
+    valueType: 'int',
+    generate: (s) =>
+      s.containerStatuses.flatMap((cs) =>
+        enumPoints(
+          containerAttrs(s, cs),
+          ATTR_K8S_CONTAINER_STATUS_REASON,
+          SEMCONV_CONTAINER_REASONS,
+          (v) => cs.state.kind !== 'running' && v === cs.state.reason,
         ),
-      '{container}',
-    ),
-    [ATTR_K8S_CONTAINER_STATUS_REASON],
-  ),
-  otlp(
-    family<P>(
-      'pods',
-      METRIC_K8S_CONTAINER_RESTART_COUNT,
-      'updowncounter',
-      'development',
-      'Describes how many times the container has restarted (since the last counter reset).',
-      CONTAINER_IDENTITY,
-      'restartCount per regular container status.',
-      (s) => s.containerStatuses.map((cs) => ({ attributes: containerAttrs(s, cs), value: cs.restartCount })),
-      '{restart}',
-    ),
-    [],
-  ),
-  otlp(
-    family<P>(
-      'pods',
-      METRIC_K8S_CONTAINER_READY,
-      'updowncounter',
-      'development',
-      'Indicates whether the container is currently marked as ready to accept traffic, based on its readiness probe (1 = ready, 0 = not ready).',
-      CONTAINER_IDENTITY,
-      'ContainerStatus.ready as 0/1 per regular container status.',
-      (s) => s.containerStatuses.map((cs) => ({ attributes: containerAttrs(s, cs), value: b2f(cs.ready) })),
-      '{container}',
-    ),
-    [],
-  ),
-  containerResourceFamily(
-    METRIC_K8S_CONTAINER_CPU_REQUEST,
-    'CPU resource requested for the container.',
-    'cpu',
-    'requests',
-    '{cpu}',
-    'double',
-  ),
-  containerResourceFamily(
-    METRIC_K8S_CONTAINER_CPU_LIMIT,
-    'Maximum CPU resource limit set for the container.',
-    'cpu',
-    'limits',
-    '{cpu}',
-    'double',
-  ),
-  containerResourceFamily(
-    METRIC_K8S_CONTAINER_MEMORY_REQUEST,
-    'Memory resource requested for the container.',
-    'memory',
-    'requests',
-    'By',
-    'int',
-  ),
-  containerResourceFamily(
-    METRIC_K8S_CONTAINER_MEMORY_LIMIT,
-    'Maximum memory resource limit set for the container.',
-    'memory',
-    'limits',
-    'By',
-    'int',
-  ),
-  containerResourceFamily(
-    METRIC_K8S_CONTAINER_STORAGE_REQUEST,
-    'Storage resource requested for the container.',
-    'storage',
-    'requests',
-    'By',
-    'int',
-  ),
-  containerResourceFamily(
-    METRIC_K8S_CONTAINER_STORAGE_LIMIT,
-    'Maximum storage resource limit set for the container.',
-    'storage',
-    'limits',
-    'By',
-    'int',
-  ),
-  containerResourceFamily(
-    METRIC_K8S_CONTAINER_EPHEMERAL_STORAGE_REQUEST,
-    'Ephemeral storage resource requested for the container.',
-    'ephemeral-storage',
-    'requests',
-    'By',
-    'int',
-  ),
-  containerResourceFamily(
-    METRIC_K8S_CONTAINER_EPHEMERAL_STORAGE_LIMIT,
-    'Maximum ephemeral storage resource limit set for the container.',
-    'ephemeral-storage',
-    'limits',
-    'By',
-    'int',
-  ),
-];
+      ),
+  },
+  {
+    name: 'k8s.container.restart.count',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'Describes how many times the container has restarted (since the last counter reset).',
+    unit: '{restart}',
+    labels: CONTAINER_IDENTITY,
+    doc: 'restartCount per regular container status.',
+    pointAttributes: [],
+    valueType: 'int',
+    generate: (s) => s.containerStatuses.map((cs) => ({ attributes: containerAttrs(s, cs), value: cs.restartCount })),
+  },
+  {
+    name: 'k8s.container.ready',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'Indicates whether the container is currently marked as ready to accept traffic, based on its readiness probe (1 = ready, 0 = not ready).',
+    unit: '{container}',
+    labels: CONTAINER_IDENTITY,
+    doc: 'ContainerStatus.ready as 0/1 per regular container status.',
+    pointAttributes: [],
+    valueType: 'int',
+    generate: (s) => s.containerStatuses.map((cs) => ({ attributes: containerAttrs(s, cs), value: b2f(cs.ready) })),
+  },
+  {
+    name: 'k8s.container.cpu.request',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'CPU resource requested for the container.',
+    unit: '{cpu}',
+    labels: CONTAINER_IDENTITY,
+    doc: 'spec.containers[].resources.requests.cpu (cores), when set.',
+    pointAttributes: [],
+    valueType: 'double',
+    generate: containerResource('cpu', 'requests'),
+  },
+  {
+    name: 'k8s.container.cpu.limit',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'Maximum CPU resource limit set for the container.',
+    unit: '{cpu}',
+    labels: CONTAINER_IDENTITY,
+    doc: 'spec.containers[].resources.limits.cpu (cores), when set.',
+    pointAttributes: [],
+    valueType: 'double',
+    generate: containerResource('cpu', 'limits'),
+  },
+  {
+    name: 'k8s.container.memory.request',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'Memory resource requested for the container.',
+    unit: 'By',
+    labels: CONTAINER_IDENTITY,
+    doc: 'spec.containers[].resources.requests.memory (bytes), when set.',
+    pointAttributes: [],
+    valueType: 'int',
+    generate: containerResource('memory', 'requests'),
+  },
+  {
+    name: 'k8s.container.memory.limit',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'Maximum memory resource limit set for the container.',
+    unit: 'By',
+    labels: CONTAINER_IDENTITY,
+    doc: 'spec.containers[].resources.limits.memory (bytes), when set.',
+    pointAttributes: [],
+    valueType: 'int',
+    generate: containerResource('memory', 'limits'),
+  },
+  {
+    name: 'k8s.container.storage.request',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'Storage resource requested for the container.',
+    unit: 'By',
+    labels: CONTAINER_IDENTITY,
+    doc: 'spec.containers[].resources.requests.storage (bytes), when set.',
+    pointAttributes: [],
+    valueType: 'int',
+    generate: containerResource('storage', 'requests'),
+  },
+  {
+    name: 'k8s.container.storage.limit',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'Maximum storage resource limit set for the container.',
+    unit: 'By',
+    labels: CONTAINER_IDENTITY,
+    doc: 'spec.containers[].resources.limits.storage (bytes), when set.',
+    pointAttributes: [],
+    valueType: 'int',
+    generate: containerResource('storage', 'limits'),
+  },
+  {
+    name: 'k8s.container.ephemeral_storage.request',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'Ephemeral storage resource requested for the container.',
+    unit: 'By',
+    labels: CONTAINER_IDENTITY,
+    doc: 'spec.containers[].resources.requests.ephemeral-storage (bytes), when set.',
+    pointAttributes: [],
+    valueType: 'int',
+    generate: containerResource('ephemeral-storage', 'requests'),
+  },
+  {
+    name: 'k8s.container.ephemeral_storage.limit',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'Maximum ephemeral storage resource limit set for the container.',
+    unit: 'By',
+    labels: CONTAINER_IDENTITY,
+    doc: 'spec.containers[].resources.limits.ephemeral-storage (bytes), when set.',
+    pointAttributes: [],
+    valueType: 'int',
+    generate: containerResource('ephemeral-storage', 'limits'),
+  },
+]);
 
-function jobFamily(name: string, help: string, doc: string, f: (j: J) => number | undefined): FamilyDef<J> {
-  const def = family<J>(
-    'jobs',
-    name,
-    'updowncounter',
-    'development',
-    help,
-    JOB_IDENTITY,
-    doc,
-    (j) => {
-      const v = f(j);
-      return v === undefined ? NONE : [{ attributes: jobAttrs(j), value: v }];
-    },
-    '{pod}',
-  );
-  return otlp(def, []);
+/** One point with the job's identity, or none when the field is unset. */
+function jobValue(f: (j: J) => number | undefined) {
+  return (j: J): Point[] => {
+    const v = f(j);
+    return v === undefined ? NONE : [{ attributes: jobAttrs(j), value: v }];
+  };
 }
 
-export const JOB_FAMILIES_SEMCONV: readonly FamilyDef<J>[] = [
-  jobFamily(
-    METRIC_K8S_JOB_POD_ACTIVE,
-    'The number of pending and actively running pods for a job.',
-    'status.active, 0 when absent.',
-    (j) => j.active ?? 0,
-  ),
-  jobFamily(
-    METRIC_K8S_JOB_POD_FAILED,
-    'The number of pods which reached phase Failed for a job.',
-    'status.failed, 0 when absent.',
-    (j) => j.failed ?? 0,
-  ),
-  jobFamily(
-    METRIC_K8S_JOB_POD_SUCCESSFUL,
-    'The number of pods which reached phase Succeeded for a job.',
-    'status.succeeded, 0 when absent.',
-    (j) => j.succeeded ?? 0,
-  ),
-  jobFamily(
-    METRIC_K8S_JOB_POD_DESIRED_SUCCESSFUL,
-    'The desired number of successfully finished pods the job should be run with.',
-    'spec.completions, when set.',
-    (j) => j.completions,
-  ),
-  jobFamily(
-    METRIC_K8S_JOB_POD_MAX_PARALLEL,
-    'The max desired number of pods the job should run at any given time.',
-    'spec.parallelism, when set.',
-    (j) => j.parallelism,
-  ),
-];
+export const JOB_FAMILIES_SEMCONV: readonly FamilyDef<J>[] = familyTable<J>('jobs', [
+  {
+    name: 'k8s.job.pod.active',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'The number of pending and actively running pods for a job.',
+    unit: '{pod}',
+    labels: JOB_IDENTITY,
+    doc: 'status.active, 0 when absent.',
+    pointAttributes: [],
+    valueType: 'int',
+    generate: jobValue((j) => j.active ?? 0),
+  },
+  {
+    name: 'k8s.job.pod.failed',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'The number of pods which reached phase Failed for a job.',
+    unit: '{pod}',
+    labels: JOB_IDENTITY,
+    doc: 'status.failed, 0 when absent.',
+    pointAttributes: [],
+    valueType: 'int',
+    generate: jobValue((j) => j.failed ?? 0),
+  },
+  {
+    name: 'k8s.job.pod.successful',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'The number of pods which reached phase Succeeded for a job.',
+    unit: '{pod}',
+    labels: JOB_IDENTITY,
+    doc: 'status.succeeded, 0 when absent.',
+    pointAttributes: [],
+    valueType: 'int',
+    generate: jobValue((j) => j.succeeded ?? 0),
+  },
+  {
+    name: 'k8s.job.pod.desired_successful',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'The desired number of successfully finished pods the job should be run with.',
+    unit: '{pod}',
+    labels: JOB_IDENTITY,
+    doc: 'spec.completions, when set.',
+    pointAttributes: [],
+    valueType: 'int',
+    generate: jobValue((j) => j.completions),
+  },
+  {
+    name: 'k8s.job.pod.max_parallel',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'The max desired number of pods the job should run at any given time.',
+    unit: '{pod}',
+    labels: JOB_IDENTITY,
+    doc: 'spec.parallelism, when set.',
+    pointAttributes: [],
+    valueType: 'int',
+    generate: jobValue((j) => j.parallelism),
+  },
+]);
 
-export const CRONJOB_FAMILIES_SEMCONV: readonly FamilyDef<C>[] = [
-  otlp(
-    family<C>(
-      'cronjobs',
-      METRIC_K8S_CRONJOB_JOB_ACTIVE,
-      'updowncounter',
-      'development',
-      'The number of actively running jobs for a cronjob.',
-      [ATTR_K8S_NAMESPACE_NAME, ATTR_K8S_CRONJOB_NAME, ATTR_K8S_CRONJOB_UID],
-      'Entries in status.active.',
-      (c) => [
-        {
-          attributes: {
-            [ATTR_K8S_NAMESPACE_NAME]: c.namespace,
-            [ATTR_K8S_CRONJOB_NAME]: c.name,
-            [ATTR_K8S_CRONJOB_UID]: c.uid,
-          },
-          value: c.activeJobs,
+export const CRONJOB_FAMILIES_SEMCONV: readonly FamilyDef<C>[] = familyTable<C>('cronjobs', [
+  {
+    name: 'k8s.cronjob.job.active',
+    type: 'updowncounter',
+    stability: 'development',
+    help: 'The number of actively running jobs for a cronjob.',
+    unit: '{job}',
+    labels: [ATTR_K8S_NAMESPACE_NAME, ATTR_K8S_CRONJOB_NAME, ATTR_K8S_CRONJOB_UID],
+    doc: 'Entries in status.active.',
+    pointAttributes: [],
+    valueType: 'int',
+    generate: (c) => [
+      {
+        attributes: {
+          [ATTR_K8S_NAMESPACE_NAME]: c.namespace,
+          [ATTR_K8S_CRONJOB_NAME]: c.name,
+          [ATTR_K8S_CRONJOB_UID]: c.uid,
         },
-      ],
-      '{job}',
-    ),
-    [],
-  ),
-];
+        value: c.activeJobs,
+      },
+    ],
+  },
+]);
