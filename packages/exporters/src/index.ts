@@ -50,6 +50,20 @@ export {
   scopeFor,
 } from './producer.ts';
 export {
+  type ParseError,
+  type ParseResult,
+  type PromFamily,
+  type PromLine,
+  type PromSample,
+  type PromType,
+  parseLine,
+  parsePrometheusText,
+  parseSamples,
+  parseSamplesStrict,
+  parseSampleValue,
+  writePrometheusText,
+} from './prom-parse.ts';
+export {
   CONTENT_TYPE_OPENMETRICS,
   CONTENT_TYPE_TEXT,
   type ExpositionFormat,
