@@ -11,11 +11,17 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { loadKubeConfig, Reflector } from '../../packages/watch/src/index.ts';
-import { kubeconfig, type RealApiServer, startRealApiServer } from './apiserver.ts';
+import {
+  apiRequest,
+  httpGet,
+  kubeconfig,
+  kubectlPath,
+  type RealApiServer,
+  skipUnlessPeers,
+  startRealApiServer,
+} from '@kso/peers';
+import { loadKubeConfig, Reflector } from '@kso/watch';
 import { startKsoRun } from './kso.ts';
-import { kubectlPath, skipUnlessPeers } from './paths.ts';
-import { apiRequest, httpGet } from './process.ts';
 
 const execFileP = promisify(execFile);
 const REPO = fileURLToPath(new URL('../../', import.meta.url));

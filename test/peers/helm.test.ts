@@ -10,11 +10,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loadRunConfig } from '@kso/cli';
+import {
+  kubeconfig,
+  kubectlPath,
+  peerBinary,
+  promOperatorCrdsDir,
+  type RealApiServer,
+  requirePeers,
+  skipUnlessPeers,
+  startRealApiServer,
+} from '@kso/peers';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import { loadRunConfig } from '../../packages/cli/src/config.ts';
-import { kubeconfig, type RealApiServer, startRealApiServer } from './apiserver.ts';
 import { startKsoRun } from './kso.ts';
-import { kubectlPath, peerBinary, promOperatorCrdsDir, requirePeers, skipUnlessPeers } from './paths.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CHART = join(REPO, 'deploy/helm/kube-state-otel');

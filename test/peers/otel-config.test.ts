@@ -12,11 +12,17 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startKubeSim } from '@kso/kube-sim';
+import {
+  freePort,
+  httpGet,
+  kubectlPath,
+  type RealCollector,
+  skipUnlessPeers,
+  startCollector,
+  waitUntil,
+} from '@kso/peers';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
-import { type RealCollector, startCollector } from './collector.ts';
 import { startKsoRun } from './kso.ts';
-import { kubectlPath, skipUnlessPeers } from './paths.ts';
-import { freePort, httpGet, waitUntil } from './process.ts';
 import { parseExposition } from './series.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));

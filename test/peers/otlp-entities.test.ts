@@ -12,9 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadRunConfig, makeLogger, startAgent } from '@kso/cli';
 import { createOtlpPush } from '@kso/exporters';
 import { startKubeSim } from '@kso/kube-sim';
-import { startCollector } from './collector.ts';
-import { skipUnlessPeers } from './paths.ts';
-import { freePort } from './process.ts';
+import { freePort, skipUnlessPeers, startCollector } from '@kso/peers';
 
 const skip = skipUnlessPeers('otelcol');
 const NS = 'entities';
@@ -318,7 +316,7 @@ service:
       exporters: [file]
 `);
   try {
-    const { MetricsStore } = await import('../../packages/metrics/src/index.ts');
+    const { MetricsStore } = await import('@kso/metrics');
     const store = new MetricsStore({ schema: 'semconv' });
     store.upsertObject('pods', pod('p', { nodeName: 'n' }, { phase: 'Running' }, { uid: 'u-1' }));
     const variants = [

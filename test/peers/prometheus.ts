@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSampleValue } from '@kso/exporters';
-import { freePort, httpGet, spawnPeer, waitUntil } from './process.ts';
+import { freePort, httpGet, spawnPeer, waitUntil } from '@kso/peers';
 import type { ParsedSeries } from './series.ts';
 
 export const PROMETHEUS_BIN = '/usr/bin/prometheus';

@@ -94,6 +94,7 @@ const KSM_IGNORED: Readonly<Record<string, string>> = {
 };
 
 /** The schema: one entry per option. Keys are camelCase; flags are kebab-case; env is KSO_ + SNAKE_CASE. */
+// long: a declarative table, one entry per option (README's option table is generated from it)
 export function schema() {
   return {
     kubeconfig: {

@@ -210,12 +210,7 @@ export function createPipeline(c: RunConfig, logger: Logger, deps: PipelineDeps 
   const createStore = storeFactory(c, logger);
   const { kc, real } = kubeConfigFor(c, deps);
   const identity = identityWatcher(c, real, logger);
-  let firstSwitch!: () => void;
-  let neverSynced!: (err: Error) => void;
-  const synced = new Promise<void>((resolve, reject) => {
-    firstSwitch = resolve;
-    neverSynced = reject;
-  });
+  const { promise: synced, resolve: firstSwitch, reject: neverSynced } = Promise.withResolvers<void>();
   synced.catch(() => undefined);
   const retired = new RetiredCounters();
   let servedView: StoreView | undefined;

@@ -3,7 +3,7 @@
 // self-metrics are exposed, the final OTLP export reaches a real gRPC receiver.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type OtlpReceiver, startOtlpReceiver } from '@kso/exporters';
+import { type OtlpReceiver, startOtlpReceiver } from '@kso/exporters/testing';
 import { pino } from 'pino';
 import { type Agent, startAgent } from '../src/agent.ts';
 import { loadRunConfig } from '../src/config.ts';

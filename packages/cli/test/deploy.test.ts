@@ -203,7 +203,7 @@ test('the kso image is set in one place for kustomize: deploy/components/image, 
 
 test('the image and `npm run kso` start Node with KSO_NODE_FLAGS and KSO_MALLOC_ENV (read only at start-up)', async () => {
   const { readFileSync } = await import('node:fs');
-  const { KSO_MALLOC_ENV, KSO_NODE_FLAGS } = await import('../src/node-flags.ts');
+  const { KSO_MALLOC_ENV, KSO_NODE_FLAGS } = await import('@kso/config');
   const dockerfile = readFileSync(`${ROOT}deploy/Dockerfile`, 'utf8');
   const entry = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
   assert.ok(entry, 'Dockerfile has an exec-form ENTRYPOINT');

@@ -80,24 +80,6 @@ export {
 } from './pushgateway.ts';
 export { type Body, StoreRenderer } from './renderer.ts';
 export {
-  decodeExportRequest,
-  type OtlpReceiver,
-  type ReceivedMetric,
-  type ReceivedRequest,
-  type ReceivedResource,
-  type ReceivedScope,
-  startOtlpReceiver,
-} from './testing/otlp-receiver.ts';
-export {
-  buildSyntheticSource,
-  KSM_POD_FAMILIES,
-  SEMCONV_POD_FAMILIES,
-  type SyntheticPod,
-  SyntheticSource,
-  syntheticPod,
-} from './testing/synthetic-source.ts';
-export { type CertFiles, makeCa, makeLeaf, makeTestPki } from './testing/test-pki.ts';
-export {
   BasicAuthenticator,
   bcryptHash,
   CLIENT_AUTH_TYPES,

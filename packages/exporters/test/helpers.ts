@@ -1,4 +1,5 @@
-import { buildSyntheticSource, parseSamplesStrict, type SyntheticSource, syntheticPod } from '../src/index.ts';
+import { parseSamplesStrict } from '../src/index.ts';
+import { buildSyntheticSource, type SyntheticSource, syntheticPod } from '../src/testing/index.ts';
 
 /** A realistic ksm source with 25 pods, 2 jobs (one with nasty label values and special floats), no cronjobs. */
 export function realisticSource(): SyntheticSource {

@@ -280,6 +280,7 @@ function containerStatus(c: ContainerSpec, pod: string, startedAt: string, phase
   };
 }
 
+// long: builds one complete Pod object (spec, conditions, statuses) the way the kubelet would report it
 export function pod(s: PodSpec): KObj {
   const containers = s.containers ?? [{ name: 'main' }];
   const init = s.initContainers ?? [];
