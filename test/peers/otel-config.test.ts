@@ -16,6 +16,7 @@ import {
   freePort,
   httpGet,
   kubectlPath,
+  otlpToFileConfig,
   type RealCollector,
   skipUnlessPeers,
   startCollector,
@@ -85,21 +86,7 @@ describe('otel-config/ loaded by a real Collector and fed by kso run', { skip, t
         let backendFile: string | undefined;
         if (config.exporters?.otlp_http) {
           const port = await freePort();
-          const backend = await startCollector(`
-receivers:
-  otlp:
-    protocols:
-      http:
-        endpoint: 127.0.0.1:${port}
-exporters:
-  file:
-    path: {{DIR}}/received.jsonl
-service:
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      exporters: [file]
-`);
+          const backend = await startCollector(otlpToFileConfig({ httpPort: port, file: 'received.jsonl' }));
           started.push(backend);
           backendFile = join(backend.dir, 'received.jsonl');
           process.env['OTLP_BACKEND_ENDPOINT'] = `http://127.0.0.1:${port}`;

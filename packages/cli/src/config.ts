@@ -18,13 +18,14 @@ import {
   usage,
 } from '@kso/config';
 import { loadWebConfig } from '@kso/exporters';
-import { parseAllowlist } from '@kso/metrics';
+import { ALL_RESOURCES, parseAllowlist, type ResourceName, type Schema } from '@kso/metrics';
 import convict from 'convict';
 
 export { parseDuration, parseHeaders } from '@kso/config';
 
-const RESOURCE_NAMES = ['jobs', 'pods', 'cronjobs'] as const;
-export type ResourceName = (typeof RESOURCE_NAMES)[number];
+const RESOURCE_NAMES = ALL_RESOURCES;
+
+export type { ResourceName };
 
 let formatsAdded = false;
 function addRunFormats(): void {
@@ -293,7 +294,7 @@ export const RUN_SPEC: CommandSpec = {
 export interface RunConfig {
   kubeconfig: string;
   context: string;
-  schema: 'ksm' | 'semconv';
+  schema: Schema;
   namespaces: string[];
   namespacesDenylist: string[];
   resources: ResourceName[];

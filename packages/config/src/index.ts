@@ -9,7 +9,7 @@ export {
   normaliseArgs,
   type OptionInfo,
   type OptionSpec,
-  type Schema,
+  type OptionTree,
   type Source,
   usage,
 } from './load.ts';

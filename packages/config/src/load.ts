@@ -28,7 +28,7 @@ export interface OptionSpec {
   /** The OTEL_* variable(s) read for this key (documentation; readOtelEnv does the reading). */
   otelEnv?: string;
 }
-export type Schema = { [key: string]: OptionSpec | Schema };
+export type OptionTree = { [key: string]: OptionSpec | OptionTree };
 
 export interface OptionInfo {
   key: string;
@@ -49,9 +49,9 @@ const isSpec = (v: unknown): v is OptionSpec =>
   typeof v === 'object' && v !== null && 'doc' in v && 'default' in v && 'env' in v;
 
 /** Flattened option list (help text, README tables, argv parsing). */
-export function flatten(schema: Schema): OptionInfo[] {
+export function flatten(schema: OptionTree): OptionInfo[] {
   const out: OptionInfo[] = [];
-  const walk = (node: Schema, prefix: string) => {
+  const walk = (node: OptionTree, prefix: string) => {
     for (const [k, v] of Object.entries(node)) {
       if (isSpec(v))
         out.push({
@@ -75,7 +75,7 @@ export function flatten(schema: Schema): OptionInfo[] {
   return out;
 }
 
-function toConvict(schema: Schema): Record<string, unknown> {
+function toConvict(schema: OptionTree): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(schema)) {
     if (isSpec(v)) {
@@ -89,7 +89,7 @@ function toConvict(schema: Schema): Record<string, unknown> {
 export interface CommandSpec {
   /** `kso run`, `kso sidecar`: prefixes every problem line and help text. */
   command: string;
-  schema: Schema;
+  schema: OptionTree;
   /** Flags of neighbouring tools (KSM) refused with the reason why they mean nothing here. */
   rejected?: Readonly<Record<string, string>>;
   /** Flags accepted and ignored, with the warning to log (e.g. behaviour that is always on). */
