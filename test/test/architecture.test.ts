@@ -58,9 +58,6 @@ const TEMPORARY_ALLOWLIST: Record<string, readonly (readonly [file: string, fn: 
     ['packages/kube-sim/src/cli.ts', 'runSimCli'],
     ['packages/peers/src/apiserver.ts', 'startRealApiServer'],
     ['packages/peers/src/process.ts', 'spawnPeer'],
-    ['packages/config/src/load.ts', 'normaliseArgs'],
-    ['packages/config/src/load.ts', 'loadConfig'],
-    ['packages/watch/src/http.ts', 'streamLines'],
   ],
 };
 
