@@ -49,7 +49,6 @@ const TEMPORARY_ALLOWLIST: Record<string, readonly (readonly [file: string, fn: 
     ['packages/exporters/src/testing/otlp-receiver.ts', 'startOtlpReceiver'],
     ['packages/exporters/src/testing/synthetic-source.ts', 'ksmPodPoints'],
     ['packages/metrics/src/cron.ts', 'nextSpec'],
-    ['packages/kube-sim/src/http.ts', 'handle'],
     ['packages/kube-sim/src/http.ts', 'startWatch'],
     ['packages/kube-sim/src/scenarios/demo.ts', 'step'],
     ['packages/kube-sim/src/scenarios/scale.ts', 'startScale'],
