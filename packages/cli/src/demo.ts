@@ -154,7 +154,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   clearInterval(timer);
   const { otlp } = await agent.stop({ timeoutMs: 5_000 });
   out(
-    `[kso demo] stopped; final OTLP export ${otlp?.delivered ? `delivered (${otlp.points} points)` : 'NOT delivered'}; pushes received=${receiver?.received.length ?? 0}`,
+    `[kso demo] stopped; ${!otlp ? 'no OTLP push' : `final OTLP export ${otlp.delivered ? `delivered (${otlp.points} points)` : 'NOT delivered'}`}; pushes received=${receiver?.received.length ?? 0}`,
   );
   await Promise.allSettled([receiver?.close(), cluster.close()]);
   rmSync(dir, { recursive: true, force: true });
