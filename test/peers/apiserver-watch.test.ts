@@ -138,6 +138,10 @@ describe('the watch layer and deploy/ against a real kube-apiserver', { skip, ti
         if (!advanced) continue;
         assert.deepEqual(events, [], 'no event from the other namespace leaked through');
         assert.equal(r.stats().relists, 0);
+        const st = r.stats();
+        t.diagnostic(
+          `attempt ${attempt}: ${st.bookmarks} bookmarks (${st.staleBookmarks} not advancing), RV ${st.resourceVersion} ≥ ${target}`,
+        );
         if (failures.length > 0) t.diagnostic(`bookmark came on a fresh reflector after: ${failures.join(' | ')}`);
         return;
       } finally {

@@ -145,6 +145,14 @@ export interface ReflectorStats {
   reconnectingSinceMs: number | undefined;
   /** Backoff waits cut short because another request to the same server succeeded. */
   recoveryWakeups: number;
+  /** BOOKMARK events received. */
+  bookmarks: number;
+  /**
+   * Bookmarks whose resourceVersion was not newer than the resume point (integer RVs only). A real
+   * kube-apiserver sends its watch cache's last processed RV, which may not have passed this watch's start
+   * yet; such a bookmark proves liveness but moves nothing.
+   */
+  staleBookmarks: number;
   /** Consistency checks completed (consistencyCheckIntervalMs). */
   consistencyChecks: number;
   /** Objects a consistency check found different from the server (each one is a bug report; corrected by a relist). */
@@ -232,6 +240,8 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     suppressedUpdates: 0,
     listPages: 0,
     recoveryWakeups: 0,
+    bookmarks: 0,
+    staleBookmarks: 0,
     consistencyChecks: 0,
     consistencyDifferences: 0,
   };
@@ -635,6 +645,9 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     switch (ev?.type) {
       case 'BOOKMARK': {
         const rv = obj?.metadata?.resourceVersion;
+        this.#counters.bookmarks++;
+        if (typeof rv === 'string' && /^\d+$/.test(rv) && /^\d+$/.test(this.#rv) && BigInt(rv) <= BigInt(this.#rv))
+          this.#counters.staleBookmarks++;
         if (typeof rv === 'string' && rv !== '') this.#rv = rv;
         this.#lastSyncTimeMs = Date.now();
         return true;
