@@ -108,9 +108,16 @@ describe('the watch layer and deploy/ against a real kube-apiserver', { skip, ti
     await ns('busy');
     await api.call('POST', '/api/v1/namespaces/quiet/pods', podSpec('quiet', 'q0'));
     // The apiserver schedules a bookmark shortly before a watch's timeout; a short timeout makes that prompt
-    // (~5 s). Now and then (about one fresh apiserver in five, also on an idle machine) a watcher gets no
-    // bookmark at all for minutes; a fresh reflector (new list + watch) then gets one, so the check is made with
-    // up to three reflectors, each of which must see the bookmark without any event or relist.
+    // (~5 s). The write in `busy` must come after this watch is registered (its 200): a write that lands in the
+    // watch cache before registration is replayed to the new watcher, which filters it out (other namespace)
+    // but still advances its own resume point past it (cache_watcher.go processEvents: `*resourceVersion =
+    // event.ResourceVersion` for every replayed event), and then drops every bookmark not newer than that.
+    // The bookmark RV is the cacher's last processed event, i.e. that very write, so on a quiet cluster no
+    // bookmark reaches the client at all, on this watch and on every resume from the same RV, until another
+    // Pod write or an etcd progress notification (a stuck RV seen on about one run in five: server side, the
+    // reflector got zero BOOKMARK lines over six watches). Kept: up to three reflectors, as a safety net.
+    // In production this only delays the resume point of a quiet namespace; freshness (/healthz) counts clean
+    // watch ends, so it is unaffected.
     const failures: string[] = [];
     for (let attempt = 1; attempt <= 3; attempt++) {
       const r = reflector(api, { namespace: 'quiet', watchTimeout: 6 });
@@ -119,6 +126,7 @@ describe('the watch layer and deploy/ against a real kube-apiserver', { skip, ti
         assert.deepEqual(names(r), ['q0']);
         const events: string[] = [];
         r.onEvent((e) => events.push(`${e.type} ${raw(e.object).metadata.name}`));
+        await waitFor('watch registered', () => r.stats().watching);
         const created = raw(await api.call('POST', '/api/v1/namespaces/busy/pods', podSpec('busy', `b${attempt}`)));
         const target = BigInt(created.metadata.resourceVersion);
         const advanced = await waitFor(

@@ -436,6 +436,34 @@ function list(ctx: HttpContext, rt: Route, q: URLSearchParams, req: IncomingMess
   else send(res, 200, { kind: rt.res.listKind, apiVersion: rt.res.apiVersion, metadata, items });
 }
 
+/**
+ * The current state as ADDED events (watch without RV, or sendInitialEvents), in 64 KiB writes; with an
+ * explicit sendInitialEvents=true, then the `k8s.io/initial-events-end` bookmark (the streaming-list protocol).
+ */
+function sendInitialEvents(ctx: HttpContext, w: Watcher, endBookmark: boolean): void {
+  const { store, hub } = ctx;
+  let batch = '';
+  for (const o of store.list(w.res, w.namespace)) {
+    if (w.match && !w.match(o)) continue;
+    batch += hub.line(w, 'ADDED', o);
+    if (batch.length > 1 << 16) {
+      hub.write(w, batch);
+      batch = '';
+    }
+  }
+  if (batch) hub.write(w, batch);
+  if (!endBookmark) return;
+  const bm = {
+    kind: w.res.kind,
+    apiVersion: w.res.apiVersion,
+    metadata: {
+      resourceVersion: String(store.resourceVersion),
+      annotations: { 'k8s.io/initial-events-end': 'true' },
+    },
+  };
+  hub.write(w, eventLine('BOOKMARK', JSON.stringify(bm)));
+}
+
 function startWatch(ctx: HttpContext, rt: Route, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {
   validateListOptions(q, true);
   const { store, hub } = ctx;
@@ -475,31 +503,8 @@ function startWatch(ctx: HttpContext, rt: Route, q: URLSearchParams, req: Incomi
   }
   // Everything below runs synchronously with store writes, so no event can slip between the
   // initial state/replay and live delivery.
-  if (initial) {
-    let batch = '';
-    for (const o of store.list(rt.res, w.namespace)) {
-      if (match && !match(o)) continue;
-      batch += hub.line(w, 'ADDED', o);
-      if (batch.length > 1 << 16) {
-        hub.write(w, batch);
-        batch = '';
-      }
-    }
-    if (batch) hub.write(w, batch);
-    if (explicitInitial) {
-      const bm = {
-        kind: rt.res.kind,
-        apiVersion: rt.res.apiVersion,
-        metadata: {
-          resourceVersion: String(store.resourceVersion),
-          annotations: { 'k8s.io/initial-events-end': 'true' },
-        },
-      };
-      hub.write(w, eventLine('BOOKMARK', JSON.stringify(bm)));
-    }
-  } else {
-    for (const e of store.eventsSince(fromRv)) if (e.res === rt.res) hub.deliver(w, e);
-  }
+  if (initial) sendInitialEvents(ctx, w, explicitInitial);
+  else for (const e of store.eventsSince(fromRv)) if (e.res === rt.res) hub.deliver(w, e);
   if (res.destroyed) return;
   hub.add(w);
   ctx.counters.watchesStarted = (ctx.counters.watchesStarted ?? 0) + 1;
