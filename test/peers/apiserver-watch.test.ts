@@ -159,6 +159,56 @@ describe('the watch layer and deploy/ against a real kube-apiserver', { skip, ti
     assert.fail(`no bookmark advanced the resume point: ${failures.join(' | ')}`);
   });
 
+  test('kube-apiserver drops every bookmark for a watch whose replay held only filtered-out writes (why the test above writes after the watch opens)', async (t) => {
+    await ns('replay-quiet');
+    await ns('replay-busy');
+    await api.call('POST', '/api/v1/namespaces/replay-quiet/pods', podSpec('replay-quiet', 'q'));
+    // The peer harness parses a body of exactly one JSON line (a single event) into that object.
+    const bookmarksOf = (body: unknown) =>
+      (typeof body === 'string'
+        ? body
+            .split('\n')
+            .filter((l) => l.trim() !== '')
+            .map((l) => JSON.parse(l) as { type: string; object: RawPod })
+        : [body as { type: string; object: RawPod }]
+      )
+        .filter((e) => e.type === 'BOOKMARK')
+        .map((e) => BigInt(e.object.metadata.resourceVersion));
+    const watch = (rv: string) =>
+      api.call(
+        'GET',
+        `/api/v1/namespaces/replay-quiet/pods?watch=1&allowWatchBookmarks=true&timeoutSeconds=6&resourceVersion=${rv}`,
+      );
+    const listRv = async () =>
+      (
+        raw(await api.call('GET', '/api/v1/namespaces/replay-quiet/pods')) as unknown as {
+          metadata: { resourceVersion: string };
+        }
+      ).metadata.resourceVersion;
+    // Write first, then watch from before it: the write is replayed to the new watcher and filtered out.
+    const before = await listRv();
+    const early = raw(await api.call('POST', '/api/v1/namespaces/replay-busy/pods', podSpec('replay-busy', 'early')));
+    const replayed = bookmarksOf(await watch(before));
+    // Watch first, then write: the write reaches the open watcher live.
+    const from = await listRv();
+    const open = watch(from);
+    await sleep(1_000);
+    const late = raw(await api.call('POST', '/api/v1/namespaces/replay-busy/pods', podSpec('replay-busy', 'late')));
+    const live = bookmarksOf(await open);
+    t.diagnostic(
+      `replayed write ${early.metadata.resourceVersion}: bookmarks ${replayed}; live write ${late.metadata.resourceVersion}: bookmarks ${live}`,
+    );
+    assert.ok(
+      live.some((rv) => rv >= BigInt(late.metadata.resourceVersion)),
+      'a live write is followed by a bookmark',
+    );
+    assert.deepEqual(
+      replayed,
+      [],
+      'after a filtered replay, no bookmark at all (the cacher sends its last event RV, not newer than the watcher)',
+    );
+  });
+
   test('field selector status.phase=Running: status patches move pods in (add) and out (delete)', async () => {
     await ns('phases');
     for (const n of ['p1', 'p2', 'p3'])
