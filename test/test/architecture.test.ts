@@ -51,7 +51,6 @@ const TEMPORARY_ALLOWLIST: Record<string, readonly (readonly [file: string, fn: 
     ['packages/metrics/src/cron.ts', 'nextSpec'],
     ['packages/kube-sim/src/scenarios/demo.ts', 'step'],
     ['packages/kube-sim/src/scenarios/scale.ts', 'startScale'],
-    ['packages/kube-sim/src/scenarios/factory.ts', 'containerStatus'],
     ['packages/peers/src/apiserver.ts', 'startRealApiServer'],
     ['packages/peers/src/process.ts', 'spawnPeer'],
   ],
