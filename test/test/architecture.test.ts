@@ -50,7 +50,6 @@ const TEMPORARY_ALLOWLIST: Record<string, readonly (readonly [file: string, fn: 
     ['packages/exporters/src/testing/synthetic-source.ts', 'ksmPodPoints'],
     ['packages/metrics/src/cron.ts', 'nextSpec'],
     ['packages/kube-sim/src/scenarios/demo.ts', 'step'],
-    ['packages/kube-sim/src/scenarios/scale.ts', 'startScale'],
     ['packages/peers/src/apiserver.ts', 'startRealApiServer'],
     ['packages/peers/src/process.ts', 'spawnPeer'],
   ],
