@@ -41,7 +41,10 @@ function createJobs(store: Store, jobs: number, nsCount: number, pods: number): 
 /** One churn write: 10 % new pods, 10 % deletes, the rest a restart-count bump (as a crash-looping cluster). */
 function churnOnce(store: Store, live: { ns: string; name: string }[], create: () => void): void {
   const r = Math.random();
-  if (live.length === 0 || r < 0.1) return create();
+  if (live.length === 0 || r < 0.1) {
+    create();
+    return;
+  }
   if (r < 0.2) {
     const i = Math.floor(Math.random() * live.length);
     const victim = live[i]!;
