@@ -3,8 +3,8 @@
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { type LatencyStats, measureScrape } from '@kso/exporters/bench/scrape';
 import type { KubeSim } from '@kso/kube-sim';
-import { type LatencyStats, measureScrape } from '../../packages/exporters/bench/scrape.ts';
 import { type ProcUsage, procUsage } from './proc.ts';
 import { countObjects, getStatus } from './scan.ts';
 import { percentiles, round } from './stats.ts';

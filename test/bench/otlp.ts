@@ -18,8 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { KSO_NODE_FLAGS } from '@kso/cli';
 import { type KubeSim, startKubeSim } from '@kso/kube-sim';
-import { peerBinary } from '../peers/paths.ts';
-import { freePort, httpGet, type PeerProcess, spawnPeer, waitUntil } from '../peers/process.ts';
+import { freePort, httpGet, type PeerProcess, peerBinary, spawnPeer, waitUntil } from '@kso/peers';
 import { procUsage } from './proc.ts';
 import { round } from './stats.ts';
 

@@ -2,12 +2,7 @@
 // the naive SDK path (observable instruments + stock PrometheusExporter), the in-process fast bridge and OTLP
 // collection + encoding over it. A separate process so the SDK's heap neither skews nor kills the main bench,
 // and so its peak RSS is its own. Input: one JSON argument; output: one JSON line on stdout.
-import {
-  measureFastBridge,
-  measureOtlp,
-  measureSdkBaseline,
-  objectsBenchSource,
-} from '../../packages/exporters/bench/scrape.ts';
+import { measureFastBridge, measureOtlp, measureSdkBaseline, objectsBenchSource } from '@kso/exporters/bench/scrape';
 import { procUsage } from './proc.ts';
 import { round } from './stats.ts';
 

@@ -2,8 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { KSO_MALLOC_ENV, KSO_NODE_FLAGS } from '@kso/cli';
-import { peerBinary } from '../peers/paths.ts';
-import { freePort, spawnPeer } from '../peers/process.ts';
+import { freePort, peerBinary, spawnPeer } from '@kso/peers';
 import { findPid } from './proc.ts';
 
 export interface Target {

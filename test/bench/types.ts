@@ -1,5 +1,5 @@
+import type { LatencyStats } from '@kso/exporters/bench/scrape';
 import type { KubeSim } from '@kso/kube-sim';
-import type { LatencyStats } from '../../packages/exporters/bench/scrape.ts';
 import type { Extra } from './extras.ts';
 import type { PodRef, TargetResult } from './measure.ts';
 import type { OtlpSection } from './otlp.ts';

@@ -17,7 +17,7 @@ import { type Agent, loadRunConfig, makeLogger, type RunConfig, startAgent } fro
 import { type KObj, type KubeSim, startKubeSim } from '@kso/kube-sim';
 import { MetricsStore, parseAllowlist, type ResourceName } from '@kso/metrics';
 import { assignmentFilter } from '@kso/sharding';
-import { loadKubeConfig, Reflector, type ReflectorOptions } from '@kso/watch';
+import { loadKubeConfig, Reflector, type ReflectorOptions, type ReflectorStore } from '@kso/watch';
 import { pino } from 'pino';
 
 export const RESOURCES: readonly ResourceName[] = ['pods', 'jobs', 'cronjobs'];
@@ -575,19 +575,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       const lose = o.sabotage === 'lose-deletes' && name === 'full';
       class Recording extends Reflector<unknown> {
         constructor(kc: unknown, opts: ReflectorOptions<unknown>) {
-          super(kc as never, opts);
+          super(kc as never, lose && opts.store ? { ...opts, store: losingDeletes(opts.store) } : opts);
           const list = reflectors.get(opts.resource.plural) ?? [];
           list.unshift(this as unknown as Reflector<unknown>);
           reflectors.set(opts.resource.plural, list);
-          if (lose) {
-            // Every other delete listener call is dropped: the store keeps objects the server deleted.
-            type On = (event: string, listener: (...a: unknown[]) => void) => unknown;
-            const on = (this.on as On).bind(this);
-            (this as unknown as { on: On }).on = (event, listener) => {
-              let n = 0;
-              return on(event, event !== 'delete' ? listener : (...a) => void (n++ % 2 === 1 && listener(...a)));
-            };
-          }
         }
       }
       const agent = await startAgent(configOf(...extra), name === 'full' ? fullLogger : logger, {
@@ -851,4 +842,15 @@ export function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+/** Sabotage: every other delete the reflector delivers is dropped, so the store keeps objects the server deleted. */
+function losingDeletes<S>(store: ReflectorStore<S>): ReflectorStore<S> {
+  let n = 0;
+  return {
+    add: (uid, object) => store.add(uid, object),
+    update: (uid, object, previous) => store.update(uid, object, previous),
+    delete: (uid, object) => void (n++ % 2 === 1 && store.delete(uid, object)),
+    replace: (objects, rv) => store.replace(objects, rv),
+  };
 }

@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import { test } from 'node:test';
 import { type KubeSim, startKubeSim } from '@kso/kube-sim';
-import { type RealApiServer, startRealApiServer } from './apiserver.ts';
-import { skipUnlessPeers } from './paths.ts';
+import { type RealApiServer, skipUnlessPeers, startRealApiServer } from '@kso/peers';
 
 const skip = skipUnlessPeers('etcd', 'kube-apiserver');
 

@@ -4,10 +4,8 @@ import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { type RealApiServer, startRealApiServer } from './apiserver.ts';
+import { httpGet, kubectlPath, type RealApiServer, skipUnlessPeers, startRealApiServer } from '@kso/peers';
 import { startKsm } from './ksm.ts';
-import { kubectlPath, skipUnlessPeers } from './paths.ts';
-import { httpGet } from './process.ts';
 
 const run = promisify(execFile);
 const skipApi = skipUnlessPeers('etcd', 'kube-apiserver');

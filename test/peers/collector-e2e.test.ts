@@ -25,13 +25,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startKubeSim } from '@kso/kube-sim';
-import { createRun, NS, terminateMain } from '../../packages/sidecar/test/fixtures.ts';
-import { startPushgateway } from '../../packages/sidecar/test/helpers.ts';
-import { type RealCollector, startCollector } from './collector.ts';
+import { freePort, type RealCollector, skipUnlessPeers, spawnPeer, startCollector } from '@kso/peers';
+import { createRun, NS, startPushgateway, terminateMain } from '@kso/sidecar/testing';
 import { fixtures, withFinalStatus } from './fixtures.ts';
 import { cleanEnv, KSO_BIN, startKsoRun } from './kso.ts';
-import { skipUnlessPeers } from './paths.ts';
-import { freePort, spawnPeer } from './process.ts';
 import { prometheusAvailable, type RealPrometheus, startPrometheus } from './prometheus.ts';
 import {
   describeDiff,

@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startCollector } from './collector.ts';
-import { skipUnlessPeers } from './paths.ts';
-import { freePort, httpGet, waitUntil } from './process.ts';
+import { freePort, httpGet, skipUnlessPeers, startCollector, waitUntil } from '@kso/peers';
 
 const skip = skipUnlessPeers('otelcol-kso');
 

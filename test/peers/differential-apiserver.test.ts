@@ -5,13 +5,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startRealApiServer } from './apiserver.ts';
+import { skipUnlessPeers, startAll, startRealApiServer } from '@kso/peers';
 import { type Comparison, compareExpositions, comparisonEqual, describeComparison } from './differential.ts';
 import { createFixtures, fixtures } from './fixtures.ts';
 import { startKsm } from './ksm.ts';
 import { startKsoRun } from './kso.ts';
-import { skipUnlessPeers } from './paths.ts';
-import { startAll } from './process.ts';
 
 const NS = 'fixtures';
 

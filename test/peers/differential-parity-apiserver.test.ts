@@ -7,13 +7,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startRealApiServer } from './apiserver.ts';
+import { skipUnlessPeers, startAll, startRealApiServer } from '@kso/peers';
 import { type Comparison, compareExpositions, comparisonEqual, describeComparison } from './differential.ts';
 import { startKsm } from './ksm.ts';
 import { startKsoRun } from './kso.ts';
 import { generatedCronJobs, PARITY_FAMILIES, parityObjects } from './parity-fixtures.ts';
-import { skipUnlessPeers } from './paths.ts';
-import { startAll } from './process.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: fixture JSON documents
 type Obj = Record<string, any>;

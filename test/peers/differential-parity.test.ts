@@ -11,12 +11,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startKubeSim } from '@kso/kube-sim';
+import { skipUnlessPeers, startAll } from '@kso/peers';
 import { type Comparison, compareExpositions, comparisonEqual, describeComparison } from './differential.ts';
 import { startKsm } from './ksm.ts';
 import { startKsoRun } from './kso.ts';
 import { generatedCronJobs, PARITY_FAMILIES, parityObjects } from './parity-fixtures.ts';
-import { skipUnlessPeers } from './paths.ts';
-import { startAll } from './process.ts';
 
 const SCHEDULES = Number(process.env.KSO_PARITY_SCHEDULES ?? 1500);
 const SEED = Number(process.env.KSO_PARITY_SEED ?? 20261201);

@@ -8,12 +8,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startKubeSim } from '@kso/kube-sim';
+import { skipUnlessPeers, startAll } from '@kso/peers';
 import { type Comparison, compareExpositions, comparisonEqual, describeComparison } from './differential.ts';
 import { fixtures, withFinalStatus } from './fixtures.ts';
 import { startKsm } from './ksm.ts';
 import { startKsoRun } from './kso.ts';
-import { skipUnlessPeers } from './paths.ts';
-import { startAll } from './process.ts';
 
 const NS = 'fixtures';
 

@@ -1,10 +1,11 @@
 // Objects that exercise most KSM families for Jobs, Pods and CronJobs (conditions, container states, resources,
 // owners, CronJob schedule/status), valid for a real kube-apiserver: spec is created first, status is written
 // afterwards through the status subresource in the order the controllers would (real-peers.md §7).
+import type { ResourceName } from '@kso/metrics';
 
 export interface Fixture {
   /** kube-sim resource / REST plural */
-  resource: 'pods' | 'jobs' | 'cronjobs';
+  resource: ResourceName;
   apiPath: string;
   object: Record<string, unknown>;
   /** Status subresource writes, applied in order (Job conditions must follow the controller's sequence). */

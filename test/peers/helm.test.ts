@@ -10,11 +10,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loadRunConfig } from '@kso/cli';
+import { DATA_GRANTS, grants } from '@kso/cli/testing';
+import {
+  kubeconfig,
+  kubectlPath,
+  peerBinary,
+  promOperatorCrdsDir,
+  type RealApiServer,
+  requirePeers,
+  skipUnlessPeers,
+  startRealApiServer,
+} from '@kso/peers';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import { loadRunConfig } from '../../packages/cli/src/config.ts';
-import { kubeconfig, type RealApiServer, startRealApiServer } from './apiserver.ts';
 import { startKsoRun } from './kso.ts';
-import { kubectlPath, peerBinary, promOperatorCrdsDir, requirePeers, skipUnlessPeers } from './paths.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CHART = join(REPO, 'deploy/helm/kube-state-otel');
@@ -99,26 +108,6 @@ function ksoConfig(c: Obj, pod?: Obj) {
   }
   return loadRunConfig(args, env);
 }
-
-/** `apiGroup/resource:verb` (plus `@name` per resourceName) for every grant of a Role or ClusterRole. */
-function grants(role: Obj): string[] {
-  const out: string[] = [];
-  for (const rule of role.rules as Obj[])
-    for (const g of rule.apiGroups as string[])
-      for (const r of rule.resources as string[])
-        for (const v of rule.verbs as string[])
-          for (const n of (rule.resourceNames as string[] | undefined) ?? [''])
-            out.push(`${g}/${r}:${v}${n ? `@${n}` : ''}`);
-  return out.sort();
-}
-const DATA_GRANTS = [
-  '/pods:list',
-  '/pods:watch',
-  'batch/cronjobs:list',
-  'batch/cronjobs:watch',
-  'batch/jobs:list',
-  'batch/jobs:watch',
-];
 
 describe('Helm chart deploy/helm/kube-state-otel (helm template)', { skip: skipHelm, timeout: 180_000 }, () => {
   test('the ci/ folder has the value sets the chart promises', () => {

@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { startKubeSim } from '@kso/kube-sim';
-import { startRealApiServer } from './apiserver.ts';
+import { peerBinary, skipUnlessPeers, startRealApiServer } from '@kso/peers';
 import { createFixtures, fixtures, withFinalStatus } from './fixtures.ts';
 import { type DifferentialRun, runK8sClusterDifferential } from './k8scluster.ts';
-import { peerBinary, skipUnlessPeers } from './paths.ts';
 
 const NS = 'fixtures';
 

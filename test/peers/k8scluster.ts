@@ -11,9 +11,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RealCollector, startCollector } from './collector.ts';
+import { freePort, type RealCollector, startCollector } from '@kso/peers';
 import { startKsoRun } from './kso.ts';
-import { freePort } from './process.ts';
 
 type KV = { key: string; value: Record<string, unknown> };
 interface JsonPoint {

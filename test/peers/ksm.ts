@@ -1,5 +1,4 @@
-import { missingPeerMessage, peerBinary } from './paths.ts';
-import { freePort, httpGet, spawnPeer, waitUntil } from './process.ts';
+import { freePort, httpGet, missingPeerMessage, peerBinary, spawnPeer, waitUntil } from '@kso/peers';
 
 export interface RealKsm {
   /** http://127.0.0.1:<port>/metrics */

@@ -1,6 +1,6 @@
 // `kso run` as a child process next to the real peers, with a fixed loopback port so tests can scrape it.
 import { fileURLToPath } from 'node:url';
-import { freePort, httpGet, type PeerProcess, spawnPeer, waitUntil } from './process.ts';
+import { freePort, httpGet, type PeerProcess, spawnPeer, waitUntil } from '@kso/peers';
 
 export const KSO_BIN = fileURLToPath(new URL('../../packages/cli/bin/kso.js', import.meta.url));
 

@@ -12,11 +12,18 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startKubeSim } from '@kso/kube-sim';
+import {
+  freePort,
+  httpGet,
+  kubectlPath,
+  otlpToFileConfig,
+  type RealCollector,
+  skipUnlessPeers,
+  startCollector,
+  waitUntil,
+} from '@kso/peers';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
-import { type RealCollector, startCollector } from './collector.ts';
 import { startKsoRun } from './kso.ts';
-import { kubectlPath, skipUnlessPeers } from './paths.ts';
-import { freePort, httpGet, waitUntil } from './process.ts';
 import { parseExposition } from './series.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -79,21 +86,7 @@ describe('otel-config/ loaded by a real Collector and fed by kso run', { skip, t
         let backendFile: string | undefined;
         if (config.exporters?.otlp_http) {
           const port = await freePort();
-          const backend = await startCollector(`
-receivers:
-  otlp:
-    protocols:
-      http:
-        endpoint: 127.0.0.1:${port}
-exporters:
-  file:
-    path: {{DIR}}/received.jsonl
-service:
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      exporters: [file]
-`);
+          const backend = await startCollector(otlpToFileConfig({ httpPort: port, file: 'received.jsonl' }));
           started.push(backend);
           backendFile = join(backend.dir, 'received.jsonl');
           process.env['OTLP_BACKEND_ENDPOINT'] = `http://127.0.0.1:${port}`;

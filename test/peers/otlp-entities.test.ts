@@ -12,9 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadRunConfig, makeLogger, startAgent } from '@kso/cli';
 import { createOtlpPush } from '@kso/exporters';
 import { startKubeSim } from '@kso/kube-sim';
-import { startCollector } from './collector.ts';
-import { skipUnlessPeers } from './paths.ts';
-import { freePort } from './process.ts';
+import { freePort, otlpToFileConfig, skipUnlessPeers, startCollector } from '@kso/peers';
 
 const skip = skipUnlessPeers('otelcol');
 const NS = 'entities';
@@ -60,21 +58,7 @@ test('semconv OTLP through a real Collector: entity resources, enum-only points,
     objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }],
   });
   const port = await freePort();
-  const col = await startCollector(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${port}
-exporters:
-  file:
-    path: {{DIR}}/metrics.json
-service:
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      exporters: [file]
-`);
+  const col = await startCollector(otlpToFileConfig({ grpcPort: port, file: 'metrics.json' }));
   const dir = col.dir;
   try {
     const c = sim.cluster;
@@ -299,26 +283,11 @@ service:
 
 test('the Collector accepts kso pushes over gRPC and HTTP with gzip and zstd', { skip, timeout: 60_000 }, async () => {
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
-  const col = await startCollector(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${grpcPort}
-      http:
-        endpoint: 127.0.0.1:${httpPort}
-exporters:
-  file:
-    path: {{DIR}}/metrics.json
-    flush_interval: 100ms
-service:
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      exporters: [file]
-`);
+  const col = await startCollector(
+    otlpToFileConfig({ grpcPort, httpPort, file: 'metrics.json', flushInterval: '100ms' }),
+  );
   try {
-    const { MetricsStore } = await import('../../packages/metrics/src/index.ts');
+    const { MetricsStore } = await import('@kso/metrics');
     const store = new MetricsStore({ schema: 'semconv' });
     store.upsertObject('pods', pod('p', { nodeName: 'n' }, { phase: 'Running' }, { uid: 'u-1' }));
     const variants = [

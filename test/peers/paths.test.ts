@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { kubectlPath, peerBinary, peersDir, peersOff } from './paths.ts';
+import { kubectlPath, peerBinary, peersDir, peersOff } from '@kso/peers';
 
 test('peersDir follows build.sh: KSO_PEERS_DIR, then XDG_CACHE_HOME, then ~/.cache', () => {
   assert.equal(peersDir({ KSO_PEERS_DIR: '/x/peers', XDG_CACHE_HOME: '/c', HOME: '/h' }), '/x/peers');

@@ -3,9 +3,9 @@ import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, httpGet, spawnPeer, waitUntil } from './process.ts';
+import { parseSampleValue } from '@kso/exporters';
+import { freePort, httpGet, spawnPeer, waitUntil } from '@kso/peers';
 import type { ParsedSeries } from './series.ts';
-import { parseValue } from './series.ts';
 
 export const PROMETHEUS_BIN = '/usr/bin/prometheus';
 
@@ -91,7 +91,7 @@ export async function startPrometheus(
       );
       return data.result.map((r) => {
         const { __name__: name, ...labels } = r.metric;
-        return { name: name ?? '', labels, value: parseValue(r.value[1]) };
+        return { name: name ?? '', labels, value: parseSampleValue(r.value[1]) };
       });
     },
     async waitForTargetsUp(timeoutMs) {

@@ -1,5 +1,6 @@
 // Series sets for comparing expositions of different programs: a series is name + label set, compared by an
 // order-independent key; values are parsed floats, so "1", "1.0" and "1e+00" are the same value.
+import { parseSamplesStrict } from '@kso/exporters';
 
 /** key (name{sorted labels}) → value */
 export type SeriesSet = Map<string, number>;
@@ -22,54 +23,9 @@ export function seriesKey(name: string, labels: Record<string, string>): string 
   return `${name}{${parts.join(',')}}`;
 }
 
-export function parseValue(s: string): number {
-  if (s === '+Inf' || s === 'Inf') return Number.POSITIVE_INFINITY;
-  if (s === '-Inf') return Number.NEGATIVE_INFINITY;
-  if (s === 'NaN') return Number.NaN;
-  const v = Number(s);
-  if (Number.isNaN(v)) throw new Error(`not a sample value: ${JSON.stringify(s)}`);
-  return v;
-}
-
-/** Parses Prometheus text exposition (0.0.4) samples; comments and blank lines are skipped. */
+/** The samples of a Prometheus text exposition (the one reader, @kso/exporters' prom-parse); throws on a bad line. */
 export function parseExposition(text: string): ParsedSeries[] {
-  const out: ParsedSeries[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    let i = 0;
-    while (i < line.length && line[i] !== '{' && line[i] !== ' ') i++;
-    const name = line.slice(0, i);
-    const labels: Record<string, string> = {};
-    if (line[i] === '{') {
-      i++;
-      for (;;) {
-        while (line[i] === ' ' || line[i] === ',') i++;
-        if (line[i] === '}') {
-          i++;
-          break;
-        }
-        const eq = line.indexOf('=', i);
-        if (eq < 0 || line[eq + 1] !== '"') throw new Error(`bad label set in: ${line}`);
-        const key = line.slice(i, eq).trim();
-        let j = eq + 2;
-        let value = '';
-        while (line[j] !== '"') {
-          if (j >= line.length) throw new Error(`unterminated label value in: ${line}`);
-          if (line[j] === '\\') {
-            const c = line[j + 1];
-            value += c === 'n' ? '\n' : c;
-            j += 2;
-          } else value += line[j++];
-        }
-        labels[key] = value;
-        i = j + 1;
-      }
-    }
-    const rest = line.slice(i).trim().split(/\s+/);
-    out.push({ name, labels, value: parseValue(rest[0]!) });
-  }
-  return out;
+  return parseSamplesStrict(text).map((s) => ({ name: s.name, labels: { ...s.labels }, value: s.value }));
 }
 
 /** Family names declared by `# TYPE` lines (declared even when a family has no series at the moment). */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type OtlpReceiver, startOtlpReceiver } from '@kso/exporters';
+import { type OtlpReceiver, startOtlpReceiver } from '@kso/exporters/testing';
 import { type KubeSim, startKubeSim } from '@kso/kube-sim';
 
 const KSO = fileURLToPath(new URL('../../packages/cli/bin/kso.js', import.meta.url));

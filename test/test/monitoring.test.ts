@@ -11,12 +11,12 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { findKubectl, type KubeSim, startKubeSim } from '@kso/kube-sim';
+import { freePort, httpGet, type PeerProcess, waitUntil } from '@kso/peers';
 import { parse as parseYaml } from 'yaml';
 import { dashboard, ROWS } from '../../deploy/monitoring/dashboard.ts';
 import { FILES, generate } from '../../deploy/monitoring/generate.ts';
 import { buildRules } from '../../deploy/monitoring/rules.ts';
 import { spawnKsoRun } from '../peers/kso.ts';
-import { freePort, httpGet, type PeerProcess, waitUntil } from '../peers/process.ts';
 import { prometheusAvailable, type RealPrometheus, startPrometheus } from '../peers/prometheus.ts';
 
 const run = promisify(execFile);

@@ -7,10 +7,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { bcryptHash, makeTestPki } from '@kso/exporters';
+import { bcryptHash } from '@kso/exporters';
+import { makeTestPki } from '@kso/exporters/testing';
 import { type KubeSim, startKubeSim } from '@kso/kube-sim';
+import { type PeerProcess, waitUntil } from '@kso/peers';
 import { spawnKsoRun } from '../peers/kso.ts';
-import { type PeerProcess, waitUntil } from '../peers/process.ts';
 import { prometheusAvailable, type RealPrometheus, startPrometheus } from '../peers/prometheus.ts';
 
 const noPrometheus = prometheusAvailable() ? false : 'prometheus not installed (scripts/test-deps.sh)';

@@ -1,8 +1,7 @@
-// The `kso run` pipeline, usable in-process (demo, tests): kubeconfig → shard assignment (static flags, or
-// the own StatefulSet with --pod) → a view per assignment (MetricsStore + one Reflector per resource ×
-// namespace with that assignment's UID filter) → Prometheus bridge and/or OTLP push reading whichever view
-// is current, plus SDK self-metrics and health. A new assignment builds a new view while the old, complete
-// one stays served; the switch is one reference swap (see @kso/sharding Resharder).
+// `kso run` in-process (demo, tests): the data path (pipeline.ts: kubeconfig → shard assignment → views of
+// store + reflectors → one switchable source) with, around it, the exporters that read that source
+// (Prometheus bridge, OTLP push), kso's self-metrics on one MeterProvider, and shutdown in the order that
+// keeps the final export consistent.
 import { otlpTls, resolveIdentity } from '@kso/config';
 import {
   collectFrom,
@@ -14,39 +13,20 @@ import {
   startPrometheusServer,
   WebConfigSource,
 } from '@kso/exporters';
-import { familyFilter, MetricsStore, parseAllowlist } from '@kso/metrics';
-import {
-  createStoreView,
-  Resharder,
-  registerShardInstruments,
-  type ShardAssignment,
-  ShardIdentityWatcher,
-  type StoreView,
-  SwitchableSource,
-} from '@kso/sharding';
-import { loadKubeConfig, watchTimeoutWithin } from '@kso/watch';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { MetricsStore } from '@kso/metrics';
+import { registerShardInstruments } from '@kso/sharding';
+import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import { parseHeaders, type RunConfig } from './config.ts';
+import { createPipeline, type Pipeline, type PipelineDeps, type ShardStatus } from './pipeline.ts';
 import { type ResourceWatchStats, registerSelfMetrics } from './self-metrics.ts';
 import { listenWithFallback, startTelemetryServer } from './telemetry.ts';
 import { KSO_VERSION } from './version.ts';
-import type { WatchModule, WatchStats } from './watch-adapter.ts';
+import type { WatchStats } from './watch-adapter.ts';
 
-export interface ShardStatus {
-  /** Assignment of the served view (before the first switch: the one being built). */
-  ordinal: number;
-  total: number;
-  autosharding: boolean;
-  /** A newer assignment whose view is still syncing. */
-  pending: ShardAssignment | undefined;
-  /** Completed view switches, the initial sync included. */
-  reshards: number;
-  /** Autosharding: the followed StatefulSet and the resourceVersion its watch has reached. */
-  statefulSet?: string;
-  statefulSetResourceVersion?: string;
-}
+export type { ShardStatus } from './pipeline.ts';
+export type AgentDeps = PipelineDeps;
 
 export interface Agent {
   /** The store being served (replaced on every reshard); before the first sync, the one being filled. */
@@ -71,311 +51,162 @@ export interface Agent {
 
 const SELF_CARDINALITY_LIMIT = 200;
 
-export interface AgentDeps {
-  /** The list/watch layer (default: @kso/watch). Autosharding needs the real one. */
-  watch?: WatchModule;
+type Identity = ReturnType<typeof resolveIdentity>;
+
+/** The OTLP push of the served source and the self-metrics (--otlp-endpoint); started by startAgent. */
+function otlpPush(c: RunConfig, p: Pipeline, who: Identity, resource: Resource, logger: Logger): OtlpPush | undefined {
+  if (c.otlp.endpoint === '') return undefined;
+  const tls = otlpTls(c.otlp);
+  return createOtlpPush({
+    protocol: c.otlp.protocol,
+    endpoint: c.otlp.endpoint,
+    headers: parseHeaders(c.otlp.headers) ?? {},
+    // The scheme decides plaintext (http://) or TLS (https://); the exporter applies CA, client certificate
+    // and --otlp-insecure for both protocols.
+    ...(tls ? { tls } : {}),
+    resource,
+    entityAttributes: who.entityAttributes,
+    compression: c.otlp.compression,
+    intervalMs: c.otlp.interval,
+    timeoutMs: c.otlp.timeout,
+    source: p.source,
+    ownMeterProvider: false,
+    autoStart: false,
+    logger: logger.child({ component: 'otlp' }),
+  });
 }
 
-export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps = {}): Promise<Agent> {
-  const startedAt = Date.now();
-  const allowlists = {
-    labels: parseAllowlist(c.metricLabelsAllowlist),
-    annotations: parseAllowlist(c.metricAnnotationsAllowlist),
-  };
-  const filter = familyFilter(c.metricAllowlist, c.metricDenylist);
-  const createStore = () =>
-    new MetricsStore({
-      schema: c.schema,
-      resources: c.resources,
-      allowlists,
-      logger,
-      ...(filter ? { familyFilter: filter } : {}),
-      optIn: c.metricOptInList,
-    });
-  const numberFormat = c.numberFormat === 'auto' ? (c.schema === 'ksm' ? 'go' : 'js') : c.numberFormat;
-  const kcOpts = {
-    ...(c.kubeconfig ? { kubeconfig: c.kubeconfig } : {}),
-    ...(c.context ? { context: c.context } : {}),
-  };
-  const realKc = deps.watch ? undefined : loadKubeConfig(kcOpts);
-  const kc: unknown = deps.watch ? deps.watch.loadKubeConfig(kcOpts) : realKc;
-
-  let identity: ShardIdentityWatcher | undefined;
-  if (c.pod !== '') {
-    if (!realKc) throw new Error('autosharding (--pod) needs the real Kubernetes client');
-    identity = new ShardIdentityWatcher({
-      kubeConfig: realKc,
-      podName: c.pod,
-      podNamespace: c.podNamespace,
-      logger,
-      reflector: { watchTimeoutSeconds: watchTimeoutWithin(c.maxStaleness) },
-    });
-  }
-
-  let firstSwitch!: () => void;
-  let neverSynced!: (err: Error) => void;
-  const synced = new Promise<void>((resolve, reject) => {
-    firstSwitch = resolve;
-    neverSynced = reject;
-  });
-  synced.catch(() => undefined);
-  // Counters of replaced views, so kso_watch_*_total stay monotonic across reshards.
-  const retired = new Map<string, WatchStats>();
-  let servedView: StoreView | undefined;
-  // Renders a newly served view once, off the request path: at 50k pods the first render takes seconds and
-  // would otherwise land on the first scrape after startup or a reshard.
-  let prewarm = () => {};
-  const retire = (view: StoreView) => {
-    for (const w of view.watched) {
-      const s = w.reflector.stats();
-      const r = retired.get(w.resource) ?? {};
-      for (const k of ['relists', 'watchRestarts', 'errors', 'parseErrors', 'consistencyDifferences'] as const)
-        r[k] = (r[k] ?? 0) + (s[k] ?? 0);
-      retired.set(w.resource, r);
-    }
-  };
-  const resharder = new Resharder<StoreView>({
-    createView: (assignment) =>
-      createStoreView({
-        kubeConfig: kc,
-        assignment,
-        resources: c.resources,
-        namespaces: c.namespaces,
-        namespacesDenylist: c.namespacesDenylist,
-        createStore,
-        logger,
-        reflector: {
-          consistencyCheckIntervalMs: c.consistencyCheckInterval,
-          // Quiet resources must prove freshness (a clean watch end) within the /healthz bound.
-          watchTimeoutSeconds: watchTimeoutWithin(c.maxStaleness),
-        },
-        ...(deps.watch ? { Reflector: deps.watch.Reflector } : {}),
-      }),
-    onSwitch: (assignment, view) => {
-      if (servedView) retire(servedView);
-      servedView = view;
-      // Later switches are logged by the Resharder ('shard view switched').
-      if (resharder.stats().reshards === 1)
-        logger.info(
-          { durationMs: Date.now() - startedAt, objects: view.store.counts(), ...assignment },
-          'all resources synced; ready',
-        );
-      firstSwitch();
-      setImmediate(prewarm);
-    },
-    logger: logger.child({ component: 'resharder' }),
-  });
-  identity?.on('assignment', (a) => void resharder.apply(a));
-  const source = new SwitchableSource(resharder, c.schema);
-  const placeholder = createStore();
-  const served = (): StoreView | undefined => resharder.current() ?? resharder.pending()?.view;
-
-  const watchStats = (): ResourceWatchStats[] => {
-    const view = served();
-    const out = c.resources.map((resource) => {
-      const mine = (view?.watched ?? []).filter((w) => w.resource === resource).map((w) => w.reflector.stats());
-      const old = retired.get(resource);
-      return aggregate(resource, view?.store.size(resource) ?? 0, mine, old ? [old] : []);
-    });
-    // The StatefulSet watch decides which objects this shard owns: its freshness matters like the data's.
-    const sts = identity?.reflectorStats();
-    if (sts) out.push(aggregate('statefulsets', sts.objects, [sts]));
-    return out;
-  };
-
-  const ready = () => resharder.current() !== undefined;
-  const health = () => {
-    const now = Date.now();
-    const stale: string[] = [];
-    for (const s of watchStats()) {
-      const since = s.lastSyncTimeMs > 0 ? s.lastSyncTimeMs : startedAt;
-      if (now - since > c.maxStaleness) stale.push(`${s.resource} (${Math.round((now - since) / 1000)}s)`);
-    }
-    const isReady = ready();
-    if (stale.length > 0)
-      return {
-        live: false,
-        ready: isReady,
-        reason: `stale: no successful sync within ${c.maxStaleness / 1000}s: ${stale.join(', ')}`,
-      };
-    return isReady ? { live: true, ready: true } : { live: true, ready: false, reason: 'initial sync in progress' };
-  };
-
-  const shard = (): ShardStatus => {
-    const st = resharder.stats();
-    const pending = resharder.pending()?.assignment;
-    const shown =
-      st.reshards > 0 ? { shard: st.shard, total: st.total } : (pending ?? { shard: c.shard, total: c.totalShards });
-    const id = identity?.stats();
-    return {
-      ordinal: shown.shard,
-      total: shown.total,
-      autosharding: identity !== undefined,
-      pending: st.reshards > 0 ? pending : undefined,
-      reshards: st.reshards,
-      ...(id ? { statefulSet: id.statefulSet, statefulSetResourceVersion: id.resourceVersion } : {}),
-    };
-  };
-
-  // Self-metrics: one MeterProvider, read by the Prometheus bridge at scrape time and by the OTLP push reader.
-  const readers = [];
-  const pullReader = c.prometheus.enabled ? new PullReader() : undefined;
-  if (pullReader) readers.push(pullReader);
-  const who = resolveIdentity(c, {
-    serviceName: 'kube-state-otel',
-    serviceVersion: KSO_VERSION,
-    pod: c.pod !== '' ? { name: c.pod, namespace: c.podNamespace } : undefined,
-  });
-  const resource = resourceFromAttributes(who.resource);
-  let push: OtlpPush | undefined;
-  const tls = otlpTls(c.otlp);
-  if (c.otlp.endpoint !== '') {
-    push = createOtlpPush({
-      protocol: c.otlp.protocol,
-      endpoint: c.otlp.endpoint,
-      headers: parseHeaders(c.otlp.headers) ?? {},
-      // The scheme decides plaintext (http://) or TLS (https://); the exporter applies CA, client certificate
-      // and --otlp-insecure for both protocols.
-      ...(tls ? { tls } : {}),
-      resource,
-      entityAttributes: who.entityAttributes,
-      compression: c.otlp.compression,
-      intervalMs: c.otlp.interval,
-      timeoutMs: c.otlp.timeout,
-      source,
-      ownMeterProvider: false,
-      autoStart: false,
-      logger: logger.child({ component: 'otlp' }),
-    });
-    readers.push(push.reader);
-  }
+/** Self-metrics: one MeterProvider, read by the Prometheus bridge at scrape time and by the OTLP push reader. */
+function selfMetrics(
+  p: Pipeline,
+  resource: Resource,
+  readers: MetricReader[],
+  push: OtlpPush | undefined,
+): MeterProvider {
   const meterProvider = new MeterProvider({
     resource,
     views: [{ instrumentName: '*', aggregationCardinalityLimit: SELF_CARDINALITY_LIMIT }],
     readers,
   });
   const meter = meterProvider.getMeter('kube-state-otel');
-  const pushRef = push;
-  registerSelfMetrics(meter, { watch: watchStats, ...(pushRef ? { otlp: () => pushRef.stats() } : {}) });
+  registerSelfMetrics(meter, { watch: p.watchStats, ...(push ? { otlp: () => push.stats() } : {}) });
   registerShardInstruments(meter, () => {
-    const s = shard();
-    return { ...resharder.stats(), shard: s.ordinal, total: s.total, pending: s.pending !== undefined };
+    const s = p.shard();
+    return { ...p.resharder.stats(), shard: s.ordinal, total: s.total, pending: s.pending !== undefined };
   });
+  return meterProvider;
+}
 
-  let prometheus: PrometheusServer | undefined;
-  let telemetry: PrometheusServer | undefined;
-  if (pullReader) {
-    // KSM's split: with --telemetry-port the self-metrics leave /metrics for their own server.
-    const separate = c.telemetry.port !== '';
-    prometheus = await listenWithFallback(c.prometheus.host, (host) =>
-      startPrometheusServer({
-        source,
-        host,
-        port: c.prometheus.port,
-        numberFormat,
-        ...(separate ? {} : { extraCollect: collectFrom(pullReader) }),
-        health,
-        logger: logger.child({ component: 'prometheus' }),
-        ...(c.webConfigFile
-          ? { webConfig: new WebConfigSource(c.webConfigFile, logger.child({ component: 'web-config' })) }
-          : {}),
-      }),
-    );
-    if (c.telemetry.port !== '') {
-      try {
-        telemetry = await startTelemetryServer({
-          host: c.telemetry.host,
-          port: c.telemetry.port,
-          collect: collectFrom(pullReader),
-          health,
-          numberFormat,
-          logger: logger.child({ component: 'telemetry' }),
-        });
-      } catch (err) {
-        await prometheus.close();
-        throw err;
-      }
-    }
-    const server = prometheus;
-    prewarm = () => {
-      const t0 = Date.now();
-      try {
-        server.renderer.renderPieces(source);
-        logger.debug({ ms: Date.now() - t0 }, 'exposition pre-rendered');
-      } catch (err) {
-        logger.warn({ err: (err as Error).message }, 'pre-render failed; the next scrape renders');
-      }
-    };
+interface Servers {
+  prometheus: PrometheusServer;
+  telemetry?: PrometheusServer;
+}
+
+/** /metrics (with the self-metrics, or without them when --telemetry-port gives them their own server). */
+async function startServers(c: RunConfig, p: Pipeline, pullReader: PullReader, logger: Logger): Promise<Servers> {
+  const numberFormat = c.numberFormat === 'auto' ? (c.schema === 'ksm' ? 'go' : 'js') : c.numberFormat;
+  // KSM's split: with --telemetry-port the self-metrics leave /metrics for their own server.
+  const separate = c.telemetry.port !== '';
+  const prometheus = await listenWithFallback(c.prometheus.host, (host) =>
+    startPrometheusServer({
+      source: p.source,
+      host,
+      port: c.prometheus.port,
+      numberFormat,
+      ...(separate ? {} : { extraCollect: collectFrom(pullReader) }),
+      health: p.health,
+      logger: logger.child({ component: 'prometheus' }),
+      ...(c.webConfigFile
+        ? { webConfig: new WebConfigSource(c.webConfigFile, logger.child({ component: 'web-config' })) }
+        : {}),
+    }),
+  );
+  if (c.telemetry.port === '') return { prometheus };
+  try {
+    const telemetry = await startTelemetryServer({
+      host: c.telemetry.host,
+      port: c.telemetry.port,
+      collect: collectFrom(pullReader),
+      health: p.health,
+      numberFormat,
+      logger: logger.child({ component: 'telemetry' }),
+    });
+    return { prometheus, telemetry };
+  } catch (err) {
+    await prometheus.close();
+    throw err;
   }
+}
+
+/**
+ * Renders a newly served view once, off the request path: at 50k pods the first render takes seconds and
+ * would otherwise land on the first scrape after startup or a reshard.
+ */
+function prewarmOnServe(p: Pipeline, server: PrometheusServer, logger: Logger): void {
+  p.onServed(() => {
+    const t0 = Date.now();
+    try {
+      server.renderer.renderPieces(p.source);
+      logger.debug({ ms: Date.now() - t0 }, 'exposition pre-rendered');
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'pre-render failed; the next scrape renders');
+    }
+  });
+}
+
+export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps = {}): Promise<Agent> {
+  const p = createPipeline(c, logger, deps);
+  const who = resolveIdentity(c, {
+    serviceName: 'kube-state-otel',
+    serviceVersion: KSO_VERSION,
+    pod: c.pod !== '' ? { name: c.pod, namespace: c.podNamespace } : undefined,
+  });
+  // One Resource for the pushed store metrics and the self-metrics.
+  const resource = resourceFromAttributes(who.resource);
+  const pullReader = c.prometheus.enabled ? new PullReader() : undefined;
+  const push = otlpPush(c, p, who, resource, logger);
+  const readers: MetricReader[] = [...(pullReader ? [pullReader] : []), ...(push ? [push.reader] : [])];
+  const meterProvider = selfMetrics(p, resource, readers, push);
+  const servers = pullReader ? await startServers(c, p, pullReader, logger) : undefined;
+  if (servers) prewarmOnServe(p, servers.prometheus, logger);
 
   let stopping: Promise<{ otlp?: ExportOutcome }> | undefined;
   const stop = (opts: { timeoutMs?: number } = {}) => {
     stopping ??= (async () => {
-      await identity?.stop();
       // Freeze the served view first so the final export is one consistent state, then drop everything.
-      await resharder.current()?.halt();
-      await prometheus?.close();
-      await telemetry?.close();
+      await p.halt();
+      await servers?.prometheus.close();
+      await servers?.telemetry?.close();
       const otlp = push ? await push.shutdown({ timeoutMs: opts.timeoutMs ?? c.otlp.timeout }) : undefined;
       await meterProvider.shutdown().catch(() => undefined);
-      await resharder.stop();
-      neverSynced(new Error('agent stopped before its first complete sync'));
+      await p.stop();
       return otlp ? { otlp } : {};
     })();
     return stopping;
   };
 
   // Assignments start after the servers are up, so /readyz and /healthz answer during the initial list.
-  if (identity) {
-    try {
-      await identity.start();
-    } catch (err) {
-      await stop();
-      throw err;
-    }
-  } else void resharder.apply({ shard: c.shard, total: c.totalShards });
+  try {
+    await p.start();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
   push?.start();
-
   return {
     get store() {
-      return served()?.store ?? placeholder;
+      return p.store();
     },
-    ...(prometheus ? { prometheus } : {}),
-    ...(telemetry ? { telemetry } : {}),
+    ...(servers ? { prometheus: servers.prometheus } : {}),
+    ...(servers?.telemetry ? { telemetry: servers.telemetry } : {}),
     ...(push ? { push } : {}),
     resourceAttributes: who.resource,
-    synced,
-    ready,
-    health,
-    watchStats,
-    reflectorStats: () => (resharder.current()?.watched ?? []).map((w) => w.reflector.stats()),
-    shard,
+    synced: p.synced,
+    ready: p.ready,
+    health: p.health,
+    watchStats: p.watchStats,
+    reflectorStats: p.reflectorStats,
+    shard: p.shard,
     stop,
   };
-}
-
-/** `mine`: the live watches of one resource; `past`: counters of replaced views (counters only). */
-function aggregate(resource: string, objects: number, mine: WatchStats[], past: WatchStats[] = []): ResourceWatchStats {
-  const all = [...mine, ...past];
-  // The stalest watch decides: one stuck namespace is a stale resource.
-  const min = (xs: number[]) => (xs.length === 0 || xs.some((x) => !x) ? 0 : Math.min(...xs));
-  return {
-    resource,
-    objects,
-    lastEventTimeMs: Math.max(0, ...mine.map((s) => s.lastEventTimeMs ?? 0)),
-    lastSyncTimeMs: min(mine.map((s) => s.lastSyncTimeMs ?? 0)),
-    relists: sum(all.map((s) => s.relists ?? 0)),
-    watchRestarts: sum(all.map((s) => s.watchRestarts ?? 0)),
-    errors: sum(all.map((s) => s.errors ?? 0)),
-    parseErrors: sum(all.map((s) => s.parseErrors ?? 0)),
-    synced: mine.length > 0 && mine.every((s) => s.synced === true),
-    reconnecting: mine.some((s) => s.reconnectingSinceMs !== undefined),
-    consistencyDifferences: sum(all.map((s) => s.consistencyDifferences ?? 0)),
-  };
-}
-
-function sum(xs: number[]): number {
-  let n = 0;
-  for (const x of xs) n += x;
-  return n;
 }

@@ -18,13 +18,22 @@ import {
   usage,
 } from '@kso/config';
 import { loadWebConfig } from '@kso/exporters';
-import { familyFilter, optInFamilies, optInFilter, parseAllowlist } from '@kso/metrics';
+import {
+  ALL_RESOURCES,
+  familyFilter,
+  optInFamilies,
+  optInFilter,
+  parseAllowlist,
+  type ResourceName,
+  type Schema,
+} from '@kso/metrics';
 import convict from 'convict';
 
 export { parseDuration, parseHeaders } from '@kso/config';
 
-const RESOURCE_NAMES = ['jobs', 'pods', 'cronjobs'] as const;
-export type ResourceName = (typeof RESOURCE_NAMES)[number];
+const RESOURCE_NAMES = ALL_RESOURCES;
+
+export type { ResourceName };
 
 let formatsAdded = false;
 function addRunFormats(): void {
@@ -92,11 +101,8 @@ const KSM_IGNORED: Readonly<Record<string, string>> = {
   'enable-gzip-encoding': 'kso always gzips /metrics when the client accepts it',
 };
 
-/**
- * The schema: one entry per option. Keys are camelCase; flags are kebab-case; env is KSO_ + SNAKE_CASE.
- * Long on purpose: a declarative table read top to bottom (help, README table and parsing all derive from it);
- * splitting it would scatter the options without separating concerns.
- */
+/** The schema: one entry per option. Keys are camelCase; flags are kebab-case; env is KSO_ + SNAKE_CASE. */
+// long: a declarative table, one entry per option (README's option table is generated from it)
 export function schema() {
   return {
     kubeconfig: {
@@ -303,7 +309,7 @@ export const RUN_SPEC: CommandSpec = {
 export interface RunConfig {
   kubeconfig: string;
   context: string;
-  schema: 'ksm' | 'semconv';
+  schema: Schema;
   namespaces: string[];
   namespacesDenylist: string[];
   resources: ResourceName[];

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startOtlpReceiver } from '@kso/exporters';
+import type { OtlpReceiver } from '@kso/exporters/testing';
 import type { MetricsStore } from '@kso/metrics';
 import { type Agent, startAgent } from './agent.ts';
 import { loadRunConfig, parseDuration } from './config.ts';
@@ -71,6 +71,41 @@ function summary(agent: Agent, receivedRequests: number): string {
   return `[kso demo] ready=${agent.ready()} objects: ${objects} | series=${seriesCount(agent.store)} | OTLP pushes received=${receivedRequests}, last export ${last}`;
 }
 
+/**
+ * The in-process OTLP receiver is @kso/exporters' test harness (protobufjs, grpc-js: devDependencies). The
+ * production image installs no devDependencies, so there the demo runs without OTLP push.
+ */
+async function otlpReceiver(): Promise<OtlpReceiver | undefined> {
+  try {
+    const { startOtlpReceiver } = await import('@kso/exporters/testing');
+    return await startOtlpReceiver();
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw err;
+  }
+}
+
+/** What to open or curl while the demo runs. */
+function printEndpoints(
+  out: (s: string) => void,
+  agent: Agent,
+  clusterUrl: string,
+  kubeconfig: string,
+  receiver: OtlpReceiver | undefined,
+): void {
+  const metricsUrl = `${agent.prometheus!.url}/metrics`;
+  out('kube-state-otel demo');
+  out(`  metrics:     ${metricsUrl}   (curl ${metricsUrl})`);
+  out(`  health:      ${agent.prometheus!.url}/healthz  ready: ${agent.prometheus!.url}/readyz`);
+  out(`  kube-sim:    ${clusterUrl}`);
+  out(`  kubeconfig:  ${kubeconfig}   (kubectl --kubeconfig ${kubeconfig} get pods -A)`);
+  out(
+    receiver
+      ? `  OTLP push:   grpc://${receiver.grpcAddress} (in-process receiver)`
+      : '  OTLP push:   off (the test receiver is not installed: production image)',
+  );
+}
+
 export async function runDemo(argv: readonly string[]): Promise<number> {
   const o = parseDemoArgs(argv);
   const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -80,16 +115,20 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   const kubeconfig = join(dir, 'kubeconfig');
   const cluster = await startKubeSim({ port: 0, scenario: 'demo' });
   await cluster.writeKubeconfig(kubeconfig);
-  const receiver = await startOtlpReceiver();
+  const receiver = await otlpReceiver();
   const port = o.port === 0 || (await portFree(o.port)) ? o.port : 0;
   const { config, problems } = loadRunConfig(
     [
       `--kubeconfig=${kubeconfig}`,
       '--prometheus-host=127.0.0.1',
       `--prometheus-port=${port}`,
-      `--otlp-endpoint=http://${receiver.grpcAddress}`,
-      '--otlp-protocol=grpc',
-      `--otlp-interval=${Math.max(1000, Math.min(o.summaryMs, 5000))}ms`,
+      ...(receiver
+        ? [
+            `--otlp-endpoint=http://${receiver.grpcAddress}`,
+            '--otlp-protocol=grpc',
+            `--otlp-interval=${Math.max(1000, Math.min(o.summaryMs, 5000))}ms`,
+          ]
+        : []),
       `--log-level=${o.logLevel}`,
     ],
     {},
@@ -97,18 +136,12 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   if (!config) throw new Error(`demo config invalid: ${problems.join('; ')}`);
   const logger = makeLogger(config.logLevel);
   const agent = await startAgent(config, logger);
-  const metricsUrl = `${agent.prometheus!.url}/metrics`;
-  out('kube-state-otel demo');
-  out(`  metrics:     ${metricsUrl}   (curl ${metricsUrl})`);
-  out(`  health:      ${agent.prometheus!.url}/healthz  ready: ${agent.prometheus!.url}/readyz`);
-  out(`  kube-sim:    ${cluster.url}`);
-  out(`  kubeconfig:  ${kubeconfig}   (kubectl --kubeconfig ${kubeconfig} get pods -A)`);
-  out(`  OTLP push:   grpc://${receiver.grpcAddress} (in-process receiver)`);
+  printEndpoints(out, agent, cluster.url, kubeconfig, receiver);
   out(o.durationMs ? `running for ${o.durationMs / 1000}s` : 'press Ctrl-C to stop');
 
   await Promise.race([agent.synced, new Promise((r) => setTimeout(r, 10_000))]);
-  out(summary(agent, receiver.received.length));
-  const timer = setInterval(() => out(summary(agent, receiver.received.length)), o.summaryMs);
+  out(summary(agent, receiver?.received.length ?? 0));
+  const timer = setInterval(() => out(summary(agent, receiver?.received.length ?? 0)), o.summaryMs);
   await new Promise<void>((resolve) => {
     const t = o.durationMs ? setTimeout(resolve, o.durationMs) : undefined;
     const onSig = () => {
@@ -121,9 +154,9 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   clearInterval(timer);
   const { otlp } = await agent.stop({ timeoutMs: 5_000 });
   out(
-    `[kso demo] stopped; final OTLP export ${otlp?.delivered ? `delivered (${otlp.points} points)` : 'NOT delivered'}; pushes received=${receiver.received.length}`,
+    `[kso demo] stopped; ${!otlp ? 'no OTLP push' : `final OTLP export ${otlp.delivered ? `delivered (${otlp.points} points)` : 'NOT delivered'}`}; pushes received=${receiver?.received.length ?? 0}`,
   );
-  await Promise.allSettled([receiver.close(), cluster.close()]);
+  await Promise.allSettled([receiver?.close(), cluster.close()]);
   rmSync(dir, { recursive: true, force: true });
   return otlp && !otlp.delivered ? 1 : 0;
 }

@@ -3,7 +3,7 @@
 // code says so after everything else was rendered.
 import { readFileSync } from 'node:fs';
 import { bodyToBuffer, renderExposition, StoreMetricProducer, StoreRenderer } from '@kso/exporters';
-import { MetricsStore, type ResourceName } from '@kso/metrics';
+import { MetricsStore, type ResourceName, type Schema } from '@kso/metrics';
 import { JsonMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { parseAllDocuments } from 'yaml';
 import { UsageError } from './usage.ts';
@@ -17,7 +17,7 @@ YAML; "-" reads stdin) to stdout. Objects without metadata.uid (manifests) get a
 Exit code: 0 ok, 1 some document was malformed (the rest is still rendered), 2 usage error.`;
 
 export interface RenderOptions {
-  schema: 'ksm' | 'semconv';
+  schema: Schema;
   format: 'prometheus' | 'otlp-json';
   numberFormat: 'go' | 'js';
   inputs: string[];

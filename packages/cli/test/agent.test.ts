@@ -2,15 +2,14 @@
 // test/test/kso-run.test.ts against kube-sim): events reach /metrics, health follows sync and staleness,
 // self-metrics are exposed, the final OTLP export reaches a real gRPC receiver.
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { after, before, describe, test } from 'node:test';
-import { type OtlpReceiver, startOtlpReceiver } from '@kso/exporters';
+import { type OtlpReceiver, startOtlpReceiver } from '@kso/exporters/testing';
 import { pino } from 'pino';
 import { type Agent, startAgent } from '../src/agent.ts';
 import { loadRunConfig } from '../src/config.ts';
 import type { ReflectorOptions, WatchModule, WatchStats } from '../src/watch-adapter.ts';
 
-class StandInReflector extends EventEmitter {
+class StandInReflector {
   readonly opts: ReflectorOptions;
   stats_: WatchStats = { relists: 0, watchRestarts: 0, errors: 0, parseErrors: 0, synced: false };
   #resolve!: () => void;
@@ -18,7 +17,6 @@ class StandInReflector extends EventEmitter {
     this.#resolve = r;
   });
   constructor(_kc: unknown, opts: ReflectorOptions) {
-    super();
     this.opts = opts;
     reflectors.push(this);
   }
@@ -30,9 +28,15 @@ class StandInReflector extends EventEmitter {
   stats() {
     return this.stats_;
   }
+  /** Delivers like the real Reflector: to its `store` (the view's MetricsStore sink). */
   emitRaw(type: 'add' | 'update', raw: unknown) {
     this.stats_.lastEventTimeMs = Date.now();
-    this.emit(type, this.opts.compact(raw));
+    const snap = this.opts.compact(raw) as { uid: string };
+    if (type === 'add') this.opts.store!.add(snap.uid, snap);
+    else this.opts.store!.update(snap.uid, snap, snap);
+  }
+  emitDelete(uid: string) {
+    this.opts.store!.delete(uid, { uid });
   }
   sync() {
     this.stats_.synced = true;
@@ -99,7 +103,7 @@ describe('kso run pipeline (in-process)', () => {
     assert.match(body, /kube_pod_status_phase\{namespace="ns",pod="a",uid="uid-a",phase="Running"\} 1/);
     assert.match(body, /kso_watch_objects\{resource="pods"\} 1/);
     assert.match(body, /kube_state_metrics_total_shards 1/);
-    pods[0]!.emit('delete', { uid: 'uid-a' });
+    pods[0]!.emitDelete('uid-a');
     body = await (await fetch(`${base}/metrics`)).text();
     assert.doesNotMatch(body, /pod="a"/);
   });

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { findKubectl } from '@kso/kube-sim';
 import { parse, parseAllDocuments } from 'yaml';
+import { DATA_GRANTS, grants } from './testing.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const KUBECTL = findKubectl() ?? 'kubectl';
@@ -15,29 +16,6 @@ function kustomize(dir: string): Obj[] {
   return parseAllDocuments(out).map((d) => d.toJS() as Obj);
 }
 const find = (objs: Obj[], kind: string) => objs.filter((o) => o.kind === kind);
-
-/** `apiGroup/resource:verb` (plus `@name` per resourceName) for every grant of a Role or ClusterRole. */
-function grants(role: Obj): string[] {
-  const out: string[] = [];
-  for (const rule of role.rules as Obj[]) {
-    assert.equal(rule.nonResourceURLs, undefined);
-    for (const g of rule.apiGroups as string[])
-      for (const r of rule.resources as string[])
-        for (const v of rule.verbs as string[])
-          for (const n of (rule.resourceNames as string[] | undefined) ?? [''])
-            out.push(`${g}/${r}:${v}${n ? `@${n}` : ''}`);
-  }
-  return out.sort();
-}
-
-const DATA_GRANTS = [
-  '/pods:list',
-  '/pods:watch',
-  'batch/cronjobs:list',
-  'batch/cronjobs:watch',
-  'batch/jobs:list',
-  'batch/jobs:watch',
-];
 
 /** Probes, hardening, config wiring and the scrape Service of the kso Deployment or StatefulSet. */
 function checkWorkload(objs: Obj[], workload: Obj): void {
@@ -203,7 +181,7 @@ test('the kso image is set in one place for kustomize: deploy/components/image, 
 
 test('the image and `npm run kso` start Node with KSO_NODE_FLAGS and KSO_MALLOC_ENV (read only at start-up)', async () => {
   const { readFileSync } = await import('node:fs');
-  const { KSO_MALLOC_ENV, KSO_NODE_FLAGS } = await import('../src/node-flags.ts');
+  const { KSO_MALLOC_ENV, KSO_NODE_FLAGS } = await import('@kso/config');
   const dockerfile = readFileSync(`${ROOT}deploy/Dockerfile`, 'utf8');
   const entry = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
   assert.ok(entry, 'Dockerfile has an exec-form ENTRYPOINT');

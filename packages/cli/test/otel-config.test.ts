@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type OtlpReceiver, startOtlpReceiver } from '@kso/exporters';
+import { type OtlpReceiver, startOtlpReceiver } from '@kso/exporters/testing';
 import { type KubeSim, startKubeSim } from '@kso/kube-sim';
 import { cleanEnv, KSO_BIN, runKso, waitForStderr } from './helpers.ts';
 

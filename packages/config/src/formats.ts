@@ -18,6 +18,7 @@ export const toList = (v: unknown): unknown => {
 const int = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v);
 
 let added = false;
+// long: a list of independent convict.addFormat calls, one per value grammar
 export function addFormats(): void {
   if (added) return;
   added = true;

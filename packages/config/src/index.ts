@@ -9,11 +9,12 @@ export {
   normaliseArgs,
   type OptionInfo,
   type OptionSpec,
-  type Schema,
+  type OptionTree,
   type Source,
   usage,
 } from './load.ts';
 export { LOG_LEVELS, makeLogger } from './logger.ts';
+export { KSO_MALLOC_ENV, KSO_NODE_FLAGS } from './node-flags.ts';
 export { appendMetricsPath, type OtelLayer, otlpProtocol, readOtelEnv } from './otel-env.ts';
 export { type Identity, type IdentityConfig, type IdentityDefaults, resolveIdentity } from './resource.ts';
 export {

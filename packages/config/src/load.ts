@@ -28,7 +28,7 @@ export interface OptionSpec {
   /** The OTEL_* variable(s) read for this key (documentation; readOtelEnv does the reading). */
   otelEnv?: string;
 }
-export type Schema = { [key: string]: OptionSpec | Schema };
+export type OptionTree = { [key: string]: OptionSpec | OptionTree };
 
 export interface OptionInfo {
   key: string;
@@ -49,9 +49,9 @@ const isSpec = (v: unknown): v is OptionSpec =>
   typeof v === 'object' && v !== null && 'doc' in v && 'default' in v && 'env' in v;
 
 /** Flattened option list (help text, README tables, argv parsing). */
-export function flatten(schema: Schema): OptionInfo[] {
+export function flatten(schema: OptionTree): OptionInfo[] {
   const out: OptionInfo[] = [];
-  const walk = (node: Schema, prefix: string) => {
+  const walk = (node: OptionTree, prefix: string) => {
     for (const [k, v] of Object.entries(node)) {
       if (isSpec(v))
         out.push({
@@ -75,7 +75,7 @@ export function flatten(schema: Schema): OptionInfo[] {
   return out;
 }
 
-function toConvict(schema: Schema): Record<string, unknown> {
+function toConvict(schema: OptionTree): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(schema)) {
     if (isSpec(v)) {
@@ -89,7 +89,7 @@ function toConvict(schema: Schema): Record<string, unknown> {
 export interface CommandSpec {
   /** `kso run`, `kso sidecar`: prefixes every problem line and help text. */
   command: string;
-  schema: Schema;
+  schema: OptionTree;
   /** Flags of neighbouring tools (KSM) refused with the reason why they mean nothing here. */
   rejected?: Readonly<Record<string, string>>;
   /** Flags accepted and ignored, with the warning to log (e.g. behaviour that is always on). */
@@ -121,13 +121,8 @@ interface Normalised {
   flagsGiven: Set<string>;
 }
 
-/**
- * Argv into `--flag=value` form with canonical names: aliases and deprecated names mapped, repeatable flags
- * joined, `--no-x` for booleans, unknown and refused flags and stray positionals reported (convict's own
- * parser would silently ignore them). The config file path is returned separately.
- */
-export function normaliseArgs(spec: CommandSpec, argv: readonly string[]): Normalised {
-  const opts = flatten(spec.schema);
+/** Every accepted flag spelling → its option (aliases, deprecated names, the repeatable singular). */
+function flagIndex(opts: readonly OptionInfo[]): Map<string, { opt: OptionInfo; deprecated: boolean }> {
   const byFlag = new Map<string, { opt: OptionInfo; deprecated: boolean }>();
   for (const o of opts) {
     byFlag.set(o.flag, { opt: o, deprecated: false });
@@ -135,8 +130,63 @@ export function normaliseArgs(spec: CommandSpec, argv: readonly string[]): Norma
     for (const a of o.deprecatedFlags) byFlag.set(a, { opt: o, deprecated: true });
     if (o.repeatable) byFlag.set(o.repeatable, { opt: o, deprecated: false });
   }
+  return byFlag;
+}
+
+/**
+ * A flag the command refuses (a problem) or ignores (a warning): returns how many following arguments it
+ * consumed (0 or 1, its separate value, so that is not reported again as a stray argument); undefined for
+ * any other flag.
+ */
+function refusedOrIgnored(
+  spec: CommandSpec,
+  name: string,
+  value: string | undefined,
+  next: string | undefined,
+  out: Normalised,
+): number | undefined {
+  const bare = name.replace(/^--/, '');
+  const refusal = spec.rejected?.[bare] ?? spec.rejected?.[bare.replace(/_/g, '-')];
+  if (refusal !== undefined) {
+    out.problems.push(`${name} is not supported: ${refusal}`);
+    return value === undefined && next !== undefined && !next.startsWith('--') ? 1 : 0;
+  }
+  const ignore = spec.ignored?.[bare];
+  if (ignore === undefined) return undefined;
+  out.warnings.push(`${name} ignored: ${ignore}`);
+  return value === undefined && /^(true|false)$/i.test(next ?? '') ? 1 : 0;
+}
+
+/**
+ * The value of a recognised flag: `--x=v`; for booleans `--no-x`, a following `true`/`false`, or true; else
+ * the next argument (consumed). undefined = a non-boolean flag at the end of argv without a value.
+ */
+function optionValue(
+  opt: OptionInfo,
+  negated: boolean,
+  inline: string | undefined,
+  next: string | undefined,
+): { value: string | undefined; consumed: number } {
+  if (opt.boolean) {
+    if (negated) return { value: 'false', consumed: 0 };
+    if (inline !== undefined) return { value: inline, consumed: 0 };
+    if (next !== undefined && /^(true|false)$/i.test(next)) return { value: next, consumed: 1 };
+    return { value: 'true', consumed: 0 };
+  }
+  if (inline !== undefined) return { value: inline, consumed: 0 };
+  return { value: next, consumed: 1 };
+}
+
+/**
+ * Argv into `--flag=value` form with canonical names: aliases and deprecated names mapped, repeatable flags
+ * joined, `--no-x` for booleans, unknown and refused flags and stray positionals reported (convict's own
+ * parser would silently ignore them). The config file path is returned separately.
+ */
+export function normaliseArgs(spec: CommandSpec, argv: readonly string[]): Normalised {
+  const opts = flatten(spec.schema);
+  const byFlag = flagIndex(opts);
   const out: Normalised = { args: [], values: [], problems: [], warnings: [], flagsGiven: new Set() };
-  const repeated = new Map<string, string[]>();
+  const repeated = new Map<OptionInfo, string[]>();
   const help = `see ${spec.command} --help`;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -153,18 +203,9 @@ export function normaliseArgs(spec: CommandSpec, argv: readonly string[]): Norma
       else out.configFile = value;
       continue;
     }
-    const bare = name.replace(/^--/, '');
-    const refusal = spec.rejected?.[bare] ?? spec.rejected?.[bare.replace(/_/g, '-')];
-    if (refusal !== undefined) {
-      out.problems.push(`${name} is not supported: ${refusal}`);
-      // Skip its separate value too, so it is not reported again as a stray argument.
-      if (value === undefined && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) i++;
-      continue;
-    }
-    const ignore = spec.ignored?.[bare];
-    if (ignore !== undefined) {
-      out.warnings.push(`${name} ignored: ${ignore}`);
-      if (value === undefined && /^(true|false)$/i.test(argv[i + 1] ?? '')) i++;
+    const skipped = refusedOrIgnored(spec, name, value, argv[i + 1], out);
+    if (skipped !== undefined) {
+      i += skipped;
       continue;
     }
     let negated = false;
@@ -179,35 +220,25 @@ export function normaliseArgs(spec: CommandSpec, argv: readonly string[]): Norma
     }
     const { opt } = hit;
     if (hit.deprecated) out.warnings.push(`${name} is deprecated: use ${opt.flag}`);
-    if (opt.boolean) {
-      if (negated) value = 'false';
-      else if (value === undefined) {
-        const next = argv[i + 1];
-        if (next !== undefined && /^(true|false)$/i.test(next)) {
-          value = next;
-          i++;
-        } else value = 'true';
-      }
-    } else if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined) {
-        out.problems.push(`option ${name} needs a value`);
-        continue;
-      }
+    const read = optionValue(opt, negated, value, argv[i + 1]);
+    i += read.consumed;
+    value = read.value;
+    if (value === undefined) {
+      out.problems.push(`option ${name} needs a value`);
+      continue;
     }
     out.flagsGiven.add(opt.key);
     if (opt.repeatable) {
-      // `--otlp-headers a=1,b=2` and repeated `--otlp-header c=3` add up to one list.
-      repeated.set(opt.flag, [...(repeated.get(opt.flag) ?? []), value]);
+      repeated.set(opt, [...(repeated.get(opt) ?? []), value]);
       continue;
     }
     out.args.push(`${opt.flag}=${value}`);
     out.values.push([opt.key, value]);
   }
-  const keyOf = new Map(opts.map((o) => [o.flag, o.key]));
-  for (const [flag, list] of repeated) {
-    out.args.push(`${flag}=${list.join(',')}`);
-    out.values.push([keyOf.get(flag)!, list.join(',')]);
+  // `--otlp-headers a=1,b=2` and repeated `--otlp-header c=3` add up to one list.
+  for (const [opt, list] of repeated) {
+    out.args.push(`${opt.flag}=${list.join(',')}`);
+    out.values.push([opt.key, list.join(',')]);
   }
   return out;
 }
@@ -240,16 +271,12 @@ const hasKey = (obj: Record<string, unknown> | undefined, key: string): boolean 
   return true;
 };
 
-/** Loads and validates one command's configuration (no cross-field checks: the command adds those). */
-export function loadConfig<C>(spec: CommandSpec, argv: readonly string[], rawEnv: Env): LoadResult<C> {
-  addFormats();
-  const opts = flatten(spec.schema);
-  const byKey = new Map(opts.map((o) => [o.key, o]));
-  const norm = normaliseArgs(spec, argv);
-  const problems = [...norm.problems];
-  const warnings = [...norm.warnings];
-
-  // Deprecated environment names fill in the canonical one (which wins when both are set).
+/** Deprecated environment names fill in the canonical one (which wins when both are set). */
+function canonicalEnv(
+  opts: readonly OptionInfo[],
+  rawEnv: Env,
+  warnings: string[],
+): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...rawEnv };
   for (const o of opts)
     for (const old of o.deprecatedEnv) {
@@ -259,6 +286,67 @@ export function loadConfig<C>(spec: CommandSpec, argv: readonly string[], rawEnv
     }
   // An empty KSO_* variable means "not set" (a manifest's `value: ""`), as for OTEL_* variables.
   for (const o of opts) if (env[o.env] === '') delete env[o.env];
+  return env;
+}
+
+/** Loads the --config file into `conf`; returns its object (for "where was this set"), problems to `problems`. */
+function loadFileInto(
+  conf: { load(o: object): unknown },
+  path: string,
+  problems: string[],
+): Record<string, unknown> | undefined {
+  const f = loadFile(path);
+  if (f.problem) {
+    problems.push(f.problem);
+    return undefined;
+  }
+  if (!f.obj) return undefined;
+  try {
+    conf.load(f.obj);
+  } catch (err) {
+    problems.push(`config file ${path}: ${(err as Error).message}`);
+  }
+  return f.obj;
+}
+
+/** convict's validation errors, one problem per option, naming where the bad value came from. */
+function validationProblems(
+  conf: { validate(o: { allowed: 'strict' }): unknown },
+  byKey: ReadonlyMap<string, OptionInfo>,
+  where: (o: OptionInfo) => string,
+): string[] {
+  try {
+    conf.validate({ allowed: 'strict' });
+    return [];
+  } catch (err) {
+    const problems: string[] = [];
+    for (const line of (err as Error).message.split('\n')) {
+      if (line.trim() === '') continue;
+      const m = /^([\w.]+): (.*)$/.exec(line);
+      const opt = m ? byKey.get(m[1]!) : undefined;
+      // convict appends `: value was "..."`; the format messages already quote what helps, and a sensitive
+      // option's value must never be echoed.
+      const msg = m ? m[2]!.replace(/: value was .*$/, '') : line;
+      if (m && opt) problems.push(`${opt.key} (${where(opt)}): ${msg}`);
+      else
+        problems.push(
+          line.replace(/^configuration param '([^']+)' not declared in the schema$/, 'unknown config key $1'),
+        );
+    }
+    return problems;
+  }
+}
+
+/** Loads and validates one command's configuration (no cross-field checks: the command adds those). */
+export function loadConfig<C>(spec: CommandSpec, argv: readonly string[], rawEnv: Env): LoadResult<C> {
+  addFormats();
+  const opts = flatten(spec.schema);
+  const byKey = new Map(opts.map((o) => [o.key, o]));
+  const norm = normaliseArgs(spec, argv);
+  const problems = [...norm.problems];
+  const warnings = [...norm.warnings];
+
+  const env = canonicalEnv(opts, rawEnv, warnings);
 
   const otel = spec.otel === false ? undefined : readOtelEnv(rawEnv);
   if (otel) problems.push(...otel.problems);
@@ -266,19 +354,7 @@ export function loadConfig<C>(spec: CommandSpec, argv: readonly string[], rawEnv
   // Flags are set last by hand rather than handed to convict, whose argument parser (yargs-parser) turns
   // `--service-instance-id=0123` into 123.
   const conf = convict(toConvict(spec.schema) as never, { args: [], env: env as Record<string, string> });
-  let fileObj: Record<string, unknown> | undefined;
-  if (norm.configFile !== undefined) {
-    const f = loadFile(norm.configFile);
-    if (f.problem) problems.push(f.problem);
-    else if (f.obj) {
-      fileObj = f.obj;
-      try {
-        conf.load(f.obj);
-      } catch (err) {
-        problems.push(`config file ${norm.configFile}: ${(err as Error).message}`);
-      }
-    }
-  }
+  const fileObj = norm.configFile !== undefined ? loadFileInto(conf, norm.configFile, problems) : undefined;
   if (otel) conf.load(otel.values);
   for (const [key, value] of norm.values) conf.set(key, value);
 
@@ -298,23 +374,7 @@ export function loadConfig<C>(spec: CommandSpec, argv: readonly string[], rawEnv
     return names.join(', ');
   };
 
-  try {
-    conf.validate({ allowed: 'strict' });
-  } catch (err) {
-    for (const line of (err as Error).message.split('\n')) {
-      if (line.trim() === '') continue;
-      const m = /^([\w.]+): (.*)$/.exec(line);
-      const opt = m ? byKey.get(m[1]!) : undefined;
-      // convict appends `: value was "..."`; the format messages already quote what helps, and a sensitive
-      // option's value must never be echoed.
-      const msg = m ? m[2]!.replace(/: value was .*$/, '') : line;
-      if (m && opt) problems.push(`${opt.key} (${where(opt)}): ${msg}`);
-      else
-        problems.push(
-          line.replace(/^configuration param '([^']+)' not declared in the schema$/, 'unknown config key $1'),
-        );
-    }
-  }
+  problems.push(...validationProblems(conf, byKey, where));
   if (problems.length > 0) return { problems, warnings, sourceOf };
   const config = conf.getProperties() as Record<string, unknown>;
   const o = config['otlp'] as { endpoint: string; protocol: string } | undefined;

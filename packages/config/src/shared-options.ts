@@ -19,6 +19,7 @@ export interface OtlpConfig {
 const M = (s: string) => `OTEL_EXPORTER_OTLP_METRICS_${s} / OTEL_EXPORTER_OTLP_${s}`;
 
 /** The OTLP exporter block (`otlp.*`); the push interval stays per command (its meaning differs). */
+// long: a declarative table, one entry per option
 export function otlpOptions(): Record<keyof OtlpConfig, OptionSpec> {
   return {
     endpoint: {

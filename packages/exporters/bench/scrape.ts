@@ -12,15 +12,13 @@ import type { ObservableGauge } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
-  buildSyntheticSource,
   type MetricsSource,
   StoreEncoder,
   StoreMetricProducer,
-  type SyntheticSource,
   scopeFor,
   startPrometheusServer,
-  syntheticPod,
 } from '../src/index.ts';
+import { buildSyntheticSource, type SyntheticSource, syntheticPod } from '../src/testing/index.ts';
 import { rawPod } from './raw-pod.ts';
 
 export interface LatencyStats {

@@ -50,6 +50,20 @@ export {
   scopeFor,
 } from './producer.ts';
 export {
+  type ParseError,
+  type ParseResult,
+  type PromFamily,
+  type PromLine,
+  type PromSample,
+  type PromType,
+  parseLine,
+  parsePrometheusText,
+  parseSamples,
+  parseSamplesStrict,
+  parseSampleValue,
+  writePrometheusText,
+} from './prom-parse.ts';
+export {
   CONTENT_TYPE_OPENMETRICS,
   CONTENT_TYPE_TEXT,
   type ExpositionFormat,
@@ -65,24 +79,6 @@ export {
   pushToPushgateway,
 } from './pushgateway.ts';
 export { type Body, StoreRenderer } from './renderer.ts';
-export {
-  decodeExportRequest,
-  type OtlpReceiver,
-  type ReceivedMetric,
-  type ReceivedRequest,
-  type ReceivedResource,
-  type ReceivedScope,
-  startOtlpReceiver,
-} from './testing/otlp-receiver.ts';
-export {
-  buildSyntheticSource,
-  KSM_POD_FAMILIES,
-  SEMCONV_POD_FAMILIES,
-  type SyntheticPod,
-  SyntheticSource,
-  syntheticPod,
-} from './testing/synthetic-source.ts';
-export { type CertFiles, makeCa, makeLeaf, makeTestPki } from './testing/test-pki.ts';
 export {
   BasicAuthenticator,
   bcryptHash,

@@ -5,9 +5,14 @@
 // `# no registered metrics` for an empty exposition. The fast store renderer reuses these helpers.
 import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { type NumberFormat, numberFormatter } from './number-format.ts';
+import { escapeHelp, escapeLabelValue } from './prom-escape.ts';
+import type { PromType as TextPromType } from './prom-parse.ts';
+
+export { escapeHelp, escapeLabelValue };
 
 export type ExpositionFormat = 'text' | 'openmetrics';
-export type PromType = 'counter' | 'gauge' | 'histogram' | 'untyped';
+/** What an OTel MetricData maps to (summaries are never produced). */
+export type PromType = Exclude<TextPromType, 'summary'>;
 
 export const CONTENT_TYPE_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 export const CONTENT_TYPE_OPENMETRICS = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
@@ -29,18 +34,6 @@ export interface PromTextOptions {
 
 const invalidChars = /[^a-z0-9_]/gi;
 const multiUnderscore = /_{2,}/g;
-
-export function escapeHelp(s: string, openMetrics = false): string {
-  const r = s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-  return openMetrics ? r.replace(/"/g, '\\"') : r;
-}
-
-const needsEscape = /[\\\n"]/;
-export function escapeLabelValue(v: unknown): string {
-  const s = typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v);
-  if (!needsEscape.test(s)) return s;
-  return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
 
 const labelNameCache = new Map<string, string>();
 export function sanitizeLabelName(key: string): string {

@@ -1,4 +1,5 @@
-import { buildSyntheticSource, type SyntheticSource, syntheticPod } from '../src/index.ts';
+import { parseSamplesStrict } from '../src/index.ts';
+import { buildSyntheticSource, type SyntheticSource, syntheticPod } from '../src/testing/index.ts';
 
 /** A realistic ksm source with 25 pods, 2 jobs (one with nasty label values and special floats), no cronjobs. */
 export function realisticSource(): SyntheticSource {
@@ -26,22 +27,12 @@ export function realisticSource(): SyntheticSource {
   return s;
 }
 
-/** Minimal Prometheus text parser: series key (name + sorted labels) → value. Comments ignored. */
+/** Series key (name + sorted labels) → value, read with the one text reader (prom-parse); throws on a bad line. */
 export function parseExposition(text: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
-    if (!m) throw new Error(`unparsable line: ${line}`);
-    const labels: [string, string][] = [];
-    const body = m[3] ?? '';
-    const re = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-    for (let x = re.exec(body); x; x = re.exec(body)) {
-      labels.push([x[1] as string, (x[2] as string).replace(/\\(.)/g, (_s, c: string) => (c === 'n' ? '\n' : c))]);
-    }
-    labels.sort((a, b) => (a[0] < b[0] ? -1 : 1));
-    const v = m[4] as string;
-    out.set(`${m[1]}${JSON.stringify(labels)}`, v === '+Inf' ? Infinity : v === '-Inf' ? -Infinity : Number(v));
+  for (const s of parseSamplesStrict(text)) {
+    const labels = Object.entries(s.labels).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    out.set(`${s.name}${JSON.stringify(labels)}`, s.value);
   }
   return out;
 }

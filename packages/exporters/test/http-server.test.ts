@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { collectFrom, type Health, PullReader, startPrometheusServer, syntheticPod } from '../src/index.ts';
+import { collectFrom, type Health, PullReader, startPrometheusServer } from '../src/index.ts';
+import { syntheticPod } from '../src/testing/index.ts';
 import { parseExposition, realisticSource } from './helpers.ts';
 
 async function get(url: string, headers: Record<string, string> = {}) {

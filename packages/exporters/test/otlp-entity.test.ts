@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type MetricsSource, MetricsStore } from '@kso/metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { pino } from 'pino';
-import { createOtlpPush, type OtlpReceiver, type ReceivedResource, startOtlpReceiver } from '../src/index.ts';
+import { createOtlpPush } from '../src/index.ts';
+import { type OtlpReceiver, type ReceivedResource, startOtlpReceiver } from '../src/testing/index.ts';
 
 let rx: OtlpReceiver;
 before(async () => {

@@ -2,18 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { createOtlpPush, prometheusName, StoreMetricProducer, serializePrometheus } from '../src/index.ts';
 import {
   buildSyntheticSource,
-  createOtlpPush,
   type OtlpReceiver,
-  prometheusName,
   type ReceivedRequest,
-  StoreMetricProducer,
   SyntheticSource,
-  serializePrometheus,
   startOtlpReceiver,
   syntheticPod,
-} from '../src/index.ts';
+} from '../src/testing/index.ts';
 import { parseExposition, realisticSource } from './helpers.ts';
 
 let rx: OtlpReceiver;

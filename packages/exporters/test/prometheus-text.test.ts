@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import {
-  buildSyntheticSource,
-  StoreMetricProducer,
-  StoreRenderer,
-  SyntheticSource,
-  serializePrometheus,
-  syntheticPod,
-} from '../src/index.ts';
+import { StoreMetricProducer, StoreRenderer, serializePrometheus } from '../src/index.ts';
+import { buildSyntheticSource, SyntheticSource, syntheticPod } from '../src/testing/index.ts';
 import { parseExposition, realisticSource } from './helpers.ts';
 
 const sdk = new PrometheusSerializer(undefined, false, undefined, true, true);

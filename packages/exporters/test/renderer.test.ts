@@ -2,14 +2,9 @@
 // unchanged objects from the old blocks and renders only changed ones; the result must equal a fresh render.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  buildSyntheticSource,
-  type MetricsSource,
-  StoreRenderer,
-  type SyntheticSource,
-  syntheticPod,
-} from '../src/index.ts';
+import { type MetricsSource, StoreRenderer } from '../src/index.ts';
 import { isBoundary } from '../src/renderer.ts';
+import { buildSyntheticSource, type SyntheticSource, syntheticPod } from '../src/testing/index.ts';
 
 const PODS = 600;
 

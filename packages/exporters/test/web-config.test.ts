@@ -10,15 +10,13 @@ import { after, before, describe, test } from 'node:test';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import bcrypt from 'bcryptjs';
 import {
-  type CertFiles,
   loadWebConfig,
-  makeLeaf,
-  makeTestPki,
   type PrometheusServer,
   startPrometheusServer,
   WebConfigError,
   WebConfigSource,
 } from '../src/index.ts';
+import { type CertFiles, makeLeaf, makeTestPki } from '../src/testing/index.ts';
 import { realisticSource } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kso-webcfg-'));

@@ -29,31 +29,43 @@ function int(name: string, v: string | undefined, def: number): number {
 }
 
 /** Returns the exit code once the simulator was stopped by a signal (or 2 on bad arguments). */
+const SIM_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  scenario: { type: 'string' },
+  pods: { type: 'string' },
+  jobs: { type: 'string' },
+  churn: { type: 'string' },
+  objects: { type: 'string', multiple: true },
+  'write-kubeconfig': { type: 'string' },
+  'compaction-window': { type: 'string' },
+  'bookmark-interval-ms': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type SimValues = Record<string, string | string[] | boolean | undefined>;
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
 export async function runSimCli(
   argv: string[],
   out: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
 ): Promise<number> {
-  let values: Record<string, string | string[] | boolean | undefined>;
+  let values: SimValues;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        scenario: { type: 'string' },
-        pods: { type: 'string' },
-        jobs: { type: 'string' },
-        churn: { type: 'string' },
-        objects: { type: 'string', multiple: true },
-        'write-kubeconfig': { type: 'string' },
-        'compaction-window': { type: 'string' },
-        'bookmark-interval-ms': { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parseArgs({ args: argv, options: SIM_OPTIONS, strict: true, allowPositionals: false }));
   } catch (e) {
     process.stderr.write(`kso sim: ${(e as Error).message}\n${SIM_USAGE}\n`);
     return 2;
@@ -93,15 +105,7 @@ export async function runSimCli(
   if (kc) await sim.writeKubeconfig(kc);
   out(`kube-sim listening on ${sim.url}`);
   if (kc) out(`kubeconfig written to ${kc}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilSignal();
   await sim.close();
   return 0;
 }

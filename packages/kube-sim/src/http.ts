@@ -137,156 +137,76 @@ function verbOf(method: string, r: Route, watch: boolean): string {
 
 const truthy = (v: string | null) => v === 'true' || v === '1';
 
+const VERSION_BUILD = {
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2025-05-15T00:00:00Z',
+  goVersion: 'go1.24.2',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+const notFound = () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+const methodNotAllowed = () =>
+  new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+
+/** An injected failure (faults.failNext) as the status a real apiserver sends for that code. */
+function injectedError(fail: { status: number; retryAfterSeconds: number | undefined }): {
+  error: ApiError;
+  headers: Record<string, string>;
+} {
+  const reason = fail.status === 429 ? 'TooManyRequests' : fail.status === 503 ? 'ServiceUnavailable' : 'InternalError';
+  const message =
+    fail.status === 429
+      ? 'Too many requests, please try again later.'
+      : fail.status === 503
+        ? 'the server is currently unable to handle the request'
+        : 'an error on the server ("injected fault") has prevented the request from succeeding';
+  const headers: Record<string, string> = {};
+  if (fail.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fail.retryAfterSeconds);
+  const details = fail.retryAfterSeconds !== undefined ? { retryAfterSeconds: fail.retryAfterSeconds } : {};
+  return { error: new ApiError(fail.status, reason, message, details), headers };
+}
+
+/** Paths the resource does not have: a subresource other than status, a cluster-scoped one in a namespace … */
+function checkShape(rt: Route): void {
+  if (rt.sub !== undefined && rt.sub !== 'status') throw notFound();
+  if (rt.sub === 'status' && !rt.name) throw notFound();
+  if (!rt.res.namespaced && rt.namespace) throw notFound();
+  if (rt.res.namespaced && rt.name && !rt.namespace) throw notFound();
+}
+
 export async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://kube-sim');
   const path = url.pathname;
   if (path.startsWith('/_sim/')) return ctx.control(req, res, path, () => readBody(req));
   ctx.counters.requests = (ctx.counters.requests ?? 0) + 1;
   if (ctx.faults.latencyMs > 0) await sleep(ctx.faults.latencyMs);
-  const segs = path.split('/').filter((s) => s.length > 0);
   try {
     if (path === '/version' || path === '/version/') {
       ctx.counters.discovery = (ctx.counters.discovery ?? 0) + 1;
-      return send(res, 200, {
-        ...ctx.version,
-        gitCommit: '0000000000000000000000000000000000000000',
-        gitTreeState: 'clean',
-        buildDate: '2025-05-15T00:00:00Z',
-        goVersion: 'go1.24.2',
-        compiler: 'gc',
-        platform: 'linux/amd64',
-      });
+      return send(res, 200, { ...ctx.version, ...VERSION_BUILD });
     }
     if (path === '/healthz' || path === '/livez' || path === '/readyz') return send(res, 200, '"ok"');
-    const r = route(segs);
-    if (!r) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+    const r = route(path.split('/').filter((s) => s.length > 0));
+    if (!r) throw notFound();
     if (!('res' in r && 'watchPath' in r)) {
       ctx.counters.discovery = (ctx.counters.discovery ?? 0) + 1;
-      if (req.method !== 'GET')
-        throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+      if (req.method !== 'GET') throw methodNotAllowed();
       return send(res, 200, r);
     }
     const rt = r as Route;
     const q = url.searchParams;
-    const watch = rt.watchPath || truthy(q.get('watch'));
-    const verb = verbOf(req.method ?? 'GET', rt, watch);
+    const verb = verbOf(req.method ?? 'GET', rt, rt.watchPath || truthy(q.get('watch')));
     ctx.counters[verb] = (ctx.counters[verb] ?? 0) + 1;
     ctx.logger.debug({ verb, resource: rt.res.plural, namespace: rt.namespace, name: rt.name }, 'request');
     const fail = ctx.faults.takeFailure(rt.res.plural, verb);
     if (fail) {
-      const reason =
-        fail.status === 429 ? 'TooManyRequests' : fail.status === 503 ? 'ServiceUnavailable' : 'InternalError';
-      const message =
-        fail.status === 429
-          ? 'Too many requests, please try again later.'
-          : fail.status === 503
-            ? 'the server is currently unable to handle the request'
-            : 'an error on the server ("injected fault") has prevented the request from succeeding';
-      const headers: Record<string, string> = {};
-      if (fail.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fail.retryAfterSeconds);
-      return sendError(
-        res,
-        new ApiError(
-          fail.status,
-          reason,
-          message,
-          fail.retryAfterSeconds !== undefined ? { retryAfterSeconds: fail.retryAfterSeconds } : {},
-        ),
-        headers,
-      );
+      const { error, headers } = injectedError(fail);
+      return sendError(res, error, headers);
     }
-    if (rt.sub !== undefined && rt.sub !== 'status')
-      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
-    if (rt.sub === 'status' && !rt.name)
-      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
-    if (!rt.res.namespaced && rt.namespace)
-      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
-    if (rt.res.namespaced && rt.name && !rt.namespace)
-      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
-    switch (verb) {
-      case 'list':
-        return list(ctx, rt, q, req, res);
-      case 'watch':
-        if (rt.name) {
-          // A watch on a single object is a watch on the collection with a name field selector.
-          const fs = q.get('fieldSelector');
-          q.set('fieldSelector', fs ? `${fs},metadata.name=${rt.name}` : `metadata.name=${rt.name}`);
-        }
-        return startWatch(ctx, rt, q, req, res);
-      case 'get': {
-        const o = ctx.store.get(rt.res, rt.namespace, rt.name!);
-        if (!o) throw errors.notFound(rt.res.plural, rt.res.group, rt.name!);
-        if (wantsTable(req.headers.accept))
-          return send(
-            res,
-            200,
-            toTable(rt.res, [o], { resourceVersion: o.metadata.resourceVersion }, q.get('includeObject')),
-          );
-        return send(res, 200, o);
-      }
-      case 'create': {
-        if (rt.name)
-          throw new ApiError(
-            405,
-            'MethodNotAllowed',
-            'the server does not allow this method on the requested resource',
-          );
-        const body = await readJsonBody(req);
-        if (q.get('dryRun')) return send(res, 201, body);
-        return send(res, 201, ctx.store.create(rt.res, rt.namespace, body));
-      }
-      case 'update': {
-        const body = await readJsonBody(req);
-        return send(res, 200, ctx.store.update(rt.res, rt.namespace, rt.name!, body, rt.sub as 'status' | undefined));
-      }
-      case 'patch': {
-        const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-        const text = await readBody(req);
-        let apply: (cur: KObj) => KObj;
-        if (type === 'application/merge-patch+json' || type === 'application/strategic-merge-patch+json') {
-          const p = parseJson(text);
-          apply = (cur) => mergePatch(cur, p);
-        } else if (type === 'application/json-patch+json') {
-          const p = parseJson(text);
-          apply = (cur) => jsonPatch(cur, p);
-        } else
-          throw new ApiError(
-            415,
-            'UnsupportedMediaType',
-            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
-          );
-        return send(res, 200, ctx.store.patch(rt.res, rt.namespace, rt.name!, apply, rt.sub as 'status' | undefined));
-      }
-      case 'delete': {
-        const text = await readBody(req);
-        const opts = text.trim() ? parseJson(text) : {};
-        const gone = ctx.store.delete(rt.res, rt.namespace, rt.name!, opts?.preconditions);
-        if (rt.res.kind === 'Pod') return send(res, 200, gone);
-        return send(
-          res,
-          200,
-          successStatus({
-            name: rt.name!,
-            ...(rt.res.group ? { group: rt.res.group } : {}),
-            kind: rt.res.plural,
-            uid: gone.metadata.uid,
-          } as KObj),
-        );
-      }
-      case 'deletecollection': {
-        const match = selectors(rt.res, q);
-        const items = ctx.store.list(rt.res, rt.namespace).filter((o) => !match || match(o));
-        const gone = items.map((o) => ctx.store.delete(rt.res, o.metadata.namespace, o.metadata.name));
-        return send(res, 200, {
-          kind: rt.res.listKind,
-          apiVersion: rt.res.apiVersion,
-          metadata: { resourceVersion: String(ctx.store.resourceVersion) },
-          items: gone,
-        });
-      }
-      default:
-        throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-    }
+    checkShape(rt);
+    return await serve(ctx, verb, rt, q, req, res);
   } catch (e) {
     if (e instanceof ApiError) return sendError(res, e);
     ctx.logger.error({ err: e, path }, 'internal error');
@@ -300,6 +220,103 @@ export async function handle(ctx: HttpContext, req: IncomingMessage, res: Server
       ),
     );
   }
+}
+
+/** One verb on one resource path (shape already checked, faults already applied). */
+async function serve(
+  ctx: HttpContext,
+  verb: string,
+  rt: Route,
+  q: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  switch (verb) {
+    case 'list':
+      return list(ctx, rt, q, req, res);
+    case 'watch':
+      if (rt.name) {
+        // A watch on a single object is a watch on the collection with a name field selector.
+        const fs = q.get('fieldSelector');
+        q.set('fieldSelector', fs ? `${fs},metadata.name=${rt.name}` : `metadata.name=${rt.name}`);
+      }
+      return startWatch(ctx, rt, q, req, res);
+    case 'get': {
+      const o = ctx.store.get(rt.res, rt.namespace, rt.name!);
+      if (!o) throw errors.notFound(rt.res.plural, rt.res.group, rt.name!);
+      if (wantsTable(req.headers.accept))
+        return send(
+          res,
+          200,
+          toTable(rt.res, [o], { resourceVersion: o.metadata.resourceVersion }, q.get('includeObject')),
+        );
+      return send(res, 200, o);
+    }
+    case 'create': {
+      if (rt.name) throw methodNotAllowed();
+      const body = await readJsonBody(req);
+      if (q.get('dryRun')) return send(res, 201, body);
+      return send(res, 201, ctx.store.create(rt.res, rt.namespace, body));
+    }
+    case 'update': {
+      const body = await readJsonBody(req);
+      return send(res, 200, ctx.store.update(rt.res, rt.namespace, rt.name!, body, rt.sub as 'status' | undefined));
+    }
+    case 'patch':
+      return send(res, 200, await patchObject(ctx, rt, req));
+    case 'delete':
+      return send(res, 200, await deleteObject(ctx, rt, req));
+    case 'deletecollection':
+      return send(res, 200, deleteCollection(ctx, rt, q));
+    default:
+      throw methodNotAllowed();
+  }
+}
+
+/** PATCH with a merge patch (strategic merge treated as one) or a JSON patch. */
+async function patchObject(ctx: HttpContext, rt: Route, req: IncomingMessage): Promise<KObj> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+  const text = await readBody(req);
+  let apply: (cur: KObj) => KObj;
+  if (type === 'application/merge-patch+json' || type === 'application/strategic-merge-patch+json') {
+    const p = parseJson(text);
+    apply = (cur) => mergePatch(cur, p);
+  } else if (type === 'application/json-patch+json') {
+    const p = parseJson(text);
+    apply = (cur) => jsonPatch(cur, p);
+  } else
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+    );
+  return ctx.store.patch(rt.res, rt.namespace, rt.name!, apply, rt.sub as 'status' | undefined);
+}
+
+/** DELETE of one object: a Pod answers with the object (graceful deletion), other kinds with a Status. */
+async function deleteObject(ctx: HttpContext, rt: Route, req: IncomingMessage): Promise<KObj> {
+  const text = await readBody(req);
+  const opts = text.trim() ? parseJson(text) : {};
+  const gone = ctx.store.delete(rt.res, rt.namespace, rt.name!, opts?.preconditions);
+  if (rt.res.kind === 'Pod') return gone;
+  return successStatus({
+    name: rt.name!,
+    ...(rt.res.group ? { group: rt.res.group } : {}),
+    kind: rt.res.plural,
+    uid: gone.metadata.uid,
+  } as KObj);
+}
+
+function deleteCollection(ctx: HttpContext, rt: Route, q: URLSearchParams): KObj {
+  const match = selectors(rt.res, q);
+  const items = ctx.store.list(rt.res, rt.namespace).filter((o) => !match || match(o));
+  const gone = items.map((o) => ctx.store.delete(rt.res, o.metadata.namespace, o.metadata.name));
+  return {
+    kind: rt.res.listKind,
+    apiVersion: rt.res.apiVersion,
+    metadata: { resourceVersion: String(ctx.store.resourceVersion) },
+    items: gone,
+  };
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<KObj> {
@@ -419,6 +436,34 @@ function list(ctx: HttpContext, rt: Route, q: URLSearchParams, req: IncomingMess
   else send(res, 200, { kind: rt.res.listKind, apiVersion: rt.res.apiVersion, metadata, items });
 }
 
+/**
+ * The current state as ADDED events (watch without RV, or sendInitialEvents), in 64 KiB writes; with an
+ * explicit sendInitialEvents=true, then the `k8s.io/initial-events-end` bookmark (the streaming-list protocol).
+ */
+function sendInitialEvents(ctx: HttpContext, w: Watcher, endBookmark: boolean): void {
+  const { store, hub } = ctx;
+  let batch = '';
+  for (const o of store.list(w.res, w.namespace)) {
+    if (w.match && !w.match(o)) continue;
+    batch += hub.line(w, 'ADDED', o);
+    if (batch.length > 1 << 16) {
+      hub.write(w, batch);
+      batch = '';
+    }
+  }
+  if (batch) hub.write(w, batch);
+  if (!endBookmark) return;
+  const bm = {
+    kind: w.res.kind,
+    apiVersion: w.res.apiVersion,
+    metadata: {
+      resourceVersion: String(store.resourceVersion),
+      annotations: { 'k8s.io/initial-events-end': 'true' },
+    },
+  };
+  hub.write(w, eventLine('BOOKMARK', JSON.stringify(bm)));
+}
+
 function startWatch(ctx: HttpContext, rt: Route, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {
   validateListOptions(q, true);
   const { store, hub } = ctx;
@@ -458,31 +503,8 @@ function startWatch(ctx: HttpContext, rt: Route, q: URLSearchParams, req: Incomi
   }
   // Everything below runs synchronously with store writes, so no event can slip between the
   // initial state/replay and live delivery.
-  if (initial) {
-    let batch = '';
-    for (const o of store.list(rt.res, w.namespace)) {
-      if (match && !match(o)) continue;
-      batch += hub.line(w, 'ADDED', o);
-      if (batch.length > 1 << 16) {
-        hub.write(w, batch);
-        batch = '';
-      }
-    }
-    if (batch) hub.write(w, batch);
-    if (explicitInitial) {
-      const bm = {
-        kind: rt.res.kind,
-        apiVersion: rt.res.apiVersion,
-        metadata: {
-          resourceVersion: String(store.resourceVersion),
-          annotations: { 'k8s.io/initial-events-end': 'true' },
-        },
-      };
-      hub.write(w, eventLine('BOOKMARK', JSON.stringify(bm)));
-    }
-  } else {
-    for (const e of store.eventsSince(fromRv)) if (e.res === rt.res) hub.deliver(w, e);
-  }
+  if (initial) sendInitialEvents(ctx, w, explicitInitial);
+  else for (const e of store.eventsSince(fromRv)) if (e.res === rt.res) hub.deliver(w, e);
   if (res.destroyed) return;
   hub.add(w);
   ctx.counters.watchesStarted = (ctx.counters.watchesStarted ?? 0) + 1;

@@ -115,27 +115,10 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> {
-  const logger = opts.logger ?? pino({ level: 'silent' });
-  const host = opts.host ?? '127.0.0.1';
-  const store = new Store(opts.compactionWindow ?? 10_000);
-  const hub = new WatchHub();
-  const faults = new FaultState();
-  const counters: Record<string, number> = {};
-  let restarts = 0;
-  store.onEvent((e) => {
-    if (faults.loseEvents > 0) faults.loseEvents--;
-    else hub.dispatch(e);
-  });
-
-  const sockets = new Set<Socket>();
-  let server: Server;
-  let port = opts.port ?? 0;
-  let scenario: RunningScenario | undefined;
-  let bookmarkTimer: NodeJS.Timeout | undefined;
-
+/** The in-process API of the simulated cluster: what tests use instead of HTTP (copies in, copies out). */
+function clusterApi(store: Store): ClusterApi {
   const clone = <T>(o: T): T => (o === undefined ? o : structuredClone(o));
-  const cluster: ClusterApi = {
+  return {
     create(a, b) {
       const obj = b === undefined ? a : b;
       const res = resolve(b === undefined ? String(obj?.kind ?? '') : String(a));
@@ -166,8 +149,10 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     },
     resourceVersion: () => String(store.resourceVersion),
   };
+}
 
-  const faultsApi: FaultsApi = {
+function faultsApiOf(store: Store, hub: WatchHub, faults: FaultState): FaultsApi {
+  return {
     dropWatches: () => hub.dropAll(),
     expireNextWatch: (resource) => faults.expireNextWatch(resource),
     compact: () => store.compact(),
@@ -188,26 +173,43 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
       hub.setStalled(false);
     },
   };
+}
 
-  const stats = (): KubeSimStats => {
-    const objects: Record<string, number> = {};
-    for (const r of RESOURCES) objects[r.plural] = store.count(r);
-    const { requests = 0, watchesStarted = 0, ...byVerb } = counters;
-    return {
-      watches: hub.count,
-      watchesStarted,
-      requests,
-      byVerb,
-      resourceVersion: String(store.resourceVersion),
-      retainedEvents: store.retainedEvents,
-      objects,
-      faultsInjected: faults.injected,
-      restarts,
-    };
+function statsOf(
+  store: Store,
+  hub: WatchHub,
+  faults: FaultState,
+  counters: Record<string, number>,
+  restarts: number,
+): KubeSimStats {
+  const objects: Record<string, number> = {};
+  for (const r of RESOURCES) objects[r.plural] = store.count(r);
+  const { requests = 0, watchesStarted = 0, ...byVerb } = counters;
+  return {
+    watches: hub.count,
+    watchesStarted,
+    requests,
+    byVerb,
+    resourceVersion: String(store.resourceVersion),
+    retainedEvents: store.retainedEvents,
+    objects,
+    faultsInjected: faults.injected,
+    restarts,
   };
+}
 
-  // Declared as a function so the control endpoint can call restart/close defined below.
-  const control = async (req: IncomingMessage, res: ServerResponse, path: string, body: () => Promise<string>) => {
+interface ControlDeps {
+  stats: () => KubeSimStats;
+  faults: FaultState;
+  faultsApi: FaultsApi;
+  restart: (preserveState: boolean) => Promise<void>;
+  logger: Logger;
+}
+
+/** `/_sim/*`: stats, faults and restart over HTTP (the `kso sim` process is driven this way). */
+function controlEndpoint(d: ControlDeps): HttpContext['control'] {
+  const { stats, faults, faultsApi, logger } = d;
+  return async (req: IncomingMessage, res: ServerResponse, path: string, body: () => Promise<string>) => {
     try {
       if (path === '/_sim/stats' && req.method === 'GET') return send(res, 200, stats());
       if (path === '/_sim/faults' && req.method === 'GET') return send(res, 200, faults.snapshot());
@@ -227,10 +229,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
         const preserveState = text.trim() ? JSON.parse(text).preserveState !== false : true;
         send(res, 202, { restarting: true, preserveState });
         // Let the response flush before every connection is cut.
-        setTimeout(
-          () => void sim.restart({ preserveState }).catch((err) => logger.error({ err }, 'restart failed')),
-          20,
-        );
+        setTimeout(() => void d.restart(preserveState).catch((err) => logger.error({ err }, 'restart failed')), 20);
         return;
       }
       throw new ApiError(404, 'NotFound', `unknown control endpoint ${req.method} ${path}`);
@@ -239,120 +238,161 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
       return send(res, 400, statusObject(400, 'BadRequest', String((e as Error).message ?? e)));
     }
   };
+}
 
+function simServer(ctx: HttpContext, sockets: Set<Socket>, logger: Logger): Server {
+  const s = createServer({ keepAlive: true }, (req, res) => {
+    handle(ctx, req, res).catch((err) => {
+      logger.error({ err }, 'unhandled request error');
+      if (!res.headersSent) send(res, 500, statusObject(500, 'InternalError', 'internal error'));
+      else res.destroy();
+    });
+  });
+  s.on('connection', (sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+  });
+  // Real apiservers keep idle connections; do not let Node's defaults cut long-lived watches.
+  s.requestTimeout = 0;
+  s.headersTimeout = 60_000;
+  s.keepAliveTimeout = 30_000;
+  return s;
+}
+
+/**
+ * The HTTP side: (re)listens on one port and tracks every socket, so a restart or close cuts every
+ * connection at once as a real server's exit would.
+ */
+function httpListener(ctx: HttpContext, host: string, logger: Logger) {
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  return {
+    async listen(port: number): Promise<number> {
+      server = simServer(ctx, sockets, logger);
+      return listen(server, port, host);
+    },
+    /** Ends every watch (as a dying server), then every connection. */
+    async close(): Promise<void> {
+      ctx.hub.dropAll();
+      const s = server;
+      const closed = new Promise<void>((ok) => (s ? s.close(() => ok()) : ok()));
+      for (const sock of sockets) sock.destroy();
+      sockets.clear();
+      await closed;
+    },
+  };
+}
+
+/** The running scenario (demo, scale), if any; stopping it is idempotent. */
+class ScenarioSlot {
+  #running: RunningScenario | undefined;
+  set(s: RunningScenario | undefined): void {
+    this.#running = s;
+  }
+  stop(): void {
+    this.#running?.stop();
+    this.#running = undefined;
+  }
+}
+
+/** Sends every open watch a bookmark at the store's resourceVersion every `ms` (kube-apiserver: ~1 min). */
+function bookmarks(hub: WatchHub, store: Store, ms: number): NodeJS.Timeout {
+  const t = setInterval(() => hub.bookmark(store.resourceVersion), Math.max(10, ms));
+  t.unref();
+  return t;
+}
+
+function scenarioOptions(opts: KubeSimOptions) {
+  return {
+    scenario: opts.scenario ?? 'empty',
+    scale: opts.scale,
+    demo: opts.demo,
+    objects: opts.objects,
+    objectFiles: opts.objectFiles,
+  };
+}
+
+/** What survives a restart: everything (preserveState), or nothing (etcd lost). */
+function restartedState(store: Store, preserveState: boolean): void {
+  if (!preserveState) store.reset();
+  // A restarted kube-apiserver rebuilds its watch cache from a fresh list: it can resume watches from
+  // that list's resourceVersion on, but an older one gets 410 "too old resource version" (cacher
+  // watch_cache.go: oldest = listResourceVersion + 1), so clients relist.
+  else store.compact();
+}
+
+function kubeconfigFor(url: string): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: kube-sim',
+    '  cluster:',
+    `    server: ${url}`,
+    // client-node 2.x refuses plain http unless TLS verification is explicitly off.
+    '    insecure-skip-tls-verify: true',
+    'users:',
+    '- name: kube-sim',
+    '  user:',
+    '    token: kube-sim-token',
+    'contexts:',
+    '- name: kube-sim',
+    '  context:',
+    '    cluster: kube-sim',
+    '    user: kube-sim',
+    '    namespace: default',
+    'current-context: kube-sim',
+    '',
+  ].join('\n');
+}
+
+export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> {
+  const logger = opts.logger ?? pino({ level: 'silent' });
+  const host = opts.host ?? '127.0.0.1';
+  const store = new Store(opts.compactionWindow ?? 10_000);
+  const hub = new WatchHub();
+  const faults = new FaultState();
+  const counters: Record<string, number> = {};
+  let restarts = 0;
+  // loseNextEvents: the store applies the write, the watchers never hear of it.
+  store.onEvent((e) => (faults.loseEvents > 0 ? void faults.loseEvents-- : hub.dispatch(e)));
+  const scenario = new ScenarioSlot();
+  const faultsApi = faultsApiOf(store, hub, faults);
+  const stats = () => statsOf(store, hub, faults, counters, restarts);
+  const restart = (preserveState: boolean) => sim.restart({ preserveState });
+  const control = controlEndpoint({ stats, faults, faultsApi, restart, logger });
   const ctx: HttpContext = { store, hub, faults, logger, version: opts.version ?? DEFAULT_VERSION, counters, control };
-
-  const makeServer = (): Server => {
-    const s = createServer({ keepAlive: true }, (req, res) => {
-      handle(ctx, req, res).catch((err) => {
-        logger.error({ err }, 'unhandled request error');
-        if (!res.headersSent) send(res, 500, statusObject(500, 'InternalError', 'internal error'));
-        else res.destroy();
-      });
-    });
-    s.on('connection', (sock) => {
-      sockets.add(sock);
-      sock.on('close', () => sockets.delete(sock));
-    });
-    // Real apiservers keep idle connections; do not let Node's defaults cut long-lived watches.
-    s.requestTimeout = 0;
-    s.headersTimeout = 60_000;
-    s.keepAliveTimeout = 30_000;
-    return s;
-  };
-
-  const shutdown = async (): Promise<void> => {
-    hub.dropAll();
-    const closed = new Promise<void>((ok) => server.close(() => ok()));
-    for (const s of sockets) s.destroy();
-    sockets.clear();
-    await closed;
-  };
-
-  server = makeServer();
-  port = await listen(server, port, host);
+  const http = httpListener(ctx, host, logger);
+  const shutdown = () => http.close();
+  const port = await http.listen(opts.port ?? 0);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-
-  const startBookmarks = () => {
-    bookmarkTimer = setInterval(
-      () => hub.bookmark(store.resourceVersion),
-      Math.max(10, opts.bookmarkIntervalMs ?? 5000),
-    );
-    bookmarkTimer.unref();
-  };
-  startBookmarks();
-
+  const bookmarkTimer = bookmarks(hub, store, opts.bookmarkIntervalMs ?? 5000);
   try {
-    scenario = await loadScenario(store, {
-      scenario: opts.scenario ?? 'empty',
-      scale: opts.scale,
-      demo: opts.demo,
-      objects: opts.objects,
-      objectFiles: opts.objectFiles,
-      logger,
-    });
+    scenario.set(await loadScenario(store, { ...scenarioOptions(opts), logger }));
   } catch (e) {
     clearInterval(bookmarkTimer);
     await shutdown();
     throw e;
   }
-
-  const kubeconfig = () =>
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: kube-sim',
-      '  cluster:',
-      `    server: ${url}`,
-      // client-node 2.x refuses plain http unless TLS verification is explicitly off.
-      '    insecure-skip-tls-verify: true',
-      'users:',
-      '- name: kube-sim',
-      '  user:',
-      '    token: kube-sim-token',
-      'contexts:',
-      '- name: kube-sim',
-      '  context:',
-      '    cluster: kube-sim',
-      '    user: kube-sim',
-      '    namespace: default',
-      'current-context: kube-sim',
-      '',
-    ].join('\n');
-
   const sim: KubeSim = {
     url,
     port,
-    kubeconfig,
-    writeKubeconfig: (path) => writeFile(path, kubeconfig(), { mode: 0o600 }),
-    cluster,
+    kubeconfig: () => kubeconfigFor(url),
+    writeKubeconfig: (path) => writeFile(path, kubeconfigFor(url), { mode: 0o600 }),
+    cluster: clusterApi(store),
     faults: faultsApi,
     stats,
     async restart({ preserveState }) {
       restarts++;
       logger.info({ preserveState }, 'kube-sim restarting');
       await shutdown();
-      if (!preserveState) {
-        scenario?.stop();
-        scenario = undefined;
-        store.reset();
-      } else {
-        // A restarted kube-apiserver rebuilds its watch cache from a fresh list: it can resume watches from
-        // that list's resourceVersion on, but an older one gets 410 "too old resource version" (cacher
-        // watch_cache.go: oldest = listResourceVersion + 1), so clients relist.
-        store.compact();
-      }
-      server = makeServer();
-      await listen(server, port, host);
+      if (!preserveState) scenario.stop();
+      restartedState(store, preserveState);
+      await http.listen(port);
     },
-    stopScenario() {
-      scenario?.stop();
-      scenario = undefined;
-    },
+    stopScenario: () => scenario.stop(),
     async close() {
-      scenario?.stop();
-      scenario = undefined;
+      scenario.stop();
       clearInterval(bookmarkTimer);
       await shutdown();
     },

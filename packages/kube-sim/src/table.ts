@@ -36,6 +36,7 @@ function podStatus(p: KObj): string {
   return reason;
 }
 
+// long: kubectl's printer columns, one branch per kind, kept in its column order
 function cells(res: ResourceDef, o: KObj, now: number): { columns: Column[]; cells: unknown[] } {
   const name: Column = { name: 'Name', type: 'string', format: 'name' };
   const ageCol: Column = { name: 'Age', type: 'string' };

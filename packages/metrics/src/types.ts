@@ -2,9 +2,11 @@
 // Generators are pure: snapshot in, points out. The store keeps the snapshot per object UID and
 // generates the points when read (retained points would cost ~4x the snapshots' heap); deleted objects
 // vanish at once.
+import type { ResourceKind } from '@kso/model';
 
 export type Schema = 'ksm' | 'semconv';
-export type ResourceName = 'pods' | 'jobs' | 'cronjobs';
+/** The resources metrics are derived for: model's ResourceKind without the StatefulSet (sharding reads it). */
+export type ResourceName = Exclude<ResourceKind, 'statefulsets'>;
 
 /**
  * gauge → OTel Gauge; counter → monotonic cumulative Sum; updowncounter → non-monotonic cumulative Sum

@@ -317,6 +317,7 @@ function podResourceClaims(specClaims: unknown, statuses: unknown): readonly Pod
   return Object.freeze(out);
 }
 
+// long: a field-by-field projection of the Pod (every field a family reads), in PodSnapshot order
 export function compactPod(raw: unknown): PodSnapshot {
   const m = meta(raw, 'pod');
   const r = raw as Obj;

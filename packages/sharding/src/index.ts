@@ -15,6 +15,7 @@ export {
   createStoreView,
   type StoreView,
   type StoreViewOptions,
+  storeSink,
   type ViewReflector,
   type ViewReflectorCtor,
   type WatchedResource,

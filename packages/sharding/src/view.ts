@@ -3,19 +3,21 @@
 // one whole, so no store ever mixes two assignments (KSM #2478: reconfigured sharding, stale stores).
 import type { MetricsStore, ResourceName } from '@kso/metrics';
 import { RESOURCES } from '@kso/model';
-import { Reflector, type ReflectorOptions, type ReflectorStats } from '@kso/watch';
+import { Reflector, type ReflectorOptions, type ReflectorStats, type ReflectorStore } from '@kso/watch';
 import type { Logger } from 'pino';
 import { makeShardFilter } from './hash.ts';
 import type { ShardAssignment, ShardView } from './resharder.ts';
 
-/** What a view needs from a reflector; @kso/watch's Reflector by default, a stand-in in unit tests. */
+/**
+ * What a view needs from a reflector; @kso/watch's Reflector by default, a stand-in in unit tests. The
+ * objects themselves go to the `store` option (a ReflectorStore), not through events.
+ */
 export interface ViewReflector {
   readonly synced: Promise<void>;
   start(): void;
   stop(): void | Promise<void>;
   hasSynced(): boolean;
   stats(): Partial<ReflectorStats>;
-  on(event: 'add' | 'update' | 'delete', listener: (object: unknown) => void): unknown;
 }
 
 export interface ViewReflectorCtor {
@@ -69,50 +71,73 @@ export function assignmentFilter({ shard, total }: ShardAssignment): ((uid: stri
   return total === 1 ? undefined : makeShardFilter(shard, total);
 }
 
-/** Builds and starts a view; `synced` resolves once every reflector's first complete list was applied. */
-export function createStoreView(o: StoreViewOptions): StoreView {
-  const store = o.createStore();
+/**
+ * The MetricsStore as one reflector's ReflectorStore. Several reflectors (one per namespace) share a
+ * store, so `replace` drops nothing: the reflector already turned the list into adds/updates/deletes.
+ */
+export function storeSink(store: MetricsStore, resource: ResourceName, log: Logger): ReflectorStore<unknown> {
+  const upsert = (_uid: string, snap: unknown) => {
+    try {
+      store.upsert(resource, snap as never);
+    } catch (err) {
+      log.warn({ resource, err: (err as Error).message }, 'object skipped');
+    }
+  };
+  return {
+    add: upsert,
+    update: upsert,
+    delete: (uid) => store.remove(resource, uid),
+    replace: () => undefined,
+  };
+}
+
+/**
+ * What to list and watch per resource: one watch per listed namespace minus the denied ones, or one
+ * cluster-wide watch with a server-side `metadata.namespace!=` selector for the denied ones.
+ */
+export function watchScopes(
+  namespaces: readonly string[] | undefined,
+  denylist: readonly string[] | undefined,
+): { namespace: string | undefined; fieldSelector: string | undefined }[] {
+  const denied = new Set(denylist ?? []);
+  if (namespaces && namespaces.length > 0)
+    return namespaces.filter((n) => !denied.has(n)).map((namespace) => ({ namespace, fieldSelector: undefined }));
+  const denySelector = [...denied].map((n) => `metadata.namespace!=${n}`).join(',');
+  return [{ namespace: undefined, fieldSelector: denySelector !== '' ? denySelector : undefined }];
+}
+
+/** One reflector per resource × scope, each delivering into `store` through the assignment's filter. */
+function watchedResources(o: StoreViewOptions, store: MetricsStore, log: Logger): WatchedResource[] {
   // `kubeConfig` is typed unknown so unit tests can inject a stand-in pair; with the real Reflector it is the
   // KubeConfig from @kso/watch's loadKubeConfig.
   const Ctor = o.Reflector ?? (Reflector as unknown as ViewReflectorCtor);
   const filter = assignmentFilter(o.assignment);
-  const log = o.logger.child({ shard: o.assignment.shard, total: o.assignment.total });
-  const denied = new Set(o.namespacesDenylist ?? []);
-  const listed = (o.namespaces ?? []).filter((n) => !denied.has(n));
-  const namespaces = o.namespaces && o.namespaces.length > 0 ? listed : [undefined];
-  const denySelector = [...denied].map((n) => `metadata.namespace!=${n}`).join(',');
   const watched: WatchedResource[] = [];
   for (const resource of o.resources) {
     const info = RESOURCES[resource];
-    for (const namespace of namespaces) {
+    for (const { namespace, fieldSelector } of watchScopes(o.namespaces, o.namespacesDenylist)) {
       const reflector = new Ctor(o.kubeConfig, {
         ...o.reflector,
         resource: { group: info.group, version: info.version, plural: info.plural, kind: info.kind },
         ...(namespace ? { namespace } : {}),
-        ...(namespace === undefined && denySelector !== '' ? { fieldSelector: denySelector } : {}),
+        ...(fieldSelector ? { fieldSelector } : {}),
         compact: info.compact,
         // kube_cronjob_metadata_resource_version reads the snapshot's resourceVersion: a write that changes
         // only that must still reach the store for CronJobs; for the others it is skipped.
         ...(resource === 'cronjobs' ? { unchangedIgnores: [] } : {}),
+        // Sharding is this filter, applied by the reflector to list items and watch events alike.
         ...(filter ? { filter } : {}),
+        store: storeSink(store, resource, log),
         logger: log.child({ resource, ...(namespace ? { namespace } : {}) }),
-      });
-      const upsert = (snap: unknown) => {
-        try {
-          store.upsert(resource, snap as never);
-        } catch (err) {
-          log.warn({ resource, err: (err as Error).message }, 'object skipped');
-        }
-      };
-      reflector.on('add', upsert);
-      reflector.on('update', upsert);
-      reflector.on('delete', (snap) => {
-        const uid = (snap as { uid?: unknown } | undefined)?.uid;
-        if (typeof uid === 'string') store.remove(resource, uid);
       });
       watched.push({ resource, namespace, reflector });
     }
   }
+  return watched;
+}
+
+/** Starts every reflector; resolves once each one's first complete list was applied (logged per watch). */
+function startAll(watched: readonly WatchedResource[], store: MetricsStore, log: Logger): Promise<void> {
   const t0 = Date.now();
   for (const w of watched) {
     w.reflector.start();
@@ -132,8 +157,13 @@ export function createStoreView(o: StoreViewOptions): StoreView {
   }
   const synced = Promise.all(watched.map((w) => w.reflector.synced)).then(() => undefined);
   synced.catch(() => undefined);
+  return synced;
+}
+
+/** Stops every reflector once (a failing stop is logged, the others still stop). */
+function haltOnce(watched: readonly WatchedResource[], log: Logger): () => Promise<void> {
   let halting: Promise<void> | undefined;
-  const halt = () => {
+  return () => {
     halting ??= Promise.all(
       watched.map(async (w) => {
         try {
@@ -145,6 +175,15 @@ export function createStoreView(o: StoreViewOptions): StoreView {
     ).then(() => undefined);
     return halting;
   };
+}
+
+/** Builds and starts a view; `synced` resolves once every reflector's first complete list was applied. */
+export function createStoreView(o: StoreViewOptions): StoreView {
+  const store = o.createStore();
+  const log = o.logger.child({ shard: o.assignment.shard, total: o.assignment.total });
+  const watched = watchedResources(o, store, log);
+  const synced = startAll(watched, store, log);
+  const halt = haltOnce(watched, log);
   return {
     assignment: { ...o.assignment },
     store,

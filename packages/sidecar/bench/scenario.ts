@@ -3,11 +3,10 @@
 // the main one), a relayed /metrics of `series` series and OTLP/gRPC to a real Collector when otelcol-kso
 // is built (else the in-process OTLP test receiver). Used by bench/startup.ts and by the manifest test.
 import { readFileSync } from 'node:fs';
-import { startOtlpReceiver } from '@kso/exporters';
+import { KSO_NODE_FLAGS } from '@kso/config';
+import { startOtlpReceiver } from '@kso/exporters/testing';
 import { startKubeSim } from '@kso/kube-sim';
-import { startCollector } from '../../../test/peers/collector.ts';
-import { peerBinary } from '../../../test/peers/paths.ts';
-import { KSO_NODE_FLAGS } from '../../cli/src/node-flags.ts';
+import { peerBinary, startCollector } from '@kso/peers';
 import { createRun, NS, terminateMain } from '../test/fixtures.ts';
 import { freePort, startMetricsEndpoint } from '../test/helpers.ts';
 import { podEnv, startInClusterFront } from '../test/in-cluster.ts';

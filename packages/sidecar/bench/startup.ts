@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KSO_NODE_FLAGS } from '../../cli/src/node-flags.ts';
+import { KSO_NODE_FLAGS } from '@kso/config';
 import { runSidecarScenario, type ScenarioResult } from './scenario.ts';
 
 const runs = Number(process.argv[2] ?? 3);

@@ -7,8 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startKubeSim } from '@kso/kube-sim';
-import { startCollector } from '../../../test/peers/collector.ts';
-import { skipUnlessPeers } from '../../../test/peers/paths.ts';
+import { otlpToFileConfig, skipUnlessPeers, startCollector } from '@kso/peers';
 import { decodeOtlpJson, type OtlpMetric } from '../src/otlp-decode.ts';
 import { parsePrometheusText } from '../src/prom-text.ts';
 import { createRun, cronJobOf, MAIN_METRICS, NS, terminateMain } from './fixtures.ts';
@@ -26,22 +25,7 @@ async function podRun(t: import('node:test').TestContext, job: string) {
   const front = await startInClusterFront(sim, NS);
   t.after(() => front.close());
   const otlpPort = await freePort();
-  const col = await startCollector(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${otlpPort}
-exporters:
-  file:
-    path: {{DIR}}/out.jsonl
-    flush_interval: 100ms
-service:
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      exporters: [file]
-`);
+  const col = await startCollector(otlpToFileConfig({ grpcPort: otlpPort, file: 'out.jsonl', flushInterval: '100ms' }));
   t.after(() => col.stop());
   const pg = await startPushgateway();
   t.after(() => pg.close());

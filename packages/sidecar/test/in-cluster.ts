@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeSim } from '@kso/kube-sim';
-import { makeCerts } from '../../../test/peers/apiserver.ts';
+import { makeCerts } from '@kso/peers';
 
 export interface InClusterFront {
   /** Directory to pass as the service account dir (token, ca.crt, namespace). */

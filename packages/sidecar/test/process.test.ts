@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startOtlpReceiver } from '@kso/exporters';
+import { startOtlpReceiver } from '@kso/exporters/testing';
 // Loaded only when the peers exist (a static import would fail at link time while they are stubs).
 import { startKubeSim } from '@kso/kube-sim';
 import { createRun, MAIN_METRICS, NS, terminateMain } from './fixtures.ts';

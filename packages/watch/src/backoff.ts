@@ -1,5 +1,8 @@
-// Exponential backoff with jitter, as client-go's wait.Backoff: spreads reconnects of many agents
-// (or many reflectors in one agent) so a recovering API server is not hit by a synchronized herd.
+// The one retry/backoff policy of kso: exponential backoff with jitter, as client-go's wait.Backoff. It spreads
+// reconnects of many agents (or many reflectors in one agent) so a recovering server is not hit by a
+// synchronized herd. Used by the reflectors (equal jitter), the OTLP push (±20 %) and the sidecar's final
+// flush (no jitter: one process, one receiver); reachable without the Kubernetes client as
+// `@kso/watch/backoff` (this module imports nothing).
 
 export interface BackoffOptions {
   /** First delay. Default 200 ms. */
@@ -8,9 +11,20 @@ export interface BackoffOptions {
   maxMs: number;
   /** A watch that stayed healthy this long resets the backoff. Default 60 s. */
   resetAfterMs?: number;
+  /**
+   * How a delay is spread around initial·2^attempt (capped at max): 'equal' (default) = half fixed, half
+   * random, so delays still grow while never collapsing to zero; a number r = uniformly within ±r of it
+   * (the OTLP exporter's 0.2); 'none' = exactly it.
+   */
+  jitter?: 'equal' | 'none' | number;
 }
 
-export const DEFAULT_BACKOFF: Required<BackoffOptions> = { initialMs: 200, maxMs: 30_000, resetAfterMs: 60_000 };
+export const DEFAULT_BACKOFF: Required<BackoffOptions> = {
+  initialMs: 200,
+  maxMs: 30_000,
+  resetAfterMs: 60_000,
+  jitter: 'equal',
+};
 
 export class Backoff {
   readonly opts: Required<BackoffOptions>;
@@ -21,6 +35,9 @@ export class Backoff {
     this.opts = { ...DEFAULT_BACKOFF, ...opts };
     if (!(this.opts.initialMs > 0) || !(this.opts.maxMs >= this.opts.initialMs))
       throw new Error(`backoff: need 0 < initialMs <= maxMs (got ${this.opts.initialMs}, ${this.opts.maxMs})`);
+    const j = this.opts.jitter;
+    if (typeof j === 'number' && !(j >= 0 && j <= 1))
+      throw new Error(`backoff: jitter ratio must be in [0, 1] (got ${j})`);
     this.#random = random;
   }
 
@@ -29,14 +46,14 @@ export class Backoff {
     return this.#attempt;
   }
 
-  /**
-   * The next delay: initial·2^attempt capped at max, then "equal jitter" (half fixed, half random) so
-   * delays still grow while never collapsing to zero.
-   */
+  /** The next delay: initial·2^attempt capped at max, then the jitter. */
   next(): number {
     const exp = Math.min(this.opts.maxMs, this.opts.initialMs * 2 ** Math.min(this.#attempt, 30));
     this.#attempt++;
-    return Math.round(exp / 2 + (this.#random() * exp) / 2);
+    const j = this.opts.jitter;
+    if (j === 'none') return exp;
+    if (j === 'equal') return Math.round(exp / 2 + (this.#random() * exp) / 2);
+    return Math.round(exp * (1 - j + 2 * j * this.#random()));
   }
 
   reset(): void {

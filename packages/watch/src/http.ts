@@ -101,6 +101,25 @@ export interface StreamHandlers {
 }
 
 /**
+ * Newline-delimited JSON framing: text chunks in, complete non-blank lines out (a line may span chunks);
+ * `final` flushes an unterminated last line.
+ */
+function lineSplitter(onLine: (line: string) => void): (text: string, final: boolean) => void {
+  let buf = '';
+  return (text, final) => {
+    buf += text;
+    let start = 0;
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n', start)) {
+      const line = buf.slice(start, nl);
+      start = nl + 1;
+      if (line.trim() !== '') onLine(line);
+    }
+    buf = buf.slice(start);
+    if (final && buf.trim() !== '') onLine(buf);
+  };
+}
+
+/**
  * A watch stream. Resolves when the server ends it cleanly (timeoutSeconds), rejects on a non-200
  * answer, a connection error, a truncated stream, an error thrown by `onLine`, or `idleTimeoutMs`
  * without any byte (a half-open connection the server will never close).
@@ -129,18 +148,7 @@ export async function streamLines(
       }
       handlers.onOpen();
       res.setEncoding('utf8');
-      let buf = '';
-      const consume = (text: string, final: boolean) => {
-        buf += text;
-        let start = 0;
-        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n', start)) {
-          const line = buf.slice(start, nl);
-          start = nl + 1;
-          if (line.trim() !== '') handlers.onLine(line);
-        }
-        buf = buf.slice(start);
-        if (final && buf.trim() !== '') handlers.onLine(buf);
-      };
+      const consume = lineSplitter(handlers.onLine);
       res.on('data', (chunk: string) => {
         if (settled) return;
         try {

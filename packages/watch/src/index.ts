@@ -18,3 +18,4 @@ export {
   type ResourceRef,
   watchTimeoutWithin,
 } from './reflector.ts';
+export type { ReflectorStore } from './store.ts';

@@ -24,6 +24,7 @@ import { Backoff, type BackoffOptions, ServerRecovery } from './backoff.ts';
 import { equalIgnoring } from './equal.ts';
 import { isExpired, isResourceVersionTooLarge, ProtocolError, RelistRequested, statusError } from './errors.ts';
 import { getJson, streamLines } from './http.ts';
+import type { ReflectorStore } from './store.ts';
 
 export interface ResourceRef {
   /** '' for the core group. */
@@ -51,6 +52,11 @@ export interface ReflectorOptions<S> {
    * runtime) is deleted on its next event; `requestRelist()` reconciles all of them at once.
    */
   filter?: (uid: string) => boolean;
+  /**
+   * Where the mirrored objects go (add/update/delete/replace), before the EventEmitter listeners are told.
+   * An exception is counted in `handlerErrors` and logged; the reflector continues.
+   */
+  store?: ReflectorStore<S>;
   /** LIST page size (`limit`). Default 500. */
   pageSize?: number;
   backoff?: Partial<BackoffOptions>;
@@ -139,6 +145,14 @@ export interface ReflectorStats {
   reconnectingSinceMs: number | undefined;
   /** Backoff waits cut short because another request to the same server succeeded. */
   recoveryWakeups: number;
+  /** BOOKMARK events received. */
+  bookmarks: number;
+  /**
+   * Bookmarks whose resourceVersion was not newer than the resume point (integer RVs only). A real
+   * kube-apiserver sends its watch cache's last processed RV, which may not have passed this watch's start
+   * yet; such a bookmark proves liveness but moves nothing.
+   */
+  staleBookmarks: number;
   /** Consistency checks completed (consistencyCheckIntervalMs). */
   consistencyChecks: number;
   /** Objects a consistency check found different from the server (each one is a bug report; corrected by a relist). */
@@ -226,6 +240,8 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     suppressedUpdates: 0,
     listPages: 0,
     recoveryWakeups: 0,
+    bookmarks: 0,
+    staleBookmarks: 0,
     consistencyChecks: 0,
     consistencyDifferences: 0,
   };
@@ -443,6 +459,7 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     for (const uid of this.#rejected) if (!seen.has(uid)) this.#rejected.delete(uid);
     for (const [uid, { snap, rv }] of seen) if (snap !== null) this.#upsert(uid, snap, rv);
     this.#rv = listRv;
+    this.#toStore('replace', this.#items, listRv);
     this.#listGeneration++;
     const now = Date.now();
     this.#lastListTimeMs = now;
@@ -628,6 +645,9 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
     switch (ev?.type) {
       case 'BOOKMARK': {
         const rv = obj?.metadata?.resourceVersion;
+        this.#counters.bookmarks++;
+        if (typeof rv === 'string' && /^\d+$/.test(rv) && /^\d+$/.test(this.#rv) && BigInt(rv) <= BigInt(this.#rv))
+          this.#counters.staleBookmarks++;
         if (typeof rv === 'string' && rv !== '') this.#rv = rv;
         this.#lastSyncTimeMs = Date.now();
         return true;
@@ -735,10 +755,24 @@ export class Reflector<S = unknown> extends EventEmitter<ReflectorEvents<S>> {
   }
 
   #emit(ev: ReflectorEvent<S>): void {
+    if (ev.type === 'add') this.#toStore('add', ev.uid, ev.object);
+    else if (ev.type === 'update') this.#toStore('update', ev.uid, ev.object, ev.previous);
+    else this.#toStore('delete', ev.uid, ev.object);
     if (ev.type === 'add') this.#safeEmit('add', ev.object, ev.uid);
     else if (ev.type === 'update') this.#safeEmit('update', ev.object, ev.previous, ev.uid);
     else this.#safeEmit('delete', ev.object, ev.uid);
     this.#safeEmit('event', ev);
+  }
+
+  #toStore<K extends keyof ReflectorStore<S>>(method: K, ...args: Parameters<ReflectorStore<S>[K]>): void {
+    const store = this.#opts.store;
+    if (!store) return;
+    try {
+      (store[method] as (...a: typeof args) => void).apply(store, args);
+    } catch (err) {
+      this.#counters.handlerErrors++;
+      this.#log.error({ store: method, err: (err as Error).message }, 'store threw');
+    }
   }
 
   /** Calls each listener in order; one that throws is counted and logged and the others still run. */

@@ -226,6 +226,10 @@ describe('fault tolerance against kube-sim', () => {
       await waitFor('bookmark delivered', () => h.reflector.stats().resourceVersion === rv);
       assert.ok((h.reflector.stats().lastSyncTimeMs ?? 0) > syncBefore, 'bookmarks count as sync progress');
       assert.equal(h.reflector.stats().lastEventTimeMs, undefined, 'bookmarks are not object events');
+      // With no write since, the next bookmarks repeat the same RV: received, counted as not advancing.
+      const seen = h.reflector.stats();
+      await waitFor('a repeated bookmark', () => h.reflector.stats().staleBookmarks > seen.staleBookmarks);
+      assert.ok(h.reflector.stats().bookmarks > seen.bookmarks && seen.bookmarks > seen.staleBookmarks);
       const restarts = h.reflector.stats().watchRestarts;
       s.faults.dropWatches();
       await waitFor('resumed', () => h.reflector.stats().watchRestarts > restarts && h.reflector.stats().watching);

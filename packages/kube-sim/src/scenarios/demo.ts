@@ -22,6 +22,7 @@ function cond(type: string, reason: string, message: string, at = iso()): KObj {
   return { type, status: 'True', reason, message, lastProbeTime: at, lastTransitionTime: at };
 }
 
+// long: the demo cluster's script: its objects one block per field problem, then the ticking `step`
 export function startDemo(store: Store, logger: Logger, o: DemoOptions = {}): { stop(): void } {
   const create = (kind: string, obj: KObj) =>
     store.create(R(kind), obj.metadata?.namespace, obj, { keepIdentity: true });

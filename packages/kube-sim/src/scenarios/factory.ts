@@ -214,21 +214,21 @@ function containerSpec(c: ContainerSpec): KObj {
   };
 }
 
-function containerStatus(c: ContainerSpec, pod: string, startedAt: string, phase: PodPhase): KObj {
-  const image = c.image ?? 'registry.example.com/batch/worker:1.4.2';
-  const st =
-    c.state ??
-    (phase === 'Running'
-      ? { running: true }
-      : phase === 'Succeeded'
-        ? { terminated: { reason: 'Completed', exitCode: 0 } }
-        : phase === 'Failed'
-          ? { terminated: { reason: 'Error', exitCode: 1 } }
-          : { waiting: 'ContainerCreating' });
-  let state: KObj;
-  if (st.running) state = { running: { startedAt } };
-  else if (st.waiting)
-    state = {
+type StateSpec = NonNullable<ContainerSpec['state']>;
+
+/** The container state the pod phase implies when the spec names none. */
+function defaultState(phase: PodPhase): StateSpec {
+  if (phase === 'Running') return { running: true };
+  if (phase === 'Succeeded') return { terminated: { reason: 'Completed', exitCode: 0 } };
+  if (phase === 'Failed') return { terminated: { reason: 'Error', exitCode: 1 } };
+  return { waiting: 'ContainerCreating' };
+}
+
+/** `state` of a container status, as the kubelet writes it. */
+function stateObject(st: StateSpec, c: ContainerSpec, pod: string, startedAt: string): KObj {
+  if (st.running) return { running: { startedAt } };
+  if (st.waiting)
+    return {
       waiting: {
         reason: st.waiting,
         ...(st.waiting === 'CrashLoopBackOff'
@@ -236,16 +236,21 @@ function containerStatus(c: ContainerSpec, pod: string, startedAt: string, phase
           : {}),
       },
     };
-  else
-    state = {
-      terminated: {
-        exitCode: st.terminated!.exitCode,
-        reason: st.terminated!.reason,
-        startedAt,
-        finishedAt: iso(5_000),
-        containerID: `containerd://${hex(pod + c.name)}`,
-      },
-    };
+  return {
+    terminated: {
+      exitCode: st.terminated!.exitCode,
+      reason: st.terminated!.reason,
+      startedAt,
+      finishedAt: iso(5_000),
+      containerID: `containerd://${hex(pod + c.name)}`,
+    },
+  };
+}
+
+function containerStatus(c: ContainerSpec, pod: string, startedAt: string, phase: PodPhase): KObj {
+  const image = c.image ?? 'registry.example.com/batch/worker:1.4.2';
+  const st = c.state ?? defaultState(phase);
+  const state = stateObject(st, c, pod, startedAt);
   const started = !!st.running;
   return {
     name: c.name,
@@ -280,6 +285,7 @@ function containerStatus(c: ContainerSpec, pod: string, startedAt: string, phase
   };
 }
 
+// long: builds one complete Pod object (spec, conditions, statuses) the way the kubelet would report it
 export function pod(s: PodSpec): KObj {
   const containers = s.containers ?? [{ name: 'main' }];
   const init = s.initContainers ?? [];

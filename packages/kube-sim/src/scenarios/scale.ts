@@ -14,19 +14,12 @@ export interface ScaleOptions {
 
 const R = (kind: string) => resourceFor(kind)!;
 
-export function startScale(store: Store, o: ScaleOptions, logger: Logger): { stop(): void } {
-  const t0 = performance.now();
-  const pods = Math.max(0, Math.floor(o.pods));
-  const jobs = Math.max(1, Math.floor(o.jobs));
-  const nsCount = Math.max(1, o.namespaces ?? Math.min(20, Math.ceil(jobs / 50)));
-  const nodeCount = Math.max(1, Math.min(500, Math.ceil(pods / 100)));
-  for (let i = 0; i < nsCount; i++)
-    store.create(R('Namespace'), undefined, namespace(`team-${i}`), { keepIdentity: true });
-  for (let i = 0; i < nodeCount; i++) store.create(R('Node'), undefined, node(`node-${i}`, i), { keepIdentity: true });
-  const jobObjs: KObj[] = [];
+/** `jobs` Jobs spread over the namespaces, each owning its share of the pods. */
+function createJobs(store: Store, jobs: number, nsCount: number, pods: number): KObj[] {
+  const out: KObj[] = [];
   for (let j = 0; j < jobs; j++) {
     const ns = `team-${j % nsCount}`;
-    jobObjs.push(
+    out.push(
       store.create(
         R('Job'),
         ns,
@@ -42,6 +35,49 @@ export function startScale(store: Store, o: ScaleOptions, logger: Logger): { sto
       ),
     );
   }
+  return out;
+}
+
+/** One churn write: 10 % new pods, 10 % deletes, the rest a restart-count bump (as a crash-looping cluster). */
+function churnOnce(store: Store, live: { ns: string; name: string }[], create: () => void): void {
+  const r = Math.random();
+  if (live.length === 0 || r < 0.1) {
+    create();
+    return;
+  }
+  if (r < 0.2) {
+    const i = Math.floor(Math.random() * live.length);
+    const victim = live[i]!;
+    live[i] = live[live.length - 1]!;
+    live.pop();
+    store.delete(R('Pod'), victim.ns, victim.name);
+    return;
+  }
+  const t = live[Math.floor(Math.random() * live.length)]!;
+  store.patch(
+    R('Pod'),
+    t.ns,
+    t.name,
+    (p) => {
+      const cs = p.status?.containerStatuses?.[0];
+      if (cs) cs.restartCount = (cs.restartCount ?? 0) + 1;
+      p.metadata.annotations = { ...(p.metadata.annotations ?? {}), 'kube-sim/churn': String(Date.now()) };
+      return p;
+    },
+    'all',
+  );
+}
+
+export function startScale(store: Store, o: ScaleOptions, logger: Logger): { stop(): void } {
+  const t0 = performance.now();
+  const pods = Math.max(0, Math.floor(o.pods));
+  const jobs = Math.max(1, Math.floor(o.jobs));
+  const nsCount = Math.max(1, o.namespaces ?? Math.min(20, Math.ceil(jobs / 50)));
+  const nodeCount = Math.max(1, Math.min(500, Math.ceil(pods / 100)));
+  for (let i = 0; i < nsCount; i++)
+    store.create(R('Namespace'), undefined, namespace(`team-${i}`), { keepIdentity: true });
+  for (let i = 0; i < nodeCount; i++) store.create(R('Node'), undefined, node(`node-${i}`, i), { keepIdentity: true });
+  const jobObjs = createJobs(store, jobs, nsCount, pods);
   const phases: PodPhase[] = ['Running', 'Running', 'Running', 'Succeeded', 'Pending', 'Failed'];
   const live: { ns: string; name: string }[] = [];
   let seq = 0;
@@ -76,29 +112,7 @@ export function startScale(store: Store, o: ScaleOptions, logger: Logger): { sto
     budget += (churn * tickMs) / 1000;
     for (; budget >= 1; budget--) {
       try {
-        const r = Math.random();
-        if (live.length === 0 || r < 0.1) makePod(n++);
-        else if (r < 0.2) {
-          const i = Math.floor(Math.random() * live.length);
-          const victim = live[i]!;
-          live[i] = live[live.length - 1]!;
-          live.pop();
-          store.delete(R('Pod'), victim.ns, victim.name);
-        } else {
-          const t = live[Math.floor(Math.random() * live.length)]!;
-          store.patch(
-            R('Pod'),
-            t.ns,
-            t.name,
-            (p) => {
-              const cs = p.status?.containerStatuses?.[0];
-              if (cs) cs.restartCount = (cs.restartCount ?? 0) + 1;
-              p.metadata.annotations = { ...(p.metadata.annotations ?? {}), 'kube-sim/churn': String(Date.now()) };
-              return p;
-            },
-            'all',
-          );
-        }
+        churnOnce(store, live, () => makePod(n++));
       } catch (err) {
         logger.debug({ err }, 'churn step skipped');
       }

@@ -20,7 +20,7 @@ export type PeerName = PeerBinaryName | 'ksm' | 'otelcol';
 const ALIASES: Record<string, PeerBinaryName> = { ksm: 'kube-state-metrics', otelcol: 'otelcol-kso' };
 
 /** Written by ensure.sh (gitignored dir); see readPeersStatus. */
-export const STATUS_FILE = fileURLToPath(new URL('./.build/status.json', import.meta.url));
+export const STATUS_FILE = fileURLToPath(new URL('../../../test/peers/.build/status.json', import.meta.url));
 
 /** What the last `ensure.sh` run (i.e. `npm test`) did. */
 export interface PeersStatus {

@@ -1,4 +1,4 @@
-// Fills the Node compile cache (NODE_COMPILE_CACHE) with every module `kso sidecar` loads, at image build time
+// Fills the Node compile cache (NODE_COMPILE_CACHE) with every module `kso run` and `kso sidecar` load, at image build time
 // (deploy/Dockerfile). With a warm cache a process neither loads the TypeScript stripper (~18 MB RSS) nor
 // re-compiles the sources (~1 s of start-up on a busy node) — paid once per image instead of once per CronJob run.
 import { flushCompileCache, getCompileCacheDir } from 'node:module';
@@ -7,9 +7,9 @@ if (!getCompileCacheDir()) {
   process.stderr.write('warm-compile-cache: set NODE_COMPILE_CACHE to the cache directory\n');
   process.exit(2);
 }
-await import('../../cli/src/main.ts');
-await import('../src/index.ts');
-await import('../src/sidecar.ts');
+await import('../src/main.ts');
+await import('@kso/sidecar');
+await import('@kso/sidecar/sidecar');
 await import('@kso/exporters/otlp-push');
 await import('@kso/exporters/renderer');
 flushCompileCache();

@@ -26,6 +26,43 @@ export interface StartCollectorOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+export interface OtlpToFileOptions {
+  /** OTLP/gRPC receiver port on 127.0.0.1 (at least one of grpcPort, httpPort). */
+  grpcPort?: number;
+  /** OTLP/HTTP receiver port on 127.0.0.1. */
+  httpPort?: number;
+  /** File name inside the collector's dir the file exporter writes (one JSON ExportRequest per line). */
+  file: string;
+  /** The file exporter's flush_interval (e.g. '100ms'); its default (1 s) when unset. */
+  flushInterval?: string;
+}
+
+/**
+ * The Collector config most tests want: OTLP in on 127.0.0.1, every metric written to `{{DIR}}/<file>`, so a
+ * test reads exactly what a real Collector received (the file is at `join(collector.dir, file)`).
+ */
+export function otlpToFileConfig(o: OtlpToFileOptions): string {
+  const protocols = [
+    ...(o.grpcPort !== undefined ? [`      grpc:\n        endpoint: 127.0.0.1:${o.grpcPort}`] : []),
+    ...(o.httpPort !== undefined ? [`      http:\n        endpoint: 127.0.0.1:${o.httpPort}`] : []),
+  ];
+  if (protocols.length === 0) throw new Error('otlpToFileConfig: needs grpcPort or httpPort');
+  return `
+receivers:
+  otlp:
+    protocols:
+${protocols.join('\n')}
+exporters:
+  file:
+    path: {{DIR}}/${o.file}
+${o.flushInterval ? `    flush_interval: ${o.flushInterval}\n` : ''}service:
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      exporters: [file]
+`;
+}
+
 /**
  * Starts `otelcol-kso` with the given YAML config (bind receivers/exporters to 127.0.0.1 and pick ports in the
  * test). `{{DIR}}` in the config is replaced by the collector's temp dir, e.g. for fileexporter paths.
