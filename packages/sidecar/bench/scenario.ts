@@ -1,7 +1,8 @@
-// One CronJob-pod run of the real `kso sidecar` process, as the image starts it (KSO_NODE_FLAGS,
-// packages/cli/bin/kso.js) with in-cluster credentials only, a job pod with two containers (the sidecar and
-// the main one), a relayed /metrics of `series` series and OTLP/gRPC to a real Collector when otelcol-kso
-// is built (else the in-process OTLP test receiver). Used by bench/startup.ts and by the manifest test.
+// One CronJob-pod run of the real sidecar process, started as deploy/sidecar-cronjob starts it (src/launch.ts:
+// SIDECAR_NODE_FLAGS on the bundled entry; `command: 'kso'` runs the image's default `kso sidecar` on the
+// TypeScript sources instead, for comparison), with in-cluster credentials only, a job pod with two containers
+// (the sidecar and the main one), a relayed /metrics of `series` series and OTLP/gRPC to a real Collector when
+// otelcol-kso is built (else the in-process OTLP test receiver). Used by bench/startup.ts and the manifest test.
 import { readFileSync } from 'node:fs';
 import { startOtlpReceiver } from '@kso/exporters';
 import { startKubeSim } from '@kso/kube-sim';
@@ -11,7 +12,7 @@ import { KSO_NODE_FLAGS } from '../../cli/src/node-flags.ts';
 import { createRun, NS, terminateMain } from '../test/fixtures.ts';
 import { freePort, startMetricsEndpoint } from '../test/helpers.ts';
 import { podEnv, startInClusterFront } from '../test/in-cluster.ts';
-import { spawnSidecar } from '../test/process.ts';
+import { podCommand, spawnSidecar } from '../test/process.ts';
 
 export interface ScenarioResult {
   readonly collector: 'otelcol' | 'test-receiver';
@@ -26,6 +27,10 @@ export interface ScenarioResult {
   readonly spawnToFirstPushMs: number;
   readonly sigtermToExitMs: number;
   readonly exitCode: number | null;
+  /** user+system CPU seconds of the sidecar, spawn to final flush. */
+  readonly cpuSeconds: number;
+  /** The sidecar's own memory log fields (RSS, VmHWM, heap, external MB) at each step of the run. */
+  readonly steps: { readonly synced: unknown; readonly firstPush: unknown; readonly finalFlush: unknown };
 }
 
 /** `series` lines of one gauge family, like a busy job's own /metrics. */
@@ -33,6 +38,16 @@ export function mainMetrics(series: number): string {
   let out = '# HELP job_items_processed Items processed per shard\n# TYPE job_items_processed gauge\n';
   for (let i = 0; i < series; i++) out += `job_items_processed{shard="${i}",kind="k${i % 7}"} ${i * 3}\n`;
   return out;
+}
+
+/** user+system CPU seconds of a live process (clock ticks are 100 Hz on Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 function statusMb(pid: number, field: 'VmHWM' | 'RssAnon'): number {
@@ -50,6 +65,9 @@ export interface ScenarioOptions {
   readonly env?: Record<string, string>;
   /** OTLP transport; 'none' measures the sidecar without an OTLP sink (what the OTLP modules cost). */
   readonly otlp?: 'grpc' | 'http' | 'none';
+  /** 'pod' (default): the manifest's command; 'kso': `node KSO_NODE_FLAGS kso.js sidecar` on the sources. */
+  readonly command?: 'pod' | 'kso';
+  /** Overrides the Node flags of either command (flag experiments). */
   readonly nodeArgs?: readonly string[];
 }
 
@@ -90,6 +108,7 @@ service:
   const pod = `${job}-b3nch`;
   try {
     await createRun(sim, job, pod);
+    const launch = opts.command === 'kso' ? undefined : await podCommand();
     const t0 = performance.now();
     const p = spawnSidecar(
       [
@@ -102,13 +121,16 @@ service:
       ],
       {
         viaKso: true,
-        nodeArgs: opts.nodeArgs ?? KSO_NODE_FLAGS,
+        ...(launch ? { entry: launch.entry } : {}),
+        nodeArgs: opts.nodeArgs ?? launch?.nodeArgs ?? KSO_NODE_FLAGS,
         env: podEnv(front, { KSO_POD: pod, KSO_POD_NAMESPACE: NS, ...opts.env }),
       },
     );
     let peak = 0;
     let anon = 0;
+    let cpu = 0;
     const sample = () => {
+      cpu = Math.max(cpu, cpuSeconds(p.child.pid!));
       peak = Math.max(peak, statusMb(p.child.pid!, 'VmHWM'));
       anon = Math.max(anon, statusMb(p.child.pid!, 'RssAnon'));
     };
@@ -137,6 +159,12 @@ service:
         spawnToFirstPushMs: Math.round(spawnToFirstPushMs),
         sigtermToExitMs: Math.round(sigtermToExitMs),
         exitCode: code,
+        cpuSeconds: cpu,
+        steps: {
+          synced: p.logs.find((l) => l['msg'] === 'own Pod synced')?.['memory'],
+          firstPush: first['memory'],
+          finalFlush: flushed['memory'],
+        },
       };
     } finally {
       clearInterval(poll);

@@ -3,6 +3,7 @@
 // Workloads like Descheduler expose only a pull endpoint and finish before Prometheus scrapes them;
 // relaying their last good scrape with the Job/Pod identity attached is the whole point.
 
+import { httpRequest } from '@kso/exporters/http-request';
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import { ValueType } from '@opentelemetry/api';
 import { emptyResource } from '@opentelemetry/resources';
@@ -246,13 +247,9 @@ export class Relay implements MetricProducer {
   async scrape(timeoutMs = this.#opts.timeoutMs): Promise<ScrapeResult> {
     this.#scrapes++;
     try {
-      const res = await fetch(this.#opts.url, {
-        signal: AbortSignal.timeout(timeoutMs),
-        headers: { accept: 'text/plain;version=0.0.4' },
-      });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const parsed = parsePrometheusText(text);
+      const res = await httpRequest(this.#opts.url, { timeoutMs, headers: { accept: 'text/plain;version=0.0.4' } });
+      if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}`);
+      const parsed = parsePrometheusText(res.body.toString('utf8'));
       if (parsed.families.length === 0 && parsed.errors.length > 0) {
         throw new Error(`unparseable body (line ${parsed.errors[0]!.line}: ${parsed.errors[0]!.message})`);
       }
@@ -260,8 +257,8 @@ export class Relay implements MetricProducer {
       return { ok: true, families: parsed.families.length };
     } catch (err) {
       this.#failures++;
-      const e = err as Error & { cause?: { code?: string } };
-      return { ok: false, error: e.cause?.code ?? e.message };
+      const e = err as Error & { code?: string };
+      return { ok: false, error: e.code ?? e.message };
     }
   }
 

@@ -1,4 +1,5 @@
-// The sidecar run as a CronJob pod runs it: `kso sidecar` (the image's entry point) with in-cluster
+// The sidecar run as a CronJob pod runs it: the manifest's command (src/launch.ts: the bundled entry with
+// SIDECAR_NODE_FLAGS, as deploy/sidecar-cronjob starts it) with in-cluster
 // credentials only (HTTPS front with the mounted CA and token over kube-sim), a main container serving
 // /metrics, a job pushing to the local endpoint, a real OpenTelemetry Collector (otelcol-kso, OTLP/gRPC in,
 // fileexporter out) and the real Pushgateway.
@@ -14,7 +15,7 @@ import { parsePrometheusText } from '../src/prom-text.ts';
 import { createRun, cronJobOf, MAIN_METRICS, NS, terminateMain } from './fixtures.ts';
 import { freePort, pushgatewayAvailable, startMetricsEndpoint, startPushgateway, waitUntil } from './helpers.ts';
 import { podEnv, startInClusterFront } from './in-cluster.ts';
-import { spawnSidecar } from './process.ts';
+import { podCommand, spawnSidecar } from './process.ts';
 
 const skip =
   skipUnlessPeers('otelcol') ||
@@ -60,7 +61,7 @@ service:
       '--final-state-wait=500ms',
       '--push-listen=127.0.0.1:0',
     ],
-    { viaKso: true, env: podEnv(front, { KSO_POD: pod, KSO_POD_NAMESPACE: NS }) },
+    { ...(await podCommand()), env: podEnv(front, { KSO_POD: pod, KSO_POD_NAMESPACE: NS }) },
   );
   t.after(() => p.kill());
   const out = join(col.dir, 'out.jsonl');
