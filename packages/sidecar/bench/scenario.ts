@@ -140,6 +140,8 @@ service:
       const spawnToFirstPushMs = performance.now() - t0;
       if (protocol !== 'none' && first['otlpDelivered'] !== true)
         throw new Error(`first push not delivered: ${p.stderr.slice(-500)}`);
+      // A relay that silently fails would measure a lighter process than a real run.
+      if (Number(first['relayedFamilies'] ?? 0) < 1) throw new Error(`nothing relayed: ${p.stderr.slice(-500)}`);
       // The pod is final before the signal: the flush needs no waiting for the kubelet's status update.
       await terminateMain(sim, pod, 'Completed', 0);
       await new Promise((r) => setTimeout(r, 300));
