@@ -104,6 +104,54 @@ function gauge(
   };
 }
 
+function sums(fam: PromFamily, identity: Identity, start: HrTime, end: HrTime): MetricData[] {
+  return [...bySampleName(fam.samples, identity)].map(([name, points]) => ({
+    descriptor: { name, description: fam.help, unit: '', valueType: ValueType.DOUBLE },
+    aggregationTemporality: AggregationTemporality.CUMULATIVE,
+    dataPointType: DataPointType.SUM,
+    isMonotonic: true,
+    dataPoints: points.map((p) => ({ startTime: start, endTime: end, attributes: p.labels, value: p.value })),
+  }));
+}
+
+/** A histogram family's series (labels without `le`) with their buckets, sum and count. */
+function histogramGroups(fam: PromFamily): HistGroup[] {
+  const groups = new Map<string, HistGroup>();
+  for (const s of fam.samples) {
+    const key = labelKey(s.labels, 'le');
+    let g = groups.get(key);
+    if (!g) {
+      const labels = { ...s.labels };
+      delete labels['le'];
+      g = { labels, buckets: [], sum: 0, count: undefined };
+      groups.set(key, g);
+    }
+    if (s.name === `${fam.name}_bucket`) {
+      const le = s.labels['le'] === '+Inf' ? Number.POSITIVE_INFINITY : Number(s.labels['le']);
+      if (!Number.isNaN(le)) g.buckets.push({ le, cum: s.value });
+    } else if (s.name === `${fam.name}_sum`) g.sum = s.value;
+    else if (s.name === `${fam.name}_count`) g.count = s.value;
+  }
+  return [...groups.values()];
+}
+
+/** Undefined when any series has inconsistent buckets (the caller falls back to per-line gauges). */
+function histogram(fam: PromFamily, identity: Identity, start: HrTime, end: HrTime): MetricData | undefined {
+  const points = histogramGroups(fam).map((g) => ({ g, h: toOtelHistogram(g) }));
+  if (!points.every((p) => p.h !== undefined)) return undefined;
+  return {
+    descriptor: { name: fam.name, description: fam.help, unit: '', valueType: ValueType.DOUBLE },
+    aggregationTemporality: AggregationTemporality.CUMULATIVE,
+    dataPointType: DataPointType.HISTOGRAM,
+    dataPoints: points.map(({ g, h }) => ({
+      startTime: start,
+      endTime: end,
+      attributes: withIdentity(g.labels, identity),
+      value: { buckets: { boundaries: h!.boundaries, counts: h!.counts }, sum: h!.sum, count: h!.count },
+    })),
+  };
+}
+
 /**
  * Mapping (documented in README): counter → monotonic cumulative Sum named like the sample (keeps `_total`);
  * gauge/untyped → Gauge; histogram → OTel explicit-bucket Histogram (inconsistent buckets fall back to
@@ -118,60 +166,13 @@ export function toMetricData(
 ): MetricData[] {
   const start = hr(startMs);
   const end = hr(nowMs);
-  const out: MetricData[] = [];
-  const perLine = (fam: PromFamily, samples: readonly PromSample[]): void => {
-    for (const [name, points] of bySampleName(samples, identity)) out.push(gauge(name, fam.help, points, start, end));
-  };
-  for (const fam of families) {
-    if (fam.type === 'counter') {
-      const byName = bySampleName(fam.samples, identity);
-      for (const [name, points] of byName) {
-        out.push({
-          descriptor: { name, description: fam.help, unit: '', valueType: ValueType.DOUBLE },
-          aggregationTemporality: AggregationTemporality.CUMULATIVE,
-          dataPointType: DataPointType.SUM,
-          isMonotonic: true,
-          dataPoints: points.map((p) => ({ startTime: start, endTime: end, attributes: p.labels, value: p.value })),
-        });
-      }
-    } else if (fam.type === 'histogram') {
-      const groups = new Map<string, HistGroup>();
-      for (const s of fam.samples) {
-        const key = labelKey(s.labels, 'le');
-        let g = groups.get(key);
-        if (!g) {
-          const labels = { ...s.labels };
-          delete labels['le'];
-          g = { labels, buckets: [], sum: 0, count: undefined };
-          groups.set(key, g);
-        }
-        if (s.name === `${fam.name}_bucket`) {
-          const le = s.labels['le'] === '+Inf' ? Number.POSITIVE_INFINITY : Number(s.labels['le']);
-          if (!Number.isNaN(le)) g.buckets.push({ le, cum: s.value });
-        } else if (s.name === `${fam.name}_sum`) g.sum = s.value;
-        else if (s.name === `${fam.name}_count`) g.count = s.value;
-      }
-      const points = [...groups.values()].map((g) => ({ g, h: toOtelHistogram(g) }));
-      if (points.every((p) => p.h !== undefined)) {
-        out.push({
-          descriptor: { name: fam.name, description: fam.help, unit: '', valueType: ValueType.DOUBLE },
-          aggregationTemporality: AggregationTemporality.CUMULATIVE,
-          dataPointType: DataPointType.HISTOGRAM,
-          dataPoints: points.map(({ g, h }) => ({
-            startTime: start,
-            endTime: end,
-            attributes: withIdentity(g.labels, identity),
-            value: {
-              buckets: { boundaries: h!.boundaries, counts: h!.counts },
-              sum: h!.sum,
-              count: h!.count,
-            },
-          })),
-        });
-      } else perLine(fam, fam.samples);
-    } else perLine(fam, fam.samples);
-  }
-  return out;
+  const perLine = (fam: PromFamily): MetricData[] =>
+    [...bySampleName(fam.samples, identity)].map(([name, points]) => gauge(name, fam.help, points, start, end));
+  return families.flatMap((fam) => {
+    if (fam.type === 'counter') return sums(fam, identity, start, end);
+    if (fam.type === 'histogram') return histogram(fam, identity, start, end) ?? perLine(fam);
+    return perLine(fam);
+  });
 }
 
 function escapeLabel(v: string): string {
