@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { loadRunConfig } from '../../packages/cli/src/config.ts';
+import { SIDECAR_ENTRY, SIDECAR_NODE_FLAGS } from '../../packages/sidecar/src/launch.ts';
 import { kubeconfig, type RealApiServer, startRealApiServer } from './apiserver.ts';
 import { startKsoRun } from './kso.ts';
 import { kubectlPath, peerBinary, promOperatorCrdsDir, requirePeers, skipUnlessPeers } from './paths.ts';
@@ -378,6 +379,9 @@ describe('Helm chart: the CronJob sidecar helper', { skip: skipHelm, timeout: 12
       assert.equal(side.name, 'kso-sidecar');
       assert.equal(side.restartPolicy, 'Always', 'native sidecar: stopped after the main container');
       assert.equal(side.args[0], 'sidecar');
+      // The command the sidecar's footprint is measured with (packages/sidecar/src/launch.ts).
+      assert.deepEqual(side.command, ['node', ...SIDECAR_NODE_FLAGS, SIDECAR_ENTRY]);
+      assert.equal(side.resources.limits.memory, '96Mi');
       assert.ok(side.args.includes('--otlp-endpoint=http://otel-collector.observability.svc:4317'));
       assert.ok(side.args.includes('--scrape-url=http://127.0.0.1:8080/metrics'));
       assert.ok(side.args.includes('--flush-deadline=20s'));
