@@ -81,13 +81,9 @@ export class OwnObjects {
     );
   }
 
-  /** Waits up to `ms` for the Job watch's initial list, when the Job is known. */
-  async jobSynced(ms: number): Promise<void> {
-    if (!this.#jobReflector) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.#jobReflector.synced, new Promise<void>((r) => (timer = setTimeout(r, ms)))])
-      .catch(() => {})
-      .finally(() => clearTimeout(timer));
+  /** The Job watch's initial list, once the Job is known (never rejects). */
+  get jobSynced(): Promise<void> | undefined {
+    return this.#jobReflector?.synced.catch(() => {});
   }
 
   async stop(): Promise<void> {

@@ -332,7 +332,8 @@ class SidecarRun {
     if (!seen)
       log.warn({ pod: this.#opts.podName, namespace: this.#opts.podNamespace }, 'own Pod not seen yet; pushing anyway');
     // The Job watch starts once the Pod names its owner; give its initial list a moment.
-    await this.#own.jobSynced(1_000);
+    const jobSynced = this.#own.jobSynced;
+    if (jobSynced) await within(jobSynced, 1_000, undefined);
     if (seen) log.info({ job: this.#own.jobName, memory: memoryMb() }, 'own Pod synced');
     if (this.#finishing) return;
     if (this.#relay) await this.#relay.scrape();
