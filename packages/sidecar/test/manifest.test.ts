@@ -51,11 +51,14 @@ test('the manifest, the image and the benchmark start the sidecar with one comma
     /^COPY --from=sidecar-bundle \/app\/packages\/sidecar\/dist /m,
     'the image ships the bundle',
   );
-  // The compile cache is keyed by the V8 flags: the image must warm it with the pod's exact flags.
-  assert.ok(
-    dockerfile.includes(`node ${SIDECAR_NODE_FLAGS.join(' ')} ${SIDECAR_ENTRY} sidecar --help`),
-    'the Dockerfile warms the compile cache for the sidecar with its flags',
+  // Node keys its compile cache by uid and V8 flags: the image must warm it as the pod's user, with its flags.
+  const uid = podSpec()['securityContext']['runAsUser'] as number;
+  const warm = `node ${SIDECAR_NODE_FLAGS.join(' ')} ${SIDECAR_ENTRY} sidecar --help`;
+  const asPodUser = new RegExp(
+    `^USER ${uid}:\\d+\\n(RUN|  &&) [^\\n]*${warm.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+    'm',
   );
+  assert.match(dockerfile, asPodUser, `the Dockerfile warms the sidecar's compile cache as uid ${uid} with its flags`);
   const helper = readFileSync(join(ROOT, 'deploy/helm/kube-state-otel/templates/_helpers.tpl'), 'utf8');
   assert.ok(
     helper.includes(`command: ${JSON.stringify(['node', ...SIDECAR_NODE_FLAGS, SIDECAR_ENTRY]).replaceAll(',', ', ')}`),
