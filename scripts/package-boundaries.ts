@@ -1,7 +1,8 @@
 // Package boundaries (issue #14 item 4), checked by test/test/package-boundaries.test.ts; run by hand to list
 // the problems:  node scripts/package-boundaries.ts
 //  - a package's runtime `dependencies` are exactly what its production code (src/, bin/, scripts/, except
-//    src/testing/) imports; what only tests, benchmarks and src/testing/ import is a devDependency;
+//    src/testing/) imports; what only tests, benchmarks and src/testing/ import is a devDependency; scripts/
+//    may also import devDependencies (build-time tools such as the sidecar's bundler);
 //  - a package's main entry never re-exports its test harness (src/testing/ is the `./testing` subpath);
 //  - no file reaches into another package's src/, test/ or bench/ by a relative path: packages are imported
 //    by name (`@kso/x`, `@kso/x/testing`).
@@ -70,7 +71,8 @@ function dependencyProblems(dir: string, m: Manifest): Problem[] {
       if (pkg && pkg !== m.name && !used.has(pkg)) used.set(pkg, relative(dir, f));
     }
   for (const [pkg, file] of used)
-    if (!deps.has(pkg)) out.push({ package: m.name, problem: `${file} imports ${pkg}, which is not a dependency` });
+    // Build-time scripts (the sidecar bundler) run where devDependencies are installed (the image's build stage).
+    if (!deps.has(pkg) && !(file.startsWith(`scripts${sep}`) && dev.has(pkg))) out.push({ package: m.name, problem: `${file} imports ${pkg}, which is not a dependency` });
   for (const pkg of deps)
     if (!used.has(pkg) && !pkg.startsWith('@types/'))
       out.push({ package: m.name, problem: `dependency ${pkg} is not imported by production code (devDependency?)` });

@@ -22,6 +22,7 @@ import {
   skipUnlessPeers,
   startRealApiServer,
 } from '@kso/peers';
+import { SIDECAR_ENTRY, SIDECAR_NODE_FLAGS } from '@kso/sidecar/launch';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { startKsoRun } from './kso.ts';
 
@@ -367,6 +368,9 @@ describe('Helm chart: the CronJob sidecar helper', { skip: skipHelm, timeout: 12
       assert.equal(side.name, 'kso-sidecar');
       assert.equal(side.restartPolicy, 'Always', 'native sidecar: stopped after the main container');
       assert.equal(side.args[0], 'sidecar');
+      // The command the sidecar's footprint is measured with (packages/sidecar/src/launch.ts).
+      assert.deepEqual(side.command, ['node', ...SIDECAR_NODE_FLAGS, SIDECAR_ENTRY]);
+      assert.equal(side.resources.limits.memory, '96Mi');
       assert.ok(side.args.includes('--otlp-endpoint=http://otel-collector.observability.svc:4317'));
       assert.ok(side.args.includes('--scrape-url=http://127.0.0.1:8080/metrics'));
       assert.ok(side.args.includes('--flush-deadline=20s'));

@@ -26,15 +26,6 @@ const TEMPORARY_ALLOWLIST: Record<string, readonly (readonly [file: string, fn: 
     ['packages/exporters/src/otlp-store.ts', 'StoreEncoder.#entityChunk'],
     ['packages/config/src/otel-env.ts', 'readOtelEnv'],
   ],
-  'b-sidecar (packages/sidecar)': [
-    ['packages/sidecar/src/sidecar.ts', 'startSidecar'],
-    ['packages/sidecar/src/sidecar.ts', 'finish'],
-    ['packages/sidecar/src/cli.ts', 'sidecarSchema'],
-    ['packages/sidecar/src/cli.ts', 'parseSidecarArgs'],
-    ['packages/sidecar/src/local-push.ts', 'startLocalPushServer'],
-    ['packages/sidecar/src/local-push.ts', 'handle'],
-    ['packages/sidecar/src/relay.ts', 'toMetricData'],
-  ],
   'c-scrape (exporters http-server/renderer)': [
     ['packages/exporters/src/http-server.ts', 'startPrometheusServer'],
     ['packages/exporters/src/http-server.ts', 'handle'],

@@ -1,5 +1,6 @@
 // Prometheus Pushgateway sink (sidecar / short-lived job mode). Grouping-key values containing `/` or empty
 // use the `@base64` label-name suffix with URL-safe base64, as the Pushgateway API requires.
+import { type HttpResponse, httpRequest } from './http-request.ts';
 
 export interface PushgatewayTarget {
   /** Base URL, e.g. http://pushgateway:9091 */
@@ -29,25 +30,24 @@ export function pushgatewayGroupUrl(t: PushgatewayTarget): string {
 
 async function call(t: PushgatewayTarget, method: string, body?: string): Promise<number> {
   const url = pushgatewayGroupUrl(t);
-  let res: Response;
+  let res: HttpResponse;
   try {
-    res = await fetch(url, {
+    res = await httpRequest(url, {
       method,
       headers: {
         ...(body !== undefined ? { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } : {}),
         ...t.headers,
       },
       ...(body !== undefined ? { body } : {}),
-      signal: AbortSignal.timeout(t.timeoutMs ?? 10_000),
+      timeoutMs: t.timeoutMs ?? 10_000,
     });
   } catch (err) {
     throw new Error(`pushgateway ${method} ${url} failed: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (res.status < 200 || res.status >= 300) {
-    const text = (await res.text().catch(() => '')).slice(0, 500).trim();
+    const text = res.body.toString('utf8').slice(0, 500).trim();
     throw new Error(`pushgateway ${method} ${url} answered ${res.status}${text ? `: ${text}` : ''}`);
   }
-  await res.arrayBuffer().catch(() => undefined);
   return res.status;
 }
 

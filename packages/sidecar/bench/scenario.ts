@@ -1,7 +1,8 @@
-// One CronJob-pod run of the real `kso sidecar` process, as the image starts it (KSO_NODE_FLAGS,
-// packages/cli/bin/kso.js) with in-cluster credentials only, a job pod with two containers (the sidecar and
-// the main one), a relayed /metrics of `series` series and OTLP/gRPC to a real Collector when otelcol-kso
-// is built (else the in-process OTLP test receiver). Used by bench/startup.ts and by the manifest test.
+// One CronJob-pod run of the real sidecar process, started as deploy/sidecar-cronjob starts it (src/launch.ts:
+// SIDECAR_NODE_FLAGS on the bundled entry; `command: 'kso'` runs the image's default `kso sidecar` on the
+// TypeScript sources instead, for comparison), with in-cluster credentials only, a job pod with two containers
+// (the sidecar and the main one), a relayed /metrics of `series` series and OTLP/gRPC to a real Collector when
+// otelcol-kso is built (else the in-process OTLP test receiver). Used by bench/startup.ts and the manifest test.
 import { readFileSync } from 'node:fs';
 import { KSO_NODE_FLAGS } from '@kso/config';
 import { startOtlpReceiver } from '@kso/exporters/testing';
@@ -10,7 +11,7 @@ import { peerBinary, startCollector } from '@kso/peers';
 import { createRun, NS, terminateMain } from '../test/fixtures.ts';
 import { freePort, startMetricsEndpoint } from '../test/helpers.ts';
 import { podEnv, startInClusterFront } from '../test/in-cluster.ts';
-import { spawnSidecar } from '../test/process.ts';
+import { podCommand, spawnSidecar } from '../test/process.ts';
 
 export interface ScenarioResult {
   readonly collector: 'otelcol' | 'test-receiver';
@@ -25,6 +26,10 @@ export interface ScenarioResult {
   readonly spawnToFirstPushMs: number;
   readonly sigtermToExitMs: number;
   readonly exitCode: number | null;
+  /** user+system CPU seconds of the sidecar, spawn to final flush. */
+  readonly cpuSeconds: number;
+  /** The sidecar's own memory log fields (RSS, VmHWM, heap, external MB) at each step of the run. */
+  readonly steps: { readonly synced: unknown; readonly firstPush: unknown; readonly finalFlush: unknown };
 }
 
 /** `series` lines of one gauge family, like a busy job's own /metrics. */
@@ -32,6 +37,16 @@ export function mainMetrics(series: number): string {
   let out = '# HELP job_items_processed Items processed per shard\n# TYPE job_items_processed gauge\n';
   for (let i = 0; i < series; i++) out += `job_items_processed{shard="${i}",kind="k${i % 7}"} ${i * 3}\n`;
   return out;
+}
+
+/** user+system CPU seconds of a live process (clock ticks are 100 Hz on Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 function statusMb(pid: number, field: 'VmHWM' | 'RssAnon'): number {
@@ -49,6 +64,9 @@ export interface ScenarioOptions {
   readonly env?: Record<string, string>;
   /** OTLP transport; 'none' measures the sidecar without an OTLP sink (what the OTLP modules cost). */
   readonly otlp?: 'grpc' | 'http' | 'none';
+  /** 'pod' (default): the manifest's command; 'kso': `node KSO_NODE_FLAGS kso.js sidecar` on the sources. */
+  readonly command?: 'pod' | 'kso';
+  /** Overrides the Node flags of either command (flag experiments). */
   readonly nodeArgs?: readonly string[];
 }
 
@@ -89,6 +107,7 @@ service:
   const pod = `${job}-b3nch`;
   try {
     await createRun(sim, job, pod);
+    const launch = opts.command === 'kso' ? undefined : await podCommand();
     const t0 = performance.now();
     const p = spawnSidecar(
       [
@@ -101,13 +120,16 @@ service:
       ],
       {
         viaKso: true,
-        nodeArgs: opts.nodeArgs ?? KSO_NODE_FLAGS,
+        ...(launch ? { entry: launch.entry } : {}),
+        nodeArgs: opts.nodeArgs ?? launch?.nodeArgs ?? KSO_NODE_FLAGS,
         env: podEnv(front, { KSO_POD: pod, KSO_POD_NAMESPACE: NS, ...opts.env }),
       },
     );
     let peak = 0;
     let anon = 0;
+    let cpu = 0;
     const sample = () => {
+      cpu = Math.max(cpu, cpuSeconds(p.child.pid!));
       peak = Math.max(peak, statusMb(p.child.pid!, 'VmHWM'));
       anon = Math.max(anon, statusMb(p.child.pid!, 'RssAnon'));
     };
@@ -117,6 +139,8 @@ service:
       const spawnToFirstPushMs = performance.now() - t0;
       if (protocol !== 'none' && first['otlpDelivered'] !== true)
         throw new Error(`first push not delivered: ${p.stderr.slice(-500)}`);
+      // A relay that silently fails would measure a lighter process than a real run.
+      if (Number(first['relayedFamilies'] ?? 0) < 1) throw new Error(`nothing relayed: ${p.stderr.slice(-500)}`);
       // The pod is final before the signal: the flush needs no waiting for the kubelet's status update.
       await terminateMain(sim, pod, 'Completed', 0);
       await new Promise((r) => setTimeout(r, 300));
@@ -136,6 +160,12 @@ service:
         spawnToFirstPushMs: Math.round(spawnToFirstPushMs),
         sigtermToExitMs: Math.round(sigtermToExitMs),
         exitCode: code,
+        cpuSeconds: cpu,
+        steps: {
+          synced: p.logs.find((l) => l['msg'] === 'own Pod synced')?.['memory'],
+          firstPush: first['memory'],
+          finalFlush: flushed['memory'],
+        },
       };
     } finally {
       clearInterval(poll);

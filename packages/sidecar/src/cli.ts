@@ -20,9 +20,12 @@ import {
   resolveIdentity,
   usage,
 } from '@kso/config';
+import type { Schema } from '@kso/metrics';
 import type { Logger } from 'pino';
 import type { Sidecar, SidecarOptions } from './sidecar.ts';
 
+// One declaration per option (doc, format, default, env, flag), read by @kso/config's loader and usage().
+// long: a declarative table, as long as the option list
 export function sidecarSchema() {
   return {
     pod: {
@@ -181,7 +184,7 @@ export interface SidecarConfig {
   flushDeadline: number;
   finalStateWait: number;
   retryInitial: number;
-  schema: 'ksm' | 'semconv';
+  schema: Schema;
   exitOnMainDone: boolean;
   pushListen: string;
   probeListen: string;
@@ -217,30 +220,15 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-/** Parses argv (+ environment) into options; throws with one line per problem on bad input. */
-export function parseSidecarArgs(
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
-  version = packageVersion(),
-): { help: true } | { help: false; options: SidecarOptions; logLevel: string; warnings: string[] } {
-  if (argv.includes('--help') || argv.includes('-h')) return { help: true };
-  const r = loadConfig<SidecarConfig>(SIDECAR_SPEC, argv, env);
-  const problems = [...r.problems];
-  const c = r.config;
-  if (c) {
-    if (c.pod === '') problems.push('pod (--pod, KSO_POD): required (use the downward API: metadata.name)');
-    if (c.podNamespace === '')
-      problems.push('podNamespace (--pod-namespace, KSO_POD_NAMESPACE): required (downward API: metadata.namespace)');
-    problems.push(...otlpProblems(c.otlp));
-  }
-  if (!c || problems.length > 0) throw new Error(problems.join('\n'));
+/** A validated configuration as the sidecar's options (identity resolved as `kso run` resolves it). */
+function toSidecarOptions(c: SidecarConfig, version: string): SidecarOptions {
   const who = resolveIdentity(c, {
     serviceName: 'kube-state-otel',
     serviceVersion: version,
     pod: { name: c.pod, namespace: c.podNamespace },
   });
   const tls = otlpTls(c.otlp);
-  const options: SidecarOptions = {
+  return {
     podName: c.pod,
     podNamespace: c.podNamespace,
     schema: c.schema,
@@ -282,6 +270,26 @@ export function parseSidecarArgs(
     retry: { initialMs: c.retryInitial },
     exitOnMainDone: c.exitOnMainDone,
   };
+}
+
+/** Parses argv (+ environment) into options; throws with one line per problem on bad input. */
+export function parseSidecarArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  version = packageVersion(),
+): { help: true } | { help: false; options: SidecarOptions; logLevel: string; warnings: string[] } {
+  if (argv.includes('--help') || argv.includes('-h')) return { help: true };
+  const r = loadConfig<SidecarConfig>(SIDECAR_SPEC, argv, env);
+  const problems = [...r.problems];
+  const c = r.config;
+  if (c) {
+    if (c.pod === '') problems.push('pod (--pod, KSO_POD): required (use the downward API: metadata.name)');
+    if (c.podNamespace === '')
+      problems.push('podNamespace (--pod-namespace, KSO_POD_NAMESPACE): required (downward API: metadata.namespace)');
+    problems.push(...otlpProblems(c.otlp));
+  }
+  if (!c || problems.length > 0) throw new Error(problems.join('\n'));
+  const options = toSidecarOptions(c, version);
   return { help: false, options, logLevel: c.logLevel, warnings: r.warnings };
 }
 

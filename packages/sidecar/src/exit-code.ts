@@ -5,6 +5,7 @@
 // own `kso.*` namespace: `k8s.*` names belong to the OpenTelemetry semantic conventions, which define no
 // such metric (OTel naming guide: do not invent names in a namespace you do not own).
 
+import type { Schema } from '@kso/metrics';
 import { ValueType } from '@opentelemetry/api';
 import { emptyResource } from '@opentelemetry/resources';
 import {
@@ -22,7 +23,7 @@ export const EXIT_CODE_FAMILY = {
 } as const;
 const HELP = 'Exit code of the container in its current terminated state (kube-state-otel sidecar extension).';
 
-function attributes(schema: 'ksm' | 'semconv', pod: PodView, container: string): Record<string, string> {
+function attributes(schema: Schema, pod: PodView, container: string): Record<string, string> {
   return schema === 'ksm'
     ? { namespace: pod.namespace, pod: pod.name, uid: pod.uid, container }
     : {
@@ -34,11 +35,11 @@ function attributes(schema: 'ksm' | 'semconv', pod: PodView, container: string):
 }
 
 export class ExitCodeProducer implements MetricProducer {
-  readonly #schema: 'ksm' | 'semconv';
+  readonly #schema: Schema;
   readonly #pod: () => PodView | undefined;
   readonly #startMs: number;
 
-  constructor(schema: 'ksm' | 'semconv', pod: () => PodView | undefined, startMs = Date.now()) {
+  constructor(schema: Schema, pod: () => PodView | undefined, startMs = Date.now()) {
     this.#schema = schema;
     this.#pod = pod;
     this.#startMs = startMs;

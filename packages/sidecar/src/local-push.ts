@@ -8,11 +8,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { type PromFamily, type PromSample, type PromType, parsePrometheusText } from '@kso/exporters/prom-parse';
 import { emptyResource } from '@opentelemetry/resources';
 import type { CollectionResult, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import { decodeOtlpJson, decodeOtlpProtobuf, OtlpDecodeError, type OtlpMetric } from './otlp-decode.ts';
-import { type PromFamily, type PromSample, type PromType, parsePrometheusText } from './prom-text.ts';
 import { type Identity, toMetricData, toPrometheusText } from './relay.ts';
 
 export class PushRejected extends Error {
@@ -278,75 +278,87 @@ export interface LocalPushServerOptions {
   readonly probesOnly?: boolean;
 }
 
+/** Answers /readyz and /healthz; false when the request is not a probe. */
+function answerProbe(path: string, method: string, ready: () => boolean, res: ServerResponse): boolean {
+  if ((path !== '/readyz' && path !== '/healthz') || method !== 'GET') return false;
+  const ok = path === '/healthz' || ready();
+  res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'not synced yet\n');
+  return true;
+}
+
+async function bodyOf(req: IncomingMessage): Promise<Buffer> {
+  const body = await readBody(req);
+  return req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
+}
+
+/** POST /v1/metrics: OTLP/HTTP, protobuf or JSON (as the content type says), answered in the same encoding. */
+async function acceptOtlp(req: IncomingMessage, res: ServerResponse, json: boolean, o: LocalPushServerOptions) {
+  if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end();
+  const body = await bodyOf(req);
+  const decoded = json ? decodeOtlpJson(body.toString('utf8')) : decodeOtlpProtobuf(body);
+  o.pushes.pushOtlp(decoded.metrics);
+  o.logger.debug({ metrics: decoded.metrics.length, skippedPoints: decoded.skippedPoints }, 'OTLP push accepted');
+  if (json) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+}
+
+/** PUT/POST/DELETE /metrics/job/<name>{/<label>/<value>}: the Pushgateway API. */
+async function acceptGroup(req: IncomingMessage, res: ServerResponse, path: string, o: LocalPushServerOptions) {
+  const key = parseGroupPath(path);
+  const method = req.method ?? 'GET';
+  if (method === 'DELETE') {
+    o.pushes.deleteGroup(key);
+    return void res.writeHead(202).end();
+  }
+  if (method !== 'PUT' && method !== 'POST') return void res.writeHead(405, { allow: 'PUT, POST, DELETE' }).end();
+  const parsed = parsePrometheusText((await bodyOf(req)).toString('utf8'));
+  // The Pushgateway rejects a push with any bad line: so do we, so nothing half-parsed is forwarded.
+  const first = parsed.errors[0];
+  if (first) throw new PushRejected(`text format parsing error in line ${first.line}: ${first.message}`);
+  o.pushes.pushGroup(key, parsed.families, method === 'PUT');
+  o.logger.debug({ group: key, families: parsed.families.length }, 'Pushgateway-style push accepted');
+  res.writeHead(200).end();
+}
+
+/** 400 with the reason for a bad push (500 for our own failure), in the encoding the client speaks. */
+function rejectPush(res: ServerResponse, err: unknown, otlp: boolean, json: boolean): string {
+  const known =
+    err instanceof PushRejected || err instanceof OtlpDecodeError || (err as { code?: string }).code?.startsWith('Z_');
+  const message = known ? (err as Error).message : `internal error: ${(err as Error).message}`;
+  const status = known ? 400 : 500;
+  if (otlp && !json) res.writeHead(status, { 'content-type': 'application/x-protobuf' }).end(rpcStatus(message));
+  else if (otlp)
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 3, message }));
+  else res.writeHead(status, { 'content-type': 'text/plain' }).end(`${message}\n`);
+  return message;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, o: LocalPushServerOptions): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://local').pathname;
+  const method = req.method ?? 'GET';
+  if (answerProbe(path, method, o.ready, res)) return;
+  if (o.probesOnly)
+    return void res.writeHead(404, { 'content-type': 'text/plain' }).end('probes only: /readyz /healthz\n');
+  const otlp = path === '/v1/metrics';
+  const json = (req.headers['content-type'] ?? '').includes('json');
+  try {
+    if (otlp) return await acceptOtlp(req, res, json, o);
+    if (path.startsWith('/metrics/')) return await acceptGroup(req, res, path, o);
+    res
+      .writeHead(404, { 'content-type': 'text/plain' })
+      .end('not found: use POST /v1/metrics or /metrics/job/<name>\n');
+  } catch (err) {
+    o.logger.warn({ path, method, error: rejectPush(res, err, otlp, json) }, 'local push rejected');
+  }
+}
+
 export async function startLocalPushServer(opts: LocalPushServerOptions): Promise<LocalPushServer> {
   const m = /^(.*):(\d+)$/.exec(opts.listen);
   if (!m) throw new Error(`push listen address must be host:port, got ${JSON.stringify(opts.listen)}`);
   const host = m[1]!.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
-  const log = opts.logger;
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://local');
-    const path = url.pathname;
-    const method = req.method ?? 'GET';
-    if ((path === '/readyz' || path === '/healthz') && method === 'GET') {
-      const ok = path === '/healthz' || opts.ready();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'not synced yet\n');
-      return;
-    }
-    if (opts.probesOnly)
-      return void res.writeHead(404, { 'content-type': 'text/plain' }).end('probes only: /readyz /healthz\n');
-    const otlp = path === '/v1/metrics';
-    const json = (req.headers['content-type'] ?? '').includes('json');
-    try {
-      if (otlp) {
-        if (method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end();
-        let body = await readBody(req);
-        if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-        const decoded = json ? decodeOtlpJson(body.toString('utf8')) : decodeOtlpProtobuf(body);
-        opts.pushes.pushOtlp(decoded.metrics);
-        log.debug({ metrics: decoded.metrics.length, skippedPoints: decoded.skippedPoints }, 'OTLP push accepted');
-        if (json) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-        else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-        return;
-      }
-      if (path.startsWith('/metrics/')) {
-        const key = parseGroupPath(path);
-        if (method === 'DELETE') {
-          opts.pushes.deleteGroup(key);
-          return void res.writeHead(202).end();
-        }
-        if (method !== 'PUT' && method !== 'POST') return void res.writeHead(405, { allow: 'PUT, POST, DELETE' }).end();
-        let body = await readBody(req);
-        if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-        const parsed = parsePrometheusText(body.toString('utf8'));
-        // The Pushgateway rejects a push with any bad line: so do we, so nothing half-parsed is forwarded.
-        const first = parsed.errors[0];
-        if (first) throw new PushRejected(`text format parsing error in line ${first.line}: ${first.message}`);
-        opts.pushes.pushGroup(key, parsed.families, method === 'PUT');
-        log.debug({ group: key, families: parsed.families.length }, 'Pushgateway-style push accepted');
-        return void res.writeHead(200).end();
-      }
-      res
-        .writeHead(404, { 'content-type': 'text/plain' })
-        .end('not found: use POST /v1/metrics or /metrics/job/<name>\n');
-    } catch (err) {
-      const known =
-        err instanceof PushRejected ||
-        err instanceof OtlpDecodeError ||
-        (err as { code?: string }).code?.startsWith('Z_');
-      const message = known ? (err as Error).message : `internal error: ${(err as Error).message}`;
-      log.warn({ path, method, error: message }, 'local push rejected');
-      if (otlp && !json)
-        res.writeHead(known ? 400 : 500, { 'content-type': 'application/x-protobuf' }).end(rpcStatus(message));
-      else if (otlp)
-        res
-          .writeHead(known ? 400 : 500, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ code: 3, message }));
-      else res.writeHead(known ? 400 : 500, { 'content-type': 'text/plain' }).end(`${message}\n`);
-    }
-  };
   const server = createServer((req, res) => {
-    handle(req, res).catch((err: Error) => {
-      log.error({ error: err.message }, 'local push handler failed');
+    handle(req, res, opts).catch((err: Error) => {
+      opts.logger.error({ error: err.message }, 'local push handler failed');
       if (!res.headersSent) res.writeHead(500).end();
     });
   });

@@ -1,7 +1,7 @@
 // OTLP metrics requests (ExportMetricsServiceRequest) decoded by hand, protobuf and JSON, for the local push
 // endpoint. Only what the sidecar forwards: gauge, sum, histogram and summary points with their attributes.
 // Exponential histograms are counted and skipped. A hand-written decoder instead of protobufjs: the whole
-// protobufjs runtime plus the OTLP descriptors cost several MB of RSS in a process with a 128Mi limit.
+// protobufjs runtime plus the OTLP descriptors cost several MB of RSS in a process with a 96Mi limit.
 //
 // Field numbers: opentelemetry-proto v1 (collector/metrics/v1/metrics_service.proto, metrics/v1/metrics.proto,
 // common/v1/common.proto).

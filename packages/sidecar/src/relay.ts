@@ -3,6 +3,8 @@
 // Workloads like Descheduler expose only a pull endpoint and finish before Prometheus scrapes them;
 // relaying their last good scrape with the Job/Pod identity attached is the whole point.
 
+import { httpRequest } from '@kso/exporters/http-request';
+import { type PromFamily, type PromSample, parsePrometheusText, writePrometheusText } from '@kso/exporters/prom-parse';
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import { ValueType } from '@opentelemetry/api';
 import { emptyResource } from '@opentelemetry/resources';
@@ -13,7 +15,6 @@ import {
   type MetricData,
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
-import { type PromFamily, type PromSample, parsePrometheusText } from './prom-text.ts';
 
 export type Identity = Readonly<Record<string, string>>;
 
@@ -103,6 +104,54 @@ function gauge(
   };
 }
 
+function sums(fam: PromFamily, identity: Identity, start: HrTime, end: HrTime): MetricData[] {
+  return [...bySampleName(fam.samples, identity)].map(([name, points]) => ({
+    descriptor: { name, description: fam.help, unit: '', valueType: ValueType.DOUBLE },
+    aggregationTemporality: AggregationTemporality.CUMULATIVE,
+    dataPointType: DataPointType.SUM,
+    isMonotonic: true,
+    dataPoints: points.map((p) => ({ startTime: start, endTime: end, attributes: p.labels, value: p.value })),
+  }));
+}
+
+/** A histogram family's series (labels without `le`) with their buckets, sum and count. */
+function histogramGroups(fam: PromFamily): HistGroup[] {
+  const groups = new Map<string, HistGroup>();
+  for (const s of fam.samples) {
+    const key = labelKey(s.labels, 'le');
+    let g = groups.get(key);
+    if (!g) {
+      const labels = { ...s.labels };
+      delete labels['le'];
+      g = { labels, buckets: [], sum: 0, count: undefined };
+      groups.set(key, g);
+    }
+    if (s.name === `${fam.name}_bucket`) {
+      const le = s.labels['le'] === '+Inf' ? Number.POSITIVE_INFINITY : Number(s.labels['le']);
+      if (!Number.isNaN(le)) g.buckets.push({ le, cum: s.value });
+    } else if (s.name === `${fam.name}_sum`) g.sum = s.value;
+    else if (s.name === `${fam.name}_count`) g.count = s.value;
+  }
+  return [...groups.values()];
+}
+
+/** Undefined when any series has inconsistent buckets (the caller falls back to per-line gauges). */
+function histogram(fam: PromFamily, identity: Identity, start: HrTime, end: HrTime): MetricData | undefined {
+  const points = histogramGroups(fam).map((g) => ({ g, h: toOtelHistogram(g) }));
+  if (!points.every((p) => p.h !== undefined)) return undefined;
+  return {
+    descriptor: { name: fam.name, description: fam.help, unit: '', valueType: ValueType.DOUBLE },
+    aggregationTemporality: AggregationTemporality.CUMULATIVE,
+    dataPointType: DataPointType.HISTOGRAM,
+    dataPoints: points.map(({ g, h }) => ({
+      startTime: start,
+      endTime: end,
+      attributes: withIdentity(g.labels, identity),
+      value: { buckets: { boundaries: h!.boundaries, counts: h!.counts }, sum: h!.sum, count: h!.count },
+    })),
+  };
+}
+
 /**
  * Mapping (documented in README): counter → monotonic cumulative Sum named like the sample (keeps `_total`);
  * gauge/untyped → Gauge; histogram → OTel explicit-bucket Histogram (inconsistent buckets fall back to
@@ -117,87 +166,23 @@ export function toMetricData(
 ): MetricData[] {
   const start = hr(startMs);
   const end = hr(nowMs);
-  const out: MetricData[] = [];
-  const perLine = (fam: PromFamily, samples: readonly PromSample[]): void => {
-    for (const [name, points] of bySampleName(samples, identity)) out.push(gauge(name, fam.help, points, start, end));
-  };
-  for (const fam of families) {
-    if (fam.type === 'counter') {
-      const byName = bySampleName(fam.samples, identity);
-      for (const [name, points] of byName) {
-        out.push({
-          descriptor: { name, description: fam.help, unit: '', valueType: ValueType.DOUBLE },
-          aggregationTemporality: AggregationTemporality.CUMULATIVE,
-          dataPointType: DataPointType.SUM,
-          isMonotonic: true,
-          dataPoints: points.map((p) => ({ startTime: start, endTime: end, attributes: p.labels, value: p.value })),
-        });
-      }
-    } else if (fam.type === 'histogram') {
-      const groups = new Map<string, HistGroup>();
-      for (const s of fam.samples) {
-        const key = labelKey(s.labels, 'le');
-        let g = groups.get(key);
-        if (!g) {
-          const labels = { ...s.labels };
-          delete labels['le'];
-          g = { labels, buckets: [], sum: 0, count: undefined };
-          groups.set(key, g);
-        }
-        if (s.name === `${fam.name}_bucket`) {
-          const le = s.labels['le'] === '+Inf' ? Number.POSITIVE_INFINITY : Number(s.labels['le']);
-          if (!Number.isNaN(le)) g.buckets.push({ le, cum: s.value });
-        } else if (s.name === `${fam.name}_sum`) g.sum = s.value;
-        else if (s.name === `${fam.name}_count`) g.count = s.value;
-      }
-      const points = [...groups.values()].map((g) => ({ g, h: toOtelHistogram(g) }));
-      if (points.every((p) => p.h !== undefined)) {
-        out.push({
-          descriptor: { name: fam.name, description: fam.help, unit: '', valueType: ValueType.DOUBLE },
-          aggregationTemporality: AggregationTemporality.CUMULATIVE,
-          dataPointType: DataPointType.HISTOGRAM,
-          dataPoints: points.map(({ g, h }) => ({
-            startTime: start,
-            endTime: end,
-            attributes: withIdentity(g.labels, identity),
-            value: {
-              buckets: { boundaries: h!.boundaries, counts: h!.counts },
-              sum: h!.sum,
-              count: h!.count,
-            },
-          })),
-        });
-      } else perLine(fam, fam.samples);
-    } else perLine(fam, fam.samples);
-  }
-  return out;
-}
-
-function escapeLabel(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-function fmt(v: number): string {
-  if (v === Number.POSITIVE_INFINITY) return '+Inf';
-  if (v === Number.NEGATIVE_INFINITY) return '-Inf';
-  return String(v);
+  const perLine = (fam: PromFamily): MetricData[] =>
+    [...bySampleName(fam.samples, identity)].map(([name, points]) => gauge(name, fam.help, points, start, end));
+  return families.flatMap((fam) => {
+    if (fam.type === 'counter') return sums(fam, identity, start, end);
+    if (fam.type === 'histogram') return histogram(fam, identity, start, end) ?? perLine(fam);
+    return perLine(fam);
+  });
 }
 
 /** Re-emits a scrape as Prometheus text with the identity labels added (for the Pushgateway body). */
 export function toPrometheusText(families: readonly PromFamily[], identity: Identity): string {
-  const lines: string[] = [];
-  for (const fam of families) {
-    if (fam.help) lines.push(`# HELP ${fam.name} ${fam.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
-    lines.push(`# TYPE ${fam.name} ${fam.type}`);
-    for (const s of fam.samples) {
-      const labels = withIdentity(s.labels, identity);
-      const body = Object.entries(labels)
-        .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
-        .join(',');
-      lines.push(`${s.name}{${body}} ${fmt(s.value)}`);
-    }
-  }
-  return lines.length ? `${lines.join('\n')}\n` : '';
+  return writePrometheusText(
+    families.map((fam) => ({
+      ...fam,
+      samples: fam.samples.map((s) => ({ ...s, labels: withIdentity(s.labels, identity) })),
+    })),
+  );
 }
 
 export interface ScrapeResult {
@@ -246,13 +231,9 @@ export class Relay implements MetricProducer {
   async scrape(timeoutMs = this.#opts.timeoutMs): Promise<ScrapeResult> {
     this.#scrapes++;
     try {
-      const res = await fetch(this.#opts.url, {
-        signal: AbortSignal.timeout(timeoutMs),
-        headers: { accept: 'text/plain;version=0.0.4' },
-      });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const parsed = parsePrometheusText(text);
+      const res = await httpRequest(this.#opts.url, { timeoutMs, headers: { accept: 'text/plain;version=0.0.4' } });
+      if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}`);
+      const parsed = parsePrometheusText(res.body.toString('utf8'));
       if (parsed.families.length === 0 && parsed.errors.length > 0) {
         throw new Error(`unparseable body (line ${parsed.errors[0]!.line}: ${parsed.errors[0]!.message})`);
       }
@@ -260,8 +241,8 @@ export class Relay implements MetricProducer {
       return { ok: true, families: parsed.families.length };
     } catch (err) {
       this.#failures++;
-      const e = err as Error & { cause?: { code?: string } };
-      return { ok: false, error: e.cause?.code ?? e.message };
+      const e = err as Error & { code?: string };
+      return { ok: false, error: e.code ?? e.message };
     }
   }
 

@@ -2,23 +2,30 @@
 // push periodically; on SIGTERM/SIGINT or when every main container has terminated, run exactly one
 // final collection and wait for confirmed delivery within the flush deadline.
 //
-// Footprint matters (one sidecar per CronJob run, 128Mi limit): modules are imported from their own paths,
-// not through package indexes, and the OTLP push and the Pushgateway renderer are loaded only when
-// configured. bench/startup.ts measures what each costs.
+// This module wires the parts, each in its own module: own-objects.ts (the watches), lifecycle.ts (what a Pod
+// change means), relay.ts (the main container's scrape), local-push.ts + listeners.ts (local pushes, probes),
+// otlp-sink.ts and pushgateway-sink.ts (the sinks), final-flush.ts (the one final flush).
+//
+// Footprint matters (one sidecar per CronJob run): modules are imported from their own paths, not through
+// package indexes, and the OTLP push and the Pushgateway renderer are loaded only when configured. Pods run
+// this as one bundle with --jitless (launch.ts); bench/startup.ts measures what each step costs.
 
 import type { OtlpPush } from '@kso/exporters/otlp-push';
-import { deletePushgatewayGroup, pushToPushgateway } from '@kso/exporters/pushgateway';
-import type { StoreRenderer } from '@kso/exporters/renderer';
+import type { Schema } from '@kso/metrics';
 import { MetricsStore } from '@kso/metrics';
-import { compactJob, compactPod } from '@kso/model';
-import { loadKubeConfig, Reflector } from '@kso/watch';
+import { loadKubeConfig } from '@kso/watch';
 import pino, { type Logger } from 'pino';
 import { ExitCodeProducer } from './exit-code.ts';
-import { LocalPushes, type LocalPushServer, startLocalPushServer } from './local-push.ts';
-import { type PodView, podView } from './pod-view.ts';
+import { finalFlush } from './final-flush.ts';
+import { newlyTerminated, podAction } from './lifecycle.ts';
+import { Listeners } from './listeners.ts';
+import { LocalPushes } from './local-push.ts';
+import { memoryMb } from './memory.ts';
+import { loadOtlpSink } from './otlp-sink.ts';
+import { OwnObjects } from './own-objects.ts';
+import type { PodView } from './pod-view.ts';
+import { PushgatewaySink } from './pushgateway-sink.ts';
 import { type Identity, Relay } from './relay.ts';
-
-export type Schema = 'ksm' | 'semconv';
 
 export interface SidecarOptions {
   readonly podName: string;
@@ -116,26 +123,6 @@ export interface Sidecar {
   stats(): SidecarStats;
 }
 
-const POD = { group: '', version: 'v1', plural: 'pods', kind: 'Pod' } as const;
-const JOB = { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job' } as const;
-
-type PodSnap = { readonly model: ReturnType<typeof compactPod>; readonly view: PodView };
-type JobSnap = ReturnType<typeof compactJob>;
-
-/** The CronJob that owns a Job, if any: the Pushgateway group every run of it shares. */
-function cronJobOf(job: JobSnap): string | undefined {
-  return job.owners.find((o) => o.kind === 'CronJob')?.name;
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
-
-/** Own memory in MB, logged with the first push and the final flush: the sidecar runs under a tight limit. */
-function memoryMb(): Record<string, number> {
-  const m = process.memoryUsage();
-  const mb = (n: number) => Math.round(n / 104857.6) / 10;
-  return { rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external) };
-}
-
 /** `p`'s value, or `fallback` after `ms`; the timer is cleared, so a won race leaves nothing pending. */
 function within<T, F>(p: Promise<T>, ms: number, fallback: F): Promise<T | F> {
   let timer: NodeJS.Timeout | undefined;
@@ -160,425 +147,287 @@ function identityFor(
   return { namespace: ns, pod, ...(job ? { job_name: job } : {}) };
 }
 
-function countStore(store: MetricsStore): { families: number; points: number } {
-  let families = 0;
-  let points = 0;
-  for (const resource of store.resources()) {
-    const withPoints = new Set<number>();
-    for (const entry of store.entries(resource)) {
-      entry.families.forEach((pts, i) => {
-        if (pts.length > 0) withPoints.add(i);
-        points += pts.length;
-      });
-    }
-    families += withPoints.size;
-  }
-  return { families, points };
+/** The options with their defaults, resolved once. */
+function settings(opts: SidecarOptions) {
+  const scrapeIntervalMs = opts.scrapeIntervalMs ?? 2_000;
+  return {
+    log: opts.logger ?? pino({ level: 'silent' }),
+    schema: opts.schema ?? ('ksm' as Schema),
+    intervalMs: opts.intervalMs ?? 10_000,
+    flushDeadlineMs: opts.flushDeadlineMs ?? 20_000,
+    scrapeIntervalMs,
+    scrapeTimeoutMs: opts.scrapeTimeoutMs ?? Math.min(1_000, scrapeIntervalMs),
+    finalStateWaitMs: opts.finalStateWaitMs ?? 2_000,
+    exitOnMainDone: opts.exitOnMainDone ?? true,
+    retry: { initialMs: opts.retry?.initialMs ?? 250, maxMs: opts.retry?.maxMs ?? 2_000 },
+  };
 }
 
-export function startSidecar(opts: SidecarOptions): Sidecar {
-  const log = opts.logger ?? pino({ level: 'silent' });
-  const schema: Schema = opts.schema ?? 'ksm';
-  const intervalMs = opts.intervalMs ?? 10_000;
-  const flushDeadlineMs = opts.flushDeadlineMs ?? 20_000;
-  const scrapeIntervalMs = opts.scrapeIntervalMs ?? 2_000;
-  const scrapeTimeoutMs = opts.scrapeTimeoutMs ?? Math.min(1_000, scrapeIntervalMs);
-  const startedAtMs = Date.now();
-  if (!opts.otlp && !opts.pushgateway)
-    log.warn('no sink configured (--otlp-endpoint / --pushgateway-url): nothing will be pushed');
-
-  const kc = loadKubeConfig({
-    kubeconfig: opts.kubeconfig,
-    context: opts.context,
-    inCluster: opts.inCluster,
-    serviceAccountDir: opts.serviceAccountDir,
+/** One run of the sidecar: the parts, built once, and the few steps of its life (first push, flushes). */
+class SidecarRun {
+  readonly #opts: SidecarOptions;
+  readonly #s: ReturnType<typeof settings>;
+  readonly #startedAtMs = Date.now();
+  readonly #kc: ReturnType<typeof loadKubeConfig>;
+  readonly #store: MetricsStore;
+  readonly #own: OwnObjects;
+  readonly #relay: Relay | undefined;
+  readonly #exitCodes: ExitCodeProducer;
+  readonly #pushes: LocalPushes;
+  readonly #listeners: Listeners;
+  readonly #otlp: Promise<OtlpPush | undefined> | undefined;
+  readonly #pushgateway: PushgatewaySink | undefined;
+  readonly #timers: NodeJS.Timeout[] = [];
+  #firstPushAtMs: number | undefined;
+  #earlyFlush: SidecarStats['earlyFlush'];
+  #finishing: Promise<SidecarResult> | undefined;
+  #resolveDone: (r: SidecarResult) => void = () => {};
+  readonly ready: Promise<void>;
+  /** Resolves after the final flush, whichever trigger started it. */
+  readonly done = new Promise<SidecarResult>((r) => {
+    this.#resolveDone = r;
   });
-  const store = new MetricsStore({ schema, resources: ['pods', 'jobs'], logger: log.child({ part: 'store' }) });
 
-  let pod: PodView | undefined;
-  let jobName = opts.jobName;
-  let jobGone = false;
-  let cronJobName: string | undefined;
-  let earlyFlush: SidecarStats['earlyFlush'];
-  let firstPushAtMs: number | undefined;
-  let finishing: Promise<SidecarResult> | undefined;
-  const timers: NodeJS.Timeout[] = [];
-  let resolveDone: (r: SidecarResult) => void = () => {};
-  const done = new Promise<SidecarResult>((r) => {
-    resolveDone = r;
-  });
+  constructor(opts: SidecarOptions) {
+    this.#opts = opts;
+    const s = settings(opts);
+    this.#s = s;
+    if (!opts.otlp && !opts.pushgateway)
+      s.log.warn('no sink configured (--otlp-endpoint / --pushgateway-url): nothing will be pushed');
+    this.#kc = loadKubeConfig({
+      kubeconfig: opts.kubeconfig,
+      context: opts.context,
+      inCluster: opts.inCluster,
+      serviceAccountDir: opts.serviceAccountDir,
+    });
+    this.#store = new MetricsStore({
+      schema: s.schema,
+      resources: ['pods', 'jobs'],
+      logger: s.log.child({ part: 'store' }),
+    });
+    this.#own = new OwnObjects({
+      kc: this.#kc,
+      podName: opts.podName,
+      podNamespace: opts.podNamespace,
+      ...(opts.podUid ? { podUid: opts.podUid } : {}),
+      ...(opts.jobName ? { jobName: opts.jobName } : {}),
+      store: this.#store,
+      logger: s.log,
+      onPod: (before, now) => this.#onPod(before, now),
+    });
+    this.#relay = opts.scrapeUrl
+      ? new Relay({
+          url: opts.scrapeUrl,
+          timeoutMs: s.scrapeTimeoutMs,
+          startMs: this.#startedAtMs,
+          identity: () => this.#identity(false),
+        })
+      : undefined;
+    this.#exitCodes = new ExitCodeProducer(s.schema, () => this.#own.pod, this.#startedAtMs);
+    this.#pushes = new LocalPushes({ startMs: this.#startedAtMs, identity: () => this.#identity(false) });
+    this.#listeners = new Listeners({
+      pushListen: opts.pushListen,
+      probeListen: opts.probeListen,
+      pushes: this.#pushes,
+      ready: () => this.canFlush(),
+      logger: s.log,
+    });
+    this.#otlp = this.#otlpSink();
+    this.#pushgateway = this.#pushgatewaySink();
+    this.#own.start();
+    this.#startPeriodic();
+    this.ready = this.#firstPush();
+  }
 
   // jobName may still be learnt from the Pod's owner: read it at each collection.
-  const identity = () => identityFor(schema, opts.podNamespace, opts.podName, jobName, false);
-  // Synced and able to flush: what the startupProbe waits for before the main container starts.
-  const canFlush = () => pod !== undefined && firstPushAtMs !== undefined;
-
-  const relay = opts.scrapeUrl
-    ? new Relay({
-        url: opts.scrapeUrl,
-        timeoutMs: scrapeTimeoutMs,
-        startMs: startedAtMs,
-        identity,
-      })
-    : undefined;
-
-  const exitCodes = new ExitCodeProducer(schema, () => pod, startedAtMs);
-  const pushes = new LocalPushes({
-    startMs: startedAtMs,
-    identity,
-  });
-  let pushServer: LocalPushServer | undefined;
-  const pushServerP =
-    opts.pushListen === undefined
-      ? undefined
-      : startLocalPushServer({
-          listen: opts.pushListen,
-          pushes,
-          ready: canFlush,
-          logger: log.child({ part: 'local-push' }),
-        }).then(
-          (srv) => {
-            pushServer = srv;
-            log.info({ address: srv.address }, 'local push endpoint listening');
-            return srv;
-          },
-          (err: Error) => {
-            log.error({ err: err.message, listen: opts.pushListen }, 'local push endpoint failed to start');
-            return undefined;
-          },
-        );
-
-  const probeServerP =
-    opts.probeListen === undefined
-      ? undefined
-      : startLocalPushServer({
-          listen: opts.probeListen,
-          pushes,
-          ready: canFlush,
-          logger: log.child({ part: 'probes' }),
-          probesOnly: true,
-        }).catch((err: Error) => {
-          log.error({ err: err.message, listen: opts.probeListen }, 'probe endpoint failed to start');
-          return undefined;
-        });
-
-  // Loaded only when configured: the OTLP stack is the biggest import after the watch layer.
-  const otlpOpts = opts.otlp;
-  const otlpP: Promise<OtlpPush | undefined> | undefined = otlpOpts
-    ? Promise.all([import('@kso/exporters/otlp-push'), import('@opentelemetry/resources')]).then(
-        ([{ createOtlpPush }, { resourceFromAttributes }]) =>
-          createOtlpPush({
-            protocol: otlpOpts.protocol ?? 'grpc',
-            endpoint: otlpOpts.endpoint,
-            headers: otlpOpts.headers ?? {},
-            ...(otlpOpts.tls ? { tls: { ...otlpOpts.tls } } : {}),
-            ...(opts.resourceAttributes ? { resource: resourceFromAttributes({ ...opts.resourceAttributes }) } : {}),
-            ...(opts.entityAttributes ? { entityAttributes: { ...opts.entityAttributes } } : {}),
-            compression: otlpOpts.compression ?? 'gzip',
-            intervalMs,
-            // One hung attempt must not eat the whole final-flush budget.
-            timeoutMs: Math.min(otlpOpts.timeoutMs ?? 10_000, Math.max(500, flushDeadlineMs / 3)),
-            retry: {
-              initialMs: opts.retry?.initialMs ?? 250,
-              maxMs: opts.retry?.maxMs ?? 2_000,
-              maxElapsedMs: flushDeadlineMs,
-            },
-            source: store,
-            extraProducers: relay ? [exitCodes, pushes, relay] : [exitCodes, pushes],
-            // The sidecar has no self-metrics: no SDK MeterProvider, the producers are collected directly.
-            ownMeterProvider: false,
-            logger: log.child({ sink: 'otlp' }),
-          }),
-        (err: Error) => {
-          log.error({ err: err.message }, 'OTLP push could not be set up');
-          return undefined;
-        },
-      )
-    : undefined;
-
-  // Pushgateway -----------------------------------------------------------------------------------
-  // Grouping key: the CronJob (or Job, or bare Pod) plus the namespace, not the Pod. A key per Pod would
-  // leave one group per run forever (the Pushgateway never expires groups); one per CronJob is replaced by
-  // each run. Pod identity stays in the series' labels. Fixed at the first push so a run never writes two groups.
-  let pgKey: { job: string; groupingKey: Record<string, string> } | undefined;
-  const pgGroup = () => {
-    pgKey ??= {
-      job: opts.pushgateway?.job ?? cronJobName ?? jobName ?? opts.podName,
-      groupingKey: { namespace: opts.podNamespace },
-    };
-    return pgKey;
-  };
-  // The same renderer as the pull endpoint, so Pushgateway users see exactly the `kso run` exposition.
-  const rendererP: Promise<StoreRenderer> | undefined = opts.pushgateway
-    ? import('@kso/exporters/renderer').then(
-        ({ StoreRenderer }) => new StoreRenderer({ numberFormat: schema === 'ksm' ? 'go' : 'js' }),
-      )
-    : undefined;
-  const pgBody = async (): Promise<string> => {
-    const renderer = await rendererP!;
-    const promIdentity = identityFor(schema, opts.podNamespace, opts.podName, jobName, true);
-    return (
-      renderer.renderStore(store, 'text').toString('utf8') +
-      exitCodes.prometheusText() +
-      (relay?.prometheusText(promIdentity) ?? '') +
-      pushes.prometheusText(promIdentity)
-    );
-  };
-  const pgPush = async (): Promise<void> => {
-    const pg = opts.pushgateway!;
-    await pushToPushgateway({ url: pg.url, ...pgGroup(), body: await pgBody(), method: 'PUT' });
-  };
-
-  // Watches ---------------------------------------------------------------------------------------
-  const onJob = (j: JobSnap): void => {
-    store.upsert('jobs', j);
-    cronJobName ??= cronJobOf(j);
-  };
-  const podReflector = new Reflector<PodSnap>(kc, {
-    resource: POD,
-    namespace: opts.podNamespace,
-    fieldSelector: `metadata.name=${opts.podName}`,
-    compact: (raw: unknown) => ({
-      model: compactPod(raw as never),
-      view: podView(raw as Record<string, unknown>),
-    }),
-    logger: log.child({ watch: 'pod' }),
-  });
-  let jobReflector: Reflector<JobSnap> | undefined;
-  let podSeen: () => void = () => {};
-  const podSeenP = new Promise<void>((r) => {
-    podSeen = r;
-  });
-
-  const startJobWatch = (name: string): void => {
-    if (jobReflector) return;
-    jobReflector = new Reflector<JobSnap>(kc, {
-      resource: JOB,
-      namespace: opts.podNamespace,
-      fieldSelector: `metadata.name=${name}`,
-      compact: (raw: unknown) => compactJob(raw as never),
-      logger: log.child({ watch: 'job' }),
-    });
-    jobReflector.on('add', onJob);
-    jobReflector.on('update', onJob);
-    // The Job's last state stays in the store: delivering it is the sidecar's purpose.
-    jobReflector.on('delete', () => {
-      jobGone = true;
-      log.info({ job: name }, 'owning Job deleted');
-    });
-    Promise.resolve(jobReflector.start()).catch((err: Error) => log.error({ err: err.message }, 'Job watch failed'));
-  };
-
-  const onPod = (snap: PodSnap): void => {
-    if (opts.podUid && snap.view.uid !== opts.podUid) {
-      log.warn({ uid: snap.view.uid, expected: opts.podUid }, 'a Pod with our name but another UID: ignored');
-      return;
-    }
-    const before = pod;
-    pod = snap.view;
-    store.upsert('pods', snap.model);
-    if (!jobName && snap.view.jobName) jobName = snap.view.jobName;
-    if (jobName) startJobWatch(jobName);
-    podSeen();
-    if (!before) {
-      const grace = snap.view.graceSeconds;
-      if (grace !== undefined && grace * 1000 <= flushDeadlineMs) {
-        log.warn(
-          { terminationGracePeriodSeconds: grace, flushDeadlineMs },
-          'flush deadline is not below the pod termination grace period: the kubelet may SIGKILL the sidecar mid-flush',
-        );
-      }
-    }
-    for (const c of snap.view.terminated) {
-      if (!before?.terminated.some((b) => b.name === c.name)) {
-        log.info({ container: c.name, reason: c.reason, exitCode: c.exitCode }, 'main container terminated');
-      }
-    }
-    if (snap.view.mainDone && !before?.mainDone && (opts.exitOnMainDone ?? true)) {
-      void finish('main-container-terminated');
-      return;
-    }
-    // Eviction, preemption, deletion: the kubelet will SIGTERM the main container and us within ONE grace
-    // period, and we are stopped last. Push what we have now rather than hope that time is left then.
-    const disrupted = snap.view.disruption ?? (snap.view.deleting ? 'deletionTimestamp' : undefined);
-    const wasDisrupted = before
-      ? (before.disruption ?? (before.deleting ? 'deletionTimestamp' : undefined))
-      : undefined;
-    if (disrupted && !wasDisrupted && !finishing) void flushEarly(disrupted);
-  };
-  podReflector.on('add', onPod);
-  podReflector.on('update', onPod);
-  // Keep our own Pod's last state for the final flush even if the Pod object is deleted.
-  podReflector.on('delete', () => log.info('own Pod deleted'));
-  if (opts.jobName) startJobWatch(opts.jobName);
-  Promise.resolve(podReflector.start()).catch((err: Error) => log.error({ err: err.message }, 'Pod watch failed'));
-
-  // Periodic work ---------------------------------------------------------------------------------
-  if (relay) {
-    const tick = async () => {
-      const r = await relay.scrape();
-      if (!r.ok) log.debug({ err: r.error }, 'scrape failed; keeping last good scrape');
-    };
-    timers.push(setInterval(tick, scrapeIntervalMs));
-  }
-  if (opts.pushgateway) {
-    timers.push(
-      setInterval(() => {
-        pgPush().catch((err: Error) =>
-          log.warn({ err: err.message }, 'pushgateway push failed; will retry next interval'),
-        );
-      }, intervalMs),
-    );
+  #identity(forPrometheus: boolean): Identity {
+    return identityFor(this.#s.schema, this.#opts.podNamespace, this.#opts.podName, this.#own.jobName, forPrometheus);
   }
 
-  const ready = (async () => {
-    // Push as soon as there is something worth pushing instead of waiting a whole interval:
-    // a CronJob run may be shorter than the interval.
+  /** Synced and able to flush: what the startupProbe waits for before the main container starts. */
+  canFlush(): boolean {
+    return this.#own.pod !== undefined && this.#firstPushAtMs !== undefined;
+  }
+
+  #otlpSink(): Promise<OtlpPush | undefined> | undefined {
+    const { otlp } = this.#opts;
+    if (!otlp) return undefined;
+    return loadOtlpSink({
+      otlp,
+      resourceAttributes: this.#opts.resourceAttributes,
+      entityAttributes: this.#opts.entityAttributes,
+      intervalMs: this.#s.intervalMs,
+      flushDeadlineMs: this.#s.flushDeadlineMs,
+      retry: this.#s.retry,
+      store: this.#store,
+      producers: this.#relay ? [this.#exitCodes, this.#pushes, this.#relay] : [this.#exitCodes, this.#pushes],
+      logger: this.#s.log.child({ sink: 'otlp' }),
+    });
+  }
+
+  #pushgatewaySink(): PushgatewaySink | undefined {
+    const pg = this.#opts.pushgateway;
+    if (!pg) return undefined;
+    return new PushgatewaySink({
+      url: pg.url,
+      ...(pg.job ? { job: pg.job } : {}),
+      ...(pg.deleteOnFinish ? { deleteOnFinish: true } : {}),
+      namespace: this.#opts.podNamespace,
+      defaultJob: () => this.#own.cronJobName ?? this.#own.jobName ?? this.#opts.podName,
+      numberFormat: this.#s.schema === 'ksm' ? 'go' : 'js',
+      store: this.#store,
+      extraText: () => {
+        const id = this.#identity(true);
+        return (
+          this.#exitCodes.prometheusText() + (this.#relay?.prometheusText(id) ?? '') + this.#pushes.prometheusText(id)
+        );
+      },
+      retry: this.#s.retry,
+    });
+  }
+
+  #startPeriodic(): void {
+    const { log } = this.#s;
+    const relay = this.#relay;
+    if (relay) {
+      const tick = async () => {
+        const r = await relay.scrape();
+        if (!r.ok) log.debug({ err: r.error }, 'scrape failed; keeping last good scrape');
+      };
+      this.#timers.push(setInterval(tick, this.#s.scrapeIntervalMs));
+    }
+    const pg = this.#pushgateway;
+    if (pg) {
+      const push = () =>
+        pg
+          .push()
+          .catch((err: Error) => log.warn({ err: err.message }, 'pushgateway push failed; will retry next interval'));
+      this.#timers.push(setInterval(push, this.#s.intervalMs));
+    }
+  }
+
+  /** Both sinks once; `otlp` is the OTLP push when it could be set up. */
+  async #pushNow(): Promise<{ otlp: OtlpPush | undefined; otlpOk: boolean; pushgatewayOk: boolean }> {
+    const otlp = await this.#otlp;
+    const [o, p] = await Promise.allSettled([otlp?.forceFlush(), this.#pushgateway?.push()]);
+    return {
+      otlp,
+      otlpOk: o.status === 'fulfilled' && o.value?.delivered === true,
+      pushgatewayOk: p.status === 'fulfilled',
+    };
+  }
+
+  /**
+   * Push as soon as there is something worth pushing instead of waiting a whole interval: a CronJob run may be
+   * shorter than the interval.
+   */
+  async #firstPush(): Promise<void> {
+    const { log } = this.#s;
     const seen = await within(
-      podSeenP.then(() => true),
-      Math.min(intervalMs, 5_000),
+      this.#own.podSeen.then(() => true),
+      Math.min(this.#s.intervalMs, 5_000),
       false,
     );
-    if (!seen) log.warn({ pod: opts.podName, namespace: opts.podNamespace }, 'own Pod not seen yet; pushing anyway');
+    if (!seen)
+      log.warn({ pod: this.#opts.podName, namespace: this.#opts.podNamespace }, 'own Pod not seen yet; pushing anyway');
     // The Job watch starts once the Pod names its owner; give its initial list a moment.
-    if (jobReflector) await within(jobReflector.synced, 1_000, undefined);
-    if (finishing) return;
-    if (relay) await relay.scrape();
-    const otlp = await otlpP;
-    await pushServerP;
-    if (finishing) return;
-    const [o, p] = await Promise.allSettled([otlp?.forceFlush(), opts.pushgateway ? pgPush() : undefined]);
-    firstPushAtMs = Date.now();
+    const jobSynced = this.#own.jobSynced;
+    if (jobSynced) await within(jobSynced, 1_000, undefined);
+    if (seen) log.info({ job: this.#own.jobName, memory: memoryMb() }, 'own Pod synced');
+    if (this.#finishing) return;
+    if (this.#relay) await this.#relay.scrape();
+    await this.#otlp;
+    await this.#listeners.pushStarted();
+    if (this.#finishing) return;
+    const r = await this.#pushNow();
+    this.#firstPushAtMs = Date.now();
     log.info(
       {
-        startToFirstPushMs: firstPushAtMs - startedAtMs,
+        startToFirstPushMs: this.#firstPushAtMs - this.#startedAtMs,
         memory: memoryMb(),
-        ...(otlp ? { otlpDelivered: o.status === 'fulfilled' && o.value?.delivered === true } : {}),
-        ...(opts.pushgateway ? { pushgatewayDelivered: p.status === 'fulfilled' } : {}),
+        ...(this.#relay ? { relayedFamilies: this.#relay.stats().families } : {}),
+        ...(r.otlp ? { otlpDelivered: r.otlpOk } : {}),
+        ...(this.#pushgateway ? { pushgatewayDelivered: r.pushgatewayOk } : {}),
       },
       'first push done',
     );
-  })();
-
-  const flushEarly = async (why: string): Promise<void> => {
-    log.warn({ reason: why }, 'pod is being evicted or deleted: flushing now');
-    const otlp = await otlpP;
-    const [o, p] = await Promise.allSettled([otlp?.forceFlush(), opts.pushgateway ? pgPush() : undefined]);
-    const delivered =
-      (!otlp || (o.status === 'fulfilled' && o.value?.delivered === true)) &&
-      (!opts.pushgateway || p.status === 'fulfilled');
-    earlyFlush = { trigger: why, delivered };
-    log.info({ reason: why, delivered }, 'early flush done');
-  };
-
-  // Final flush -----------------------------------------------------------------------------------
-  const pgFinal = async (deadlineAt: number): Promise<SinkOutcome> => {
-    const pg = opts.pushgateway!;
-    let attempts = 0;
-    let lastError: string | undefined;
-    let delay = opts.retry?.initialMs ?? 250;
-    const deleting = pg.deleteOnFinish === true && jobGone;
-    for (;;) {
-      attempts++;
-      try {
-        if (deleting) await deletePushgatewayGroup({ url: pg.url, ...pgGroup() });
-        else await pgPush();
-        return { delivered: true, attempts };
-      } catch (err) {
-        lastError = (err as Error).message;
-      }
-      if (Date.now() + delay >= deadlineAt) return { delivered: false, attempts, lastError };
-      await sleep(delay);
-      delay = Math.min(delay * 2, opts.retry?.maxMs ?? 2_000);
-    }
-  };
-
-  const lostCounts = (): { families: number; points: number } => {
-    const counts = countStore(store);
-    const relayed = relay?.metricData() ?? [];
-    const pushed = pushes.metricData();
-    const points = (ms: typeof pushed) => ms.reduce((n, m) => n + m.dataPoints.length, 0);
-    return {
-      families: counts.families + relayed.length + pushed.length,
-      points: counts.points + points(relayed) + points(pushed),
-    };
-  };
-
-  function finish(trigger: string): Promise<SidecarResult> {
-    finishing ??= (async (): Promise<SidecarResult> => {
-      const t0 = Date.now();
-      const deadlineAt = t0 + flushDeadlineMs;
-      log.info({ trigger, flushDeadlineMs }, 'final flush started');
-      for (const t of timers) clearInterval(t);
-      // A signal can arrive before the kubelet's status update reaches us: give the watch a moment
-      // so the final batch carries the main container's termination reason and exit code.
-      const waitUntil = t0 + Math.min(opts.finalStateWaitMs ?? 2_000, flushDeadlineMs / 4);
-      while (!pod?.mainDone && Date.now() < waitUntil) await sleep(50);
-      if (relay) {
-        const r = await relay.scrape(Math.min(scrapeTimeoutMs, flushDeadlineMs / 4));
-        if (!r.ok) log.info({ err: r.error }, 'final scrape failed; relaying the last good scrape');
-      }
-      const remaining = () => Math.max(0, deadlineAt - Date.now());
-      // No new local pushes after this point: what was accepted goes into the final batch.
-      await pushServerP;
-      await pushServer?.close();
-      const otlp = await otlpP;
-      const [o, p] = await Promise.all([
-        otlp ? otlp.shutdown({ timeoutMs: remaining() }) : undefined,
-        opts.pushgateway ? pgFinal(deadlineAt) : undefined,
-      ]);
-      await Promise.allSettled([podReflector.stop(), jobReflector?.stop(), probeServerP?.then((s) => s?.close())]);
-      (kc as { close?: () => void }).close?.();
-      const otlpOut: SinkOutcome | undefined = !o
-        ? opts.otlp
-          ? { delivered: false, attempts: 0, lastError: 'OTLP push could not be set up' }
-          : undefined
-        : {
-            delivered: o.delivered,
-            attempts: o.attempts,
-            points: o.points,
-            ...(o.lastError ? { lastError: o.lastError } : {}),
-          };
-      const failed = (otlpOut && !otlpOut.delivered) || (p && !p.delivered);
-      const flushMs = Date.now() - t0;
-      // Counted only when something was lost: building the MetricData again costs memory at the peak.
-      const lost = failed ? lostCounts() : undefined;
-      if (failed) {
-        log.error(
-          { trigger, flushMs, otlp: otlpOut, pushgateway: p, lostFamilies: lost!.families, lostPoints: lost!.points },
-          'final flush NOT delivered: metrics of this run are lost',
-        );
-      } else {
-        log.info({ trigger, flushMs, otlp: otlpOut, pushgateway: p, memory: memoryMb() }, 'final flush delivered');
-      }
-      return {
-        exitCode: failed ? 1 : 0,
-        trigger,
-        flushMs,
-        ...(otlpOut ? { otlp: otlpOut } : {}),
-        ...(p ? { pushgateway: p } : {}),
-        ...(lost ? { lost } : {}),
-      };
-    })().catch((err: Error): SidecarResult => {
-      log.error({ err: err.message }, 'final flush crashed');
-      return { exitCode: 1, trigger, flushMs: 0 };
-    });
-    finishing.then(resolveDone);
-    return finishing;
   }
 
-  return {
-    ready,
-    done,
-    finish,
-    stats: () => ({
-      startedAtMs,
-      firstPushAtMs,
-      pod,
-      jobGone,
-      scrape: relay?.stats() ?? { scrapes: 0, failures: 0, lastScrapeMs: undefined, families: 0 },
-      pushAddress: pushServer?.address,
-      earlyFlush,
-    }),
-  };
+  #onPod(before: PodView | undefined, now: PodView): void {
+    const { log } = this.#s;
+    const grace = now.graceSeconds;
+    if (!before && grace !== undefined && grace * 1000 <= this.#s.flushDeadlineMs) {
+      log.warn(
+        { terminationGracePeriodSeconds: grace, flushDeadlineMs: this.#s.flushDeadlineMs },
+        'flush deadline is not below the pod termination grace period: the kubelet may SIGKILL the sidecar mid-flush',
+      );
+    }
+    for (const c of newlyTerminated(before, now))
+      log.info({ container: c.name, reason: c.reason, exitCode: c.exitCode }, 'main container terminated');
+    const action = podAction(before, now, this.#s.exitOnMainDone);
+    if (action.kind === 'finish') void this.finish(action.trigger);
+    else if (action.kind === 'flush-early' && !this.#finishing) void this.#flushEarly(action.reason);
+  }
+
+  async #flushEarly(why: string): Promise<void> {
+    const { log } = this.#s;
+    log.warn({ reason: why }, 'pod is being evicted or deleted: flushing now');
+    const r = await this.#pushNow();
+    const delivered = (!r.otlp || r.otlpOk) && (!this.#pushgateway || r.pushgatewayOk);
+    this.#earlyFlush = { trigger: why, delivered };
+    log.info({ reason: why, delivered }, 'early flush done');
+  }
+
+  /** Starts the final flush once; later calls return the same result. Never rejects. */
+  finish(trigger: string): Promise<SidecarResult> {
+    if (this.#finishing) return this.#finishing;
+    this.#finishing = this.#finalFlush(trigger).catch((err: Error): SidecarResult => {
+      this.#s.log.error({ err: err.message }, 'final flush crashed');
+      return { exitCode: 1, trigger, flushMs: 0 };
+    });
+    this.#finishing.then(this.#resolveDone);
+    return this.#finishing;
+  }
+
+  #finalFlush(trigger: string): Promise<SidecarResult> {
+    for (const t of this.#timers) clearInterval(t);
+    return finalFlush(
+      {
+        log: this.#s.log,
+        flushDeadlineMs: this.#s.flushDeadlineMs,
+        finalStateWaitMs: this.#s.finalStateWaitMs,
+        scrapeTimeoutMs: this.#s.scrapeTimeoutMs,
+        mainDone: () => this.#own.pod?.mainDone === true,
+        relay: this.#relay,
+        pushes: this.#pushes,
+        store: this.#store,
+        listeners: this.#listeners,
+        otlp: this.#otlp,
+        pushgateway: this.#pushgateway,
+        jobGone: () => this.#own.jobGone,
+        stop: async () => {
+          await Promise.allSettled([this.#own.stop(), this.#listeners.closeProbes()]);
+          (this.#kc as { close?: () => void }).close?.();
+        },
+      },
+      trigger,
+    );
+  }
+
+  stats(): SidecarStats {
+    return {
+      startedAtMs: this.#startedAtMs,
+      firstPushAtMs: this.#firstPushAtMs,
+      pod: this.#own.pod,
+      jobGone: this.#own.jobGone,
+      scrape: this.#relay?.stats() ?? { scrapes: 0, failures: 0, lastScrapeMs: undefined, families: 0 },
+      pushAddress: this.#listeners.pushAddress,
+      earlyFlush: this.#earlyFlush,
+    };
+  }
+}
+
+export function startSidecar(opts: SidecarOptions): Sidecar {
+  const run = new SidecarRun(opts);
+  return { ready: run.ready, done: run.done, finish: (trigger) => run.finish(trigger), stats: () => run.stats() };
 }

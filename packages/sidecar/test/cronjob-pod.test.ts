@@ -1,4 +1,5 @@
-// The sidecar run as a CronJob pod runs it: `kso sidecar` (the image's entry point) with in-cluster
+// The sidecar run as a CronJob pod runs it: the manifest's command (src/launch.ts: the bundled entry with
+// SIDECAR_NODE_FLAGS, as deploy/sidecar-cronjob starts it) with in-cluster
 // credentials only (HTTPS front with the mounted CA and token over kube-sim), a main container serving
 // /metrics, a job pushing to the local endpoint, a real OpenTelemetry Collector (otelcol-kso, OTLP/gRPC in,
 // fileexporter out) and the real Pushgateway.
@@ -6,14 +7,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { parsePrometheusText } from '@kso/exporters/prom-parse';
 import { startKubeSim } from '@kso/kube-sim';
 import { otlpToFileConfig, skipUnlessPeers, startCollector } from '@kso/peers';
 import { decodeOtlpJson, type OtlpMetric } from '../src/otlp-decode.ts';
-import { parsePrometheusText } from '../src/prom-text.ts';
 import { createRun, cronJobOf, MAIN_METRICS, NS, terminateMain } from './fixtures.ts';
 import { freePort, pushgatewayAvailable, startMetricsEndpoint, startPushgateway, waitUntil } from './helpers.ts';
 import { podEnv, startInClusterFront } from './in-cluster.ts';
-import { spawnSidecar } from './process.ts';
+import { podCommand, spawnSidecar } from './process.ts';
 
 const skip =
   skipUnlessPeers('otelcol') ||
@@ -44,7 +45,7 @@ async function podRun(t: import('node:test').TestContext, job: string) {
       '--final-state-wait=500ms',
       '--push-listen=127.0.0.1:0',
     ],
-    { viaKso: true, env: podEnv(front, { KSO_POD: pod, KSO_POD_NAMESPACE: NS }) },
+    { ...(await podCommand()), env: podEnv(front, { KSO_POD: pod, KSO_POD_NAMESPACE: NS }) },
   );
   t.after(() => p.kill());
   const out = join(col.dir, 'out.jsonl');

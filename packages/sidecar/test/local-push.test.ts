@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { parsePrometheusText } from '@kso/exporters/prom-parse';
 import { ValueType } from '@opentelemetry/api';
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -11,7 +12,6 @@ import { AggregationTemporality, DataPointType, type ResourceMetrics } from '@op
 import pino from 'pino';
 import { LocalPushes, parseGroupPath, startLocalPushServer } from '../src/local-push.ts';
 import { decodeOtlpProtobuf, OtlpDecodeError } from '../src/otlp-decode.ts';
-import { parsePrometheusText } from '../src/prom-text.ts';
 
 const T: [number, number] = [1_700_000_000, 0];
 

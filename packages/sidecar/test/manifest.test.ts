@@ -2,15 +2,21 @@
 // the benchmarked peak with 25% headroom (the test runs the bench scenario itself), seccomp RuntimeDefault,
 // a startupProbe on the probe port, the ServiceAccount token only in the sidecar, downward-API identity.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseQuantity } from '@kso/model';
 import { SERVICE_ACCOUNT_DIR } from '@kso/watch';
 import { parse } from 'yaml';
 import { runSidecarScenario } from '../bench/scenario.ts';
+import { DEFAULT_OUTFILE } from '../scripts/bundle.ts';
+import { SIDECAR_ENTRY, SIDECAR_NODE_FLAGS } from '../src/launch.ts';
+import { warmPodCompileCache } from './process.ts';
 
-const file = fileURLToPath(new URL('../../../deploy/sidecar-cronjob/cronjob.yaml', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const file = join(ROOT, 'deploy/sidecar-cronjob/cronjob.yaml');
 
 // biome-ignore lint/suspicious/noExplicitAny: the manifest is walked ad hoc; assertions check its shape
 type Obj = Record<string, any>;
@@ -20,17 +26,43 @@ function podSpec(): Obj {
 }
 const sidecarOf = (spec: Obj): Obj => (spec['initContainers'] as Obj[]).find((c) => c['args']?.[0] === 'sidecar')!;
 
-test('the sidecar memory limit holds the measured peak RSS with 25% headroom', { timeout: 120_000 }, async () => {
+test('the sidecar memory limit holds the measured peak RSS with 25% headroom', { timeout: 120_000 }, async (t) => {
   const limit = sidecarOf(podSpec())['resources']['limits']['memory'] as string;
   const limitMiB = parseQuantity(limit) / 2 ** 20;
-  // One warm-up run fills the Node compile cache, as the image ships it; the second is measured.
-  const env = { NODE_COMPILE_CACHE: fileURLToPath(new URL('../.reports/compile-cache', import.meta.url)) };
-  await runSidecarScenario({ run: 0, env });
-  const r = await runSidecarScenario({ run: 1, env });
+  // The compile cache warmed as the image ships it; the scenario runs the manifest's command (checked below).
+  const cache = mkdtempSync(join(tmpdir(), 'kso-sidecar-cache-'));
+  t.after(() => rmSync(cache, { recursive: true, force: true }));
+  await warmPodCompileCache(cache);
+  const r = await runSidecarScenario({ run: 1, env: { NODE_COMPILE_CACHE: cache } });
   assert.equal(r.exitCode, 0);
   assert.ok(
     r.peakRssMb <= 0.75 * limitMiB,
     `peak VmHWM ${r.peakRssMb} MiB exceeds 75% of the ${limit} limit (${0.75 * limitMiB} MiB): raise the limit in ${file} or cut the footprint`,
+  );
+});
+
+test('the manifest, the image and the benchmark start the sidecar with one command line', () => {
+  // The bench measures `node SIDECAR_NODE_FLAGS <bundle> sidecar ...`; a pod running anything else is unmeasured.
+  assert.deepEqual(sidecarOf(podSpec())['command'], ['node', ...SIDECAR_NODE_FLAGS, SIDECAR_ENTRY]);
+  assert.equal(relative(ROOT, DEFAULT_OUTFILE), SIDECAR_ENTRY, 'bundle.ts writes where the manifest looks');
+  const dockerfile = readFileSync(join(ROOT, 'deploy/Dockerfile'), 'utf8');
+  assert.match(
+    dockerfile,
+    /^COPY --from=sidecar-bundle \/app\/packages\/sidecar\/dist /m,
+    'the image ships the bundle',
+  );
+  // Node keys its compile cache by uid and V8 flags: the image must warm it as the pod's user, with its flags.
+  const uid = podSpec()['securityContext']['runAsUser'] as number;
+  const warm = `node ${SIDECAR_NODE_FLAGS.join(' ')} ${SIDECAR_ENTRY} sidecar --help`;
+  const asPodUser = new RegExp(
+    `^USER ${uid}:\\d+\\n(RUN|  &&) [^\\n]*${warm.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+    'm',
+  );
+  assert.match(dockerfile, asPodUser, `the Dockerfile warms the sidecar's compile cache as uid ${uid} with its flags`);
+  const helper = readFileSync(join(ROOT, 'deploy/helm/kube-state-otel/templates/_helpers.tpl'), 'utf8');
+  assert.ok(
+    helper.includes(`command: ${JSON.stringify(['node', ...SIDECAR_NODE_FLAGS, SIDECAR_ENTRY]).replaceAll(',', ', ')}`),
+    'the Helm sidecar helper runs the same command',
   );
 });
 

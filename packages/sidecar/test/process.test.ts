@@ -9,7 +9,7 @@ import { startOtlpReceiver } from '@kso/exporters/testing';
 import { startKubeSim } from '@kso/kube-sim';
 import { createRun, MAIN_METRICS, NS, terminateMain } from './fixtures.ts';
 import { freePort, startMetricsEndpoint } from './helpers.ts';
-import { spawnSidecar } from './process.ts';
+import { podCommand, spawnSidecar } from './process.ts';
 
 async function cluster(t: import('node:test').TestContext) {
   const dir = mkdtempSync(join(tmpdir(), 'kso-sidecar-'));
@@ -31,16 +31,21 @@ test('a collector that never comes back: clear error naming what was lost, non-z
   const pod = `${job}-zzzzz`;
   await createRun(sim, job, pod);
   const deadPort = await freePort();
-  const p = spawnSidecar([
-    `--pod-name=${pod}`,
-    `--pod-namespace=${NS}`,
-    `--kubeconfig=${kubeconfig}`,
-    `--otlp-endpoint=http://127.0.0.1:${deadPort}`,
-    '--otlp-timeout=500ms',
-    '--interval=60s',
-    '--flush-deadline=2s',
-    '--retry-initial=200ms',
-  ]);
+  // The pod command (bundled entry, --jitless) with a kubeconfig file: the bundle still finds client-node
+  // (loaded lazily for kubeconfig files only) where the workspace has it.
+  const p = spawnSidecar(
+    [
+      `--pod-name=${pod}`,
+      `--pod-namespace=${NS}`,
+      `--kubeconfig=${kubeconfig}`,
+      `--otlp-endpoint=http://127.0.0.1:${deadPort}`,
+      '--otlp-timeout=500ms',
+      '--interval=60s',
+      '--flush-deadline=2s',
+      '--retry-initial=200ms',
+    ],
+    await podCommand(),
+  );
   t.after(() => p.kill());
   await p.waitForLog((l) => l['msg'] === 'first push done', 10_000);
   await terminateMain(sim, pod, 'Completed', 0);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parsePrometheusText } from '@kso/exporters/prom-parse';
 import { AggregationTemporality, DataPointType } from '@opentelemetry/sdk-metrics';
-import { parsePrometheusText } from '../src/prom-text.ts';
 import { toMetricData, toPrometheusText } from '../src/relay.ts';
 
 const DESCHEDULER = `# HELP descheduler_pods_evicted Number of evicted pods

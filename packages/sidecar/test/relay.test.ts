@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parsePrometheusText } from '@kso/exporters/prom-parse';
 import { DataPointType } from '@opentelemetry/sdk-metrics';
 import { ExitCodeProducer } from '../src/exit-code.ts';
 import { podView } from '../src/pod-view.ts';
-import { parsePrometheusText } from '../src/prom-text.ts';
 import { Relay } from '../src/relay.ts';
 import { MAIN_METRICS, podObject, terminatedStatus } from './fixtures.ts';
 import { startMetricsEndpoint } from './helpers.ts';

@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { parsePrometheusText } from '@kso/exporters/prom-parse';
 import { startOtlpReceiver } from '@kso/exporters/testing';
 // Loaded only when the peers exist (a static import would fail at link time while they are stubs).
 import { startKubeSim } from '@kso/kube-sim';
-import { parsePrometheusText } from '../src/prom-text.ts';
 import { startSidecar } from '../src/sidecar.ts';
 import { createRun, cronJobOf, MAIN_METRICS, NS, terminateMain } from './fixtures.ts';
 import { pushgatewayAvailable, startMetricsEndpoint, startPushgateway, waitUntil } from './helpers.ts';

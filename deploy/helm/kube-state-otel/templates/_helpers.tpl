@@ -290,6 +290,8 @@ also needs a ServiceAccount that may get/list/watch its own Pod and Job (deploy/
   imagePullPolicy: {{ .Values.image.pullPolicy }}
   # Native sidecar: starts before the main container and is stopped only after it, so it records the final state.
   restartPolicy: Always
+  # The sidecar's light command (packages/sidecar/src/launch.ts): the bundled entry, --jitless, small young generation.
+  command: ["node", "--jitless", "--max-semi-space-size=1", "packages/sidecar/dist/kso-sidecar.cjs"]
   args:
     - sidecar
     {{- with $s.otlpEndpoint }}
