@@ -74,11 +74,14 @@ export function defaultRows(quick: boolean, scrapes?: number): IntervalRow[] {
       { intervalS: 5, scrapes: scrapes ?? 3, encoding: 'identity' },
     ];
   }
+  // Prometheus always asks for gzip (its scrape client sends `Accept-Encoding: gzip`), so the interval rows a
+  // migrating team would see are the gzip ones; the 15 s identity row is what curl or another plain client gets.
   return [
     { intervalS: 0, scrapes: scrapes ?? 10, encoding: 'identity' },
     { intervalS: 0, scrapes: scrapes ?? 5, encoding: 'gzip' },
+    { intervalS: 15, scrapes: scrapes ?? 6, encoding: 'gzip' },
     { intervalS: 15, scrapes: scrapes ?? 6, encoding: 'identity' },
-    { intervalS: 30, scrapes: scrapes ?? 4, encoding: 'identity' },
+    { intervalS: 30, scrapes: scrapes ?? 4, encoding: 'gzip' },
   ];
 }
 
