@@ -115,7 +115,11 @@ function programsFor(withKsm: boolean, baseline: string | undefined): Program[] 
   const out: Program[] = [{ name: 'kso', start: (kc) => startKso(kc) }];
   if (baseline) {
     const bin = join(baseline, 'packages/cli/bin/kso.js');
-    out.push({ name: 'base', start: (kc) => startKso(kc, undefined, bin) });
+    // With the baseline's own node flags: they are part of what is compared.
+    const flags = async (): Promise<readonly string[]> =>
+      ((await import(join(baseline, 'packages/cli/src/node-flags.ts'))) as { KSO_NODE_FLAGS: readonly string[] })
+        .KSO_NODE_FLAGS;
+    out.push({ name: 'base', start: async (kc) => startKso(kc, await flags(), bin) });
   }
   if (withKsm) out.push({ name: 'ksm', start: (kc) => startKsmTarget(kc) });
   return out;
