@@ -199,6 +199,33 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
   return (server.address() as AddressInfo).port;
 }
 
+/** The bridge's between-scrapes work (see BackgroundRender): prerender ticks, bodies before scrapes, idle GC. */
+function startBackground(
+  opts: PrometheusServerOptions,
+  renderer: StoreRenderer,
+  gzip: GzipCache,
+  logger: Logger,
+): BackgroundRender {
+  const everyMs = opts.refreshIntervalMs ?? 1000;
+  return new BackgroundRender({
+    renderer,
+    source: opts.source,
+    everyMs,
+    logger,
+    gc: (opts.idleGc ?? true) && everyMs > 0 ? exposeGc() : undefined,
+    prepare: async ({ format, gzip: compressed }) => {
+      const body = renderer.renderPieces(opts.source, format);
+      if (compressed) await gzip.body(body);
+    },
+  });
+}
+
+/** The URL clients reach a server bound to `host` at (a wildcard bind is reached on loopback). */
+function urlOf(scheme: string, host: string, port: number): string {
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `${scheme}://${urlHost}:${port}`;
+}
+
 export async function startPrometheusServer(opts: PrometheusServerOptions): Promise<PrometheusServer> {
   const logger = opts.logger ?? pino({ level: 'silent' });
   const numberFormat = opts.numberFormat ?? 'go';
@@ -206,18 +233,7 @@ export async function startPrometheusServer(opts: PrometheusServerOptions): Prom
   const health: () => Health = opts.health ?? (() => ({ live: true, ready: true }));
   const gzip = new GzipCache(opts.gzipLevel ?? zlibConstants.Z_BEST_SPEED);
   const source = opts.source;
-  const everyMs = opts.refreshIntervalMs ?? 1000;
-  const background = new BackgroundRender({
-    renderer,
-    source,
-    everyMs,
-    logger,
-    gc: (opts.idleGc ?? true) && everyMs > 0 ? exposeGc() : undefined,
-    prepare: async ({ format, gzip: compressed }) => {
-      const body = renderer.renderPieces(source, format);
-      if (compressed) await gzip.body(body);
-    },
-  });
+  const background = startBackground(opts, renderer, gzip, logger);
   const stats = { scrapes: 0, gzip: 0, openMetrics: 0, errors: 0 };
   const ctx: MetricsContext = {
     renderer,
@@ -252,10 +268,9 @@ export async function startPrometheusServer(opts: PrometheusServerOptions): Prom
   server.keepAliveTimeout = 65_000;
   const host = opts.host ?? '0.0.0.0';
   const port = await listen(server, opts.port ?? 9464, host);
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   logger.info({ host, port, scheme }, 'prometheus bridge listening');
   return {
-    url: `${scheme}://${urlHost}:${port}`,
+    url: urlOf(scheme, host, port),
     port,
     renderer,
     stats,
