@@ -8,8 +8,12 @@ import type { Logger } from 'pino';
 import type { StoreRenderer } from './renderer.ts';
 import { ScrapeCadence, type ScrapeKind } from './scrape-cadence.ts';
 
-/** Prepare at least this long before the expected scrape (timer slack, a busy event loop). */
+/** Start preparing at least this long before the expected scrape (timer slack, a busy event loop). */
 const MIN_LEAD_MS = 300;
+/** Top-up rounds after the first: each renders only what changed during the previous one. */
+const MAX_TOP_UPS = 3;
+/** A top-up ends at least this long before the expected scrape. */
+const MIN_GAP_MS = 30;
 
 export interface BackgroundRenderOptions {
   renderer: StoreRenderer;
@@ -49,6 +53,8 @@ export class BackgroundRender {
   #prepareTimer: NodeJS.Timeout | undefined;
   #gcTimer: NodeJS.Timeout | undefined;
   #lastPrepareMs = 0;
+  /** Bumped by every scrape: a preparation still running for the previous one stops. */
+  #round = 0;
   #stopped = false;
   /** Bodies prepared ahead of a scrape and garbage collections run (self-metrics, tests). */
   readonly stats = { prepared: 0, collections: 0 };
@@ -62,13 +68,14 @@ export class BackgroundRender {
   scraped(client: string, kind: ScrapeKind): void {
     if (this.#stopped || !(this.#opts.everyMs > 0)) return;
     const now = performance.now();
+    const round = ++this.#round;
     this.#cadence.observe(client, kind, now);
     clearTimeout(this.#prepareTimer);
     clearTimeout(this.#gcTimer);
     const next = this.#cadence.next(now);
     if (next === undefined) return;
     const lead = Math.min(next.intervalMs / 4, Math.max(MIN_LEAD_MS, 2 * this.#lastPrepareMs));
-    this.#prepareTimer = setTimeout(() => void this.#prepare(next.kinds), next.at - lead - now).unref();
+    this.#prepareTimer = setTimeout(() => void this.#prepare(next.kinds, next.at, round), next.at - lead - now).unref();
     const gc = this.#opts.gc;
     if (gc !== undefined) this.#gcTimer = setTimeout(() => this.#collect(gc), (next.at - now) / 2).unref();
   }
@@ -101,16 +108,29 @@ export class BackgroundRender {
   /**
    * Builds the bodies the next scrape will ask for, so it only re-renders what changed in the last moments
    * (StoreRenderer.renderPieces returns the same Body while nothing changed; gzip members are cached per piece).
+   * A rebuild costs about one segment per changed object, so after the first build a few shorter top-ups follow,
+   * each taking only the changes made during the previous one, the last ending just before the expected scrape.
    */
-  async #prepare(kinds: readonly ScrapeKind[]): Promise<void> {
-    const t0 = performance.now();
-    try {
-      for (const k of kinds) await this.#opts.prepare(k);
-      this.stats.prepared++;
-    } catch (err) {
-      this.#opts.logger.warn({ err: (err as Error).message }, 'background body build failed; the next scrape builds');
+  async #prepare(kinds: readonly ScrapeKind[], at: number, round: number): Promise<void> {
+    for (let i = 0; i <= MAX_TOP_UPS && round === this.#round && !this.#stopped; i++) {
+      const t0 = performance.now();
+      try {
+        for (const k of kinds) await this.#opts.prepare(k);
+      } catch (err) {
+        this.#opts.logger.warn({ err: (err as Error).message }, 'background body build failed; the next scrape builds');
+        return;
+      }
+      const took = performance.now() - t0;
+      if (i === 0) {
+        this.#lastPrepareMs = took;
+        this.stats.prepared++;
+      }
+      const wait = at - Math.max(MIN_GAP_MS, 2 * took) - performance.now();
+      if (wait <= 0) return;
+      await new Promise<void>((resolve) => {
+        this.#prepareTimer = setTimeout(resolve, wait).unref();
+      });
     }
-    this.#lastPrepareMs = performance.now() - t0;
   }
 
   #collect(gc: () => void): void {
