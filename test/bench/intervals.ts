@@ -99,6 +99,9 @@ async function curlOnce(url: string, encoding: string): Promise<number> {
   return Number(stdout.trim()) * 1000;
 }
 
+/** Unrecorded scrapes at the start of each interval row (see measureRun). */
+const WARMUP_SCRAPES = 2;
+
 function median(xs: number[]): number {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (s.length === 0) return Number.NaN;
@@ -149,18 +152,25 @@ async function measureRun(ctx: SizeContext, rows: IntervalRow[], programs: Progr
     const out: IntervalRun['rows'] = [];
     for (const row of rows) {
       const label = rowLabel(row);
+      // Prometheus scrapes a target at one interval for good; a row changes it. Two unrecorded scrapes at the
+      // row's interval first, so the recorded ones see the steady state (kso learns the cadence from the gaps).
+      const t0 = performance.now();
+      const warmups = row.intervalS > 0 ? WARMUP_SCRAPES : 0;
+      for (let i = 0; i < warmups; i++) {
+        await sleep(Math.max(0, t0 + i * row.intervalS * 1000 - performance.now()));
+        for (const { t } of running) await curlOnce(t.metricsUrl, row.encoding);
+      }
       const before = usage();
       const samples: PerProgram<number[]> = Object.fromEntries(running.map(({ name }) => [name, []]));
-      const t0 = performance.now();
-      for (let i = 0; i < row.scrapes; i++) {
+      for (let i = warmups; i < warmups + row.scrapes; i++) {
         if (row.intervalS > 0) {
           // On the interval's grid (Prometheus keeps a fixed cadence), so each scrape sees one interval of churn.
-          await sleep(Math.max(0, t0 + (i + 1) * row.intervalS * 1000 - performance.now()));
+          await sleep(Math.max(0, t0 + i * row.intervalS * 1000 - performance.now()));
         }
         for (const { name, t } of running) samples[name]?.push(await curlOnce(t.metricsUrl, row.encoding));
-        if (row.intervalS > 0 || i === row.scrapes - 1) {
+        if (row.intervalS > 0 || i === warmups + row.scrapes - 1) {
           const last = running.map(({ name }) => `${name} ${samples[name]?.at(-1)?.toFixed(0)} ms`).join(', ');
-          log(`  run ${run}: ${label}: scrape ${i + 1}/${row.scrapes}: ${last}`);
+          log(`  run ${run}: ${label}: scrape ${i - warmups + 1}/${row.scrapes}: ${last}`);
         }
       }
       const after = usage();
@@ -224,7 +234,7 @@ export const intervalsSection: SizeSection<IntervalsResult> = {
     const withKsm = ksmAvailable();
     const skipped = withKsm ? undefined : 'kube-state-metrics not built — run `bash test/peers/build.sh ksm`';
     const programs = programsFor(withKsm, ctx.ksoBaseline);
-    const intervalS = rows.reduce((s, r) => s + r.scrapes * r.intervalS, 0);
+    const intervalS = rows.reduce((s, r) => s + (r.scrapes + (r.intervalS > 0 ? WARMUP_SCRAPES : 0)) * r.intervalS, 0);
     ctx.log(
       `side by side (${programs.map((p) => p.name).join(', ')}): ${ctx.runs} run(s) × (${rows.map((r) => `${rowLabel(r)} ×${r.scrapes}`).join('; ')}); ≥ ${Math.ceil((ctx.runs * intervalS) / 60)} min of intervals`,
     );
