@@ -212,7 +212,8 @@ function startBackground(
     source: opts.source,
     everyMs,
     logger,
-    gc: (opts.idleGc ?? true) && everyMs > 0 ? exposeGc() : undefined,
+    // Not for a server without resources (the --telemetry-port one): the main bridge's collection is enough.
+    gc: (opts.idleGc ?? true) && everyMs > 0 && opts.source.resources().length > 0 ? exposeGc() : undefined,
     prepare: async ({ format, gzip: compressed }) => {
       const body = renderer.renderPieces(opts.source, format);
       if (compressed) await gzip.body(body);
