@@ -70,9 +70,10 @@ function dependencyProblems(dir: string, m: Manifest): Problem[] {
       const pkg = packageOf(spec);
       if (pkg && pkg !== m.name && !used.has(pkg)) used.set(pkg, relative(dir, f));
     }
+  // Build-time scripts (the sidecar bundler) run where devDependencies are installed (the image's build stage).
   for (const [pkg, file] of used)
-    // Build-time scripts (the sidecar bundler) run where devDependencies are installed (the image's build stage).
-    if (!deps.has(pkg) && !(file.startsWith(`scripts${sep}`) && dev.has(pkg))) out.push({ package: m.name, problem: `${file} imports ${pkg}, which is not a dependency` });
+    if (!deps.has(pkg) && !(file.startsWith(`scripts${sep}`) && dev.has(pkg)))
+      out.push({ package: m.name, problem: `${file} imports ${pkg}, which is not a dependency` });
   for (const pkg of deps)
     if (!used.has(pkg) && !pkg.startsWith('@types/'))
       out.push({ package: m.name, problem: `dependency ${pkg} is not imported by production code (devDependency?)` });

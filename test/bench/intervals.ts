@@ -5,6 +5,7 @@
 // on a loaded host. Optionally a third program: another checkout's kso (--kso-baseline DIR), for before/after.
 // Repeated `runs` times (programs restarted each run); the table shows medians over runs.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -74,11 +75,14 @@ export function defaultRows(quick: boolean, scrapes?: number): IntervalRow[] {
       { intervalS: 5, scrapes: scrapes ?? 3, encoding: 'identity' },
     ];
   }
+  // Prometheus always asks for gzip (its scrape client sends `Accept-Encoding: gzip`), so the interval rows a
+  // migrating team would see are the gzip ones; the 15 s identity row is what curl or another plain client gets.
   return [
     { intervalS: 0, scrapes: scrapes ?? 10, encoding: 'identity' },
     { intervalS: 0, scrapes: scrapes ?? 5, encoding: 'gzip' },
+    { intervalS: 15, scrapes: scrapes ?? 6, encoding: 'gzip' },
     { intervalS: 15, scrapes: scrapes ?? 6, encoding: 'identity' },
-    { intervalS: 30, scrapes: scrapes ?? 4, encoding: 'identity' },
+    { intervalS: 30, scrapes: scrapes ?? 4, encoding: 'gzip' },
   ];
 }
 
@@ -96,6 +100,9 @@ async function curlOnce(url: string, encoding: string): Promise<number> {
   return Number(stdout.trim()) * 1000;
 }
 
+/** Unrecorded scrapes at the start of each interval row (see measureRun). */
+const WARMUP_SCRAPES = 2;
+
 function median(xs: number[]): number {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (s.length === 0) return Number.NaN;
@@ -112,7 +119,16 @@ function programsFor(withKsm: boolean, baseline: string | undefined): Program[] 
   const out: Program[] = [{ name: 'kso', start: (kc) => startKso(kc) }];
   if (baseline) {
     const bin = join(baseline, 'packages/cli/bin/kso.js');
-    out.push({ name: 'base', start: (kc) => startKso(kc, undefined, bin) });
+    // With the baseline's own node flags: they are part of what is compared.
+    // Older checkouts kept them in the cli package.
+    const flags = async (): Promise<readonly string[]> => {
+      const file = ['packages/config/src/node-flags.ts', 'packages/cli/src/node-flags.ts']
+        .map((f) => join(baseline, f))
+        .find((f) => existsSync(f));
+      if (!file) return [];
+      return ((await import(file)) as { KSO_NODE_FLAGS: readonly string[] }).KSO_NODE_FLAGS;
+    };
+    out.push({ name: 'base', start: async (kc) => startKso(kc, await flags(), bin) });
   }
   if (withKsm) out.push({ name: 'ksm', start: (kc) => startKsmTarget(kc) });
   return out;
@@ -142,18 +158,25 @@ async function measureRun(ctx: SizeContext, rows: IntervalRow[], programs: Progr
     const out: IntervalRun['rows'] = [];
     for (const row of rows) {
       const label = rowLabel(row);
+      // Prometheus scrapes a target at one interval for good; a row changes it. Two unrecorded scrapes at the
+      // row's interval first, so the recorded ones see the steady state (kso learns the cadence from the gaps).
+      const t0 = performance.now();
+      const warmups = row.intervalS > 0 ? WARMUP_SCRAPES : 0;
+      for (let i = 0; i < warmups; i++) {
+        await sleep(Math.max(0, t0 + i * row.intervalS * 1000 - performance.now()));
+        for (const { t } of running) await curlOnce(t.metricsUrl, row.encoding);
+      }
       const before = usage();
       const samples: PerProgram<number[]> = Object.fromEntries(running.map(({ name }) => [name, []]));
-      const t0 = performance.now();
-      for (let i = 0; i < row.scrapes; i++) {
+      for (let i = warmups; i < warmups + row.scrapes; i++) {
         if (row.intervalS > 0) {
           // On the interval's grid (Prometheus keeps a fixed cadence), so each scrape sees one interval of churn.
-          await sleep(Math.max(0, t0 + (i + 1) * row.intervalS * 1000 - performance.now()));
+          await sleep(Math.max(0, t0 + i * row.intervalS * 1000 - performance.now()));
         }
         for (const { name, t } of running) samples[name]?.push(await curlOnce(t.metricsUrl, row.encoding));
-        if (row.intervalS > 0 || i === row.scrapes - 1) {
+        if (row.intervalS > 0 || i === warmups + row.scrapes - 1) {
           const last = running.map(({ name }) => `${name} ${samples[name]?.at(-1)?.toFixed(0)} ms`).join(', ');
-          log(`  run ${run}: ${label}: scrape ${i + 1}/${row.scrapes}: ${last}`);
+          log(`  run ${run}: ${label}: scrape ${i - warmups + 1}/${row.scrapes}: ${last}`);
         }
       }
       const after = usage();
@@ -217,7 +240,7 @@ export const intervalsSection: SizeSection<IntervalsResult> = {
     const withKsm = ksmAvailable();
     const skipped = withKsm ? undefined : 'kube-state-metrics not built — run `bash test/peers/build.sh ksm`';
     const programs = programsFor(withKsm, ctx.ksoBaseline);
-    const intervalS = rows.reduce((s, r) => s + r.scrapes * r.intervalS, 0);
+    const intervalS = rows.reduce((s, r) => s + (r.scrapes + (r.intervalS > 0 ? WARMUP_SCRAPES : 0)) * r.intervalS, 0);
     ctx.log(
       `side by side (${programs.map((p) => p.name).join(', ')}): ${ctx.runs} run(s) × (${rows.map((r) => `${rowLabel(r)} ×${r.scrapes}`).join('; ')}); ≥ ${Math.ceil((ctx.runs * intervalS) / 60)} min of intervals`,
     );

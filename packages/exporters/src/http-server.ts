@@ -1,13 +1,14 @@
 // HTTP bridge: /metrics (fast store rendering + SDK self-metrics), /healthz, /readyz. Content negotiation
 // between text 0.0.4 (default) and OpenMetrics 1.0.0, optional gzip.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { availableParallelism } from 'node:os';
-import { promisify } from 'node:util';
-import { gzip as gzipCb, constants as zlibConstants } from 'node:zlib';
+import type { AddressInfo, Server } from 'node:net';
+import { constants as zlibConstants } from 'node:zlib';
 import type { MetricsSource } from '@kso/metrics';
 import type { MetricReader, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { type Logger, pino } from 'pino';
+import { BackgroundRender, exposeGc } from './background-render.ts';
+import { GzipCache } from './gzip-cache.ts';
+import { acceptsGzip, negotiateFormat } from './negotiation.ts';
 import type { NumberFormat } from './number-format.ts';
 import {
   CONTENT_TYPE_OPENMETRICS,
@@ -19,10 +20,8 @@ import {
 import { type Body, StoreRenderer } from './renderer.ts';
 import { createSecuredServer, type WebConfigSource } from './web-config.ts';
 
+export { acceptsGzip, negotiateFormat } from './negotiation.ts';
 export { PullReader } from './pull-reader.ts';
-
-const gzip = promisify(gzipCb);
-const GZIP_CONCURRENCY = Math.max(2, availableParallelism());
 
 /** extraCollect for startPrometheusServer from a PullReader (undefined when not bound or failing). */
 export function collectFrom(reader: MetricReader): () => Promise<ResourceMetrics | undefined> {
@@ -58,6 +57,11 @@ export interface PrometheusServerOptions {
    * scrape every 15–60 s finds at most about a second of changes left to render instead of all of them.
    */
   refreshIntervalMs?: number;
+  /**
+   * Run a full garbage collection halfway between scrapes once their cadence is known (default true; see
+   * exposeGc). Needs refreshIntervalMs > 0.
+   */
+  idleGc?: boolean;
   logger?: Logger;
   /** `--web-config-file` (exporter-toolkit format): TLS, client certificates, basic auth. */
   webConfig?: WebConfigSource;
@@ -69,36 +73,9 @@ export interface PrometheusServer {
   renderer: StoreRenderer;
   /** Scrapes served, how many gzip / OpenMetrics (self-metrics and tests). */
   stats: { scrapes: number; gzip: number; openMetrics: number; errors: number };
+  /** Bodies built ahead of an expected scrape, garbage collections run between scrapes. */
+  background: { readonly prepared: number; readonly collections: number };
   close(): Promise<void>;
-}
-
-/** Picks OpenMetrics when the Accept header asks for it with a q at least that of text/plain. */
-export function negotiateFormat(accept: string | undefined): ExpositionFormat {
-  if (!accept) return 'text';
-  let om = -1;
-  let text = -1;
-  for (const part of accept.split(',')) {
-    const [type, ...params] = part.trim().split(';');
-    let q = 1;
-    for (const p of params) {
-      const [k, v] = p.trim().split('=');
-      if (k === 'q' && v !== undefined) q = Number(v);
-    }
-    const t = (type ?? '').trim().toLowerCase();
-    if (t === 'application/openmetrics-text') om = Math.max(om, q);
-    else if (t === 'text/plain' || t === '*/*') text = Math.max(text, q);
-  }
-  return om > 0 && om >= text ? 'openmetrics' : 'text';
-}
-
-export function acceptsGzip(h: string | undefined): boolean {
-  if (!h) return false;
-  return h.split(',').some((p) => {
-    const [enc, ...params] = p.trim().split(';');
-    if (enc?.trim().toLowerCase() !== 'gzip') return false;
-    const q = params.map((x) => x.trim()).find((x) => x.startsWith('q='));
-    return q === undefined || Number(q.slice(2)) > 0;
-  });
 }
 
 /** Builds the full /metrics body for one format as pieces. Exported so `kso render` and benchmarks share it. */
@@ -130,150 +107,159 @@ export function bodyToBuffer(b: Body): Buffer {
   return b.pieces.length === 1 ? (b.pieces[0] as Buffer) : Buffer.concat(b.pieces, b.length);
 }
 
-/**
- * Renders changed objects' text in the background (StoreRenderer.prerender): turning points into text is most
- * of a render's cost, so doing it every second spreads a scrape interval's changes over the interval (same CPU
- * in total) and a scrape only rewrites the changed blocks and assembles the pieces. Blocks are not rebuilt here,
- * so ticks make no garbage Buffers. The work of a tick is bounded by one interval's changes; the next tick waits
- * at least four times as long as the last one took, so a burst (a relist replacing every object) cannot keep the
- * event loop busy.
- */
-function startRefresh(renderer: StoreRenderer, source: MetricsSource, everyMs: number, logger: Logger): () => void {
-  if (!(everyMs > 0)) return () => undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const tick = () => {
-    const t0 = performance.now();
-    try {
-      renderer.prerender(source);
-    } catch (err) {
-      logger.warn({ err: (err as Error).message }, 'background render failed; the next scrape renders');
-    }
-    if (!stopped) timer = setTimeout(tick, Math.max(everyMs, 4 * (performance.now() - t0))).unref();
+const TEXT_PLAIN = 'text/plain; charset=utf-8';
+
+/** Everything a /metrics request needs, built once per server. */
+interface MetricsContext {
+  renderer: StoreRenderer;
+  source: MetricsSource;
+  numberFormat: NumberFormat;
+  unitComments: boolean | undefined;
+  extraCollect: (() => Promise<ResourceMetrics | undefined>) | undefined;
+  gzip: GzipCache;
+  background: BackgroundRender;
+  stats: PrometheusServer['stats'];
+}
+
+/** Writes pieces in one writev (cork/uncork): no 70 MB concatenation per scrape. */
+function writePieces(
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: Record<string, string | number>,
+  pieces: readonly Buffer[],
+  length: number,
+): void {
+  headers['content-length'] = length;
+  res.writeHead(200, headers);
+  if (req.method !== 'HEAD') {
+    res.cork();
+    for (const p of pieces) res.write(p);
+    res.uncork();
+  }
+  res.end();
+}
+
+/** Answers 405 / probes / 404; returns false when the request is for /metrics. */
+function serveOther(req: IncomingMessage, res: ServerResponse, path: string, health: () => Health): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { 'content-type': TEXT_PLAIN, allow: 'GET, HEAD' }).end('method not allowed\n');
+    return true;
+  }
+  if (path === '/healthz' || path === '/readyz') {
+    const h = health();
+    const ok = path === '/healthz' ? h.live : h.ready;
+    res.writeHead(ok ? 200 : 503, { 'content-type': TEXT_PLAIN });
+    res.end(ok ? 'ok\n' : `${h.reason ?? (path === '/healthz' ? 'not live' : 'not ready')}\n`);
+    return true;
+  }
+  if (path !== '/metrics') {
+    res.writeHead(404, { 'content-type': TEXT_PLAIN }).end('not found\n');
+    return true;
+  }
+  return false;
+}
+
+async function serveMetrics(req: IncomingMessage, res: ServerResponse, ctx: MetricsContext): Promise<void> {
+  const format = negotiateFormat(req.headers.accept);
+  const gzip = acceptsGzip(req.headers['accept-encoding'] as string | undefined);
+  ctx.stats.scrapes++;
+  if (format === 'openmetrics') ctx.stats.openMetrics++;
+  const body = await renderExposition(ctx.renderer, ctx.source, format, {
+    numberFormat: ctx.numberFormat,
+    unitComments: ctx.unitComments,
+    ...(ctx.extraCollect ? { extraCollect: ctx.extraCollect } : {}),
+  });
+  const headers: Record<string, string | number> = {
+    'content-type': format === 'openmetrics' ? CONTENT_TYPE_OPENMETRICS : CONTENT_TYPE_TEXT,
+    vary: 'Accept, Accept-Encoding',
   };
-  timer = setTimeout(tick, everyMs).unref();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
+  if (gzip) {
+    ctx.stats.gzip++;
+    const members = await ctx.gzip.body(body);
+    let len = 0;
+    for (const m of members) len += m.length;
+    headers['content-encoding'] = 'gzip';
+    writePieces(req, res, headers, members, len);
+  } else {
+    writePieces(req, res, headers, body.pieces, body.length);
+  }
+  // A scraper is told apart by address and user agent (an HA pair of Prometheus servers scrapes on two grids).
+  ctx.background.scraped(`${req.socket.remoteAddress} ${req.headers['user-agent'] ?? ''}`, { format, gzip });
+}
+
+/** Listens and resolves with the bound port (the server's 'error' rejects, e.g. EADDRINUSE). */
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** The bridge's between-scrapes work (see BackgroundRender): prerender ticks, bodies before scrapes, idle GC. */
+function startBackground(
+  opts: PrometheusServerOptions,
+  renderer: StoreRenderer,
+  gzip: GzipCache,
+  logger: Logger,
+): BackgroundRender {
+  const everyMs = opts.refreshIntervalMs ?? 1000;
+  return new BackgroundRender({
+    renderer,
+    source: opts.source,
+    everyMs,
+    logger,
+    // Not for a server without resources (the --telemetry-port one): the main bridge's collection is enough.
+    gc: (opts.idleGc ?? true) && everyMs > 0 && opts.source.resources().length > 0 ? exposeGc() : undefined,
+    prepare: async ({ format, gzip: compressed }) => {
+      const body = renderer.renderPieces(opts.source, format);
+      if (compressed) await gzip.body(body);
+    },
+  });
+}
+
+/** The URL clients reach a server bound to `host` at (a wildcard bind is reached on loopback). */
+function urlOf(scheme: string, host: string, port: number): string {
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `${scheme}://${urlHost}:${port}`;
 }
 
 export async function startPrometheusServer(opts: PrometheusServerOptions): Promise<PrometheusServer> {
   const logger = opts.logger ?? pino({ level: 'silent' });
-  const renderer = new StoreRenderer({ numberFormat: opts.numberFormat ?? 'go', unitComments: opts.unitComments });
+  const numberFormat = opts.numberFormat ?? 'go';
+  const renderer = new StoreRenderer({ numberFormat, unitComments: opts.unitComments });
   const health: () => Health = opts.health ?? (() => ({ live: true, ready: true }));
-  const level = opts.gzipLevel ?? zlibConstants.Z_BEST_SPEED;
-  // gzip per piece: a gzip stream may consist of several members (RFC 1952 §2.2; Go's gzip.Reader, which
-  // Prometheus uses, and zlib read them as one stream). Segment blocks are reused across renders, so only the
-  // pieces that changed are compressed again.
-  const gzPieces = new WeakMap<Buffer, Promise<Buffer>>();
-  const gzBodies = new WeakMap<Body, Promise<Buffer[]>>();
-  const gzipPiece = (p: Buffer): Promise<Buffer> => {
-    let z = gzPieces.get(p);
-    if (z === undefined) {
-      // Copied into its own exact-size allocation: zlib hands back a view of a larger output chunk (and
-      // Buffer.from would use the shared pool), so a cached ~4 KiB member pinned a 64 KiB slab: ~95 MB
-      // retained at 10k pods for 9 MB of gzip.
-      z = gzip(p, { level }).then((b) => {
-        const own = Buffer.allocUnsafeSlow(b.length);
-        b.copy(own);
-        return own;
-      });
-      gzPieces.set(p, z);
-    }
-    return z;
-  };
-  // Bounded: each zlib call allocates its deflate state up front, so starting thousands of pieces at once
-  // (a 50k-pod body) multiplied peak RSS and thrashed; the thread pool runs only a few at a time anyway.
-  const gzipBody = (body: Body): Promise<Buffer[]> => {
-    let all = gzBodies.get(body);
-    if (all === undefined) {
-      const out: Buffer[] = new Array(body.pieces.length);
-      let next = 0;
-      const worker = async () => {
-        while (next < body.pieces.length) {
-          const i = next++;
-          out[i] = await gzipPiece(body.pieces[i] as Buffer);
-        }
-      };
-      all = Promise.all(Array.from({ length: GZIP_CONCURRENCY }, worker)).then(() => out);
-      gzBodies.set(body, all);
-    }
-    return all;
-  };
-
+  const gzip = new GzipCache(opts.gzipLevel ?? zlibConstants.Z_BEST_SPEED);
+  const source = opts.source;
+  const background = startBackground(opts, renderer, gzip, logger);
   const stats = { scrapes: 0, gzip: 0, openMetrics: 0, errors: 0 };
-  const stopRefresh = startRefresh(renderer, opts.source, opts.refreshIntervalMs ?? 1000, logger);
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res
-        .writeHead(405, { 'content-type': 'text/plain; charset=utf-8', allow: 'GET, HEAD' })
-        .end('method not allowed\n');
-      return;
-    }
-    if (path === '/healthz' || path === '/readyz') {
-      const h = health();
-      const ok = path === '/healthz' ? h.live : h.ready;
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(ok ? 'ok\n' : `${h.reason ?? (path === '/healthz' ? 'not live' : 'not ready')}\n`);
-      return;
-    }
-    if (path !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
-      return;
-    }
-    const format = negotiateFormat(req.headers.accept);
-    stats.scrapes++;
-    if (format === 'openmetrics') stats.openMetrics++;
-    const extraCollect = opts.extraCollect;
-    const body = await renderExposition(renderer, opts.source, format, {
-      numberFormat: opts.numberFormat ?? 'go',
-      unitComments: opts.unitComments,
-      ...(extraCollect ? { extraCollect } : {}),
-    });
-    const headers: Record<string, string | number> = {
-      'content-type': format === 'openmetrics' ? CONTENT_TYPE_OPENMETRICS : CONTENT_TYPE_TEXT,
-      vary: 'Accept, Accept-Encoding',
-    };
-    if (acceptsGzip(req.headers['accept-encoding'] as string | undefined)) {
-      // Cache per Body: an unchanged store (and no self-metrics) returns the same Body instance. zlib runs on
-      // the libuv thread pool, off the event loop.
-      stats.gzip++;
-      const members = await gzipBody(body);
-      let len = 0;
-      for (const m of members) len += m.length;
-      headers['content-encoding'] = 'gzip';
-      headers['content-length'] = len;
-      res.writeHead(200, headers);
-      if (req.method !== 'HEAD') {
-        res.cork();
-        for (const m of members) res.write(m);
-        res.uncork();
-      }
-      res.end();
-      return;
-    }
-    headers['content-length'] = body.length;
-    res.writeHead(200, headers);
-    if (req.method === 'HEAD') {
-      res.end();
-      return;
-    }
-    // One writev for all pieces: no 70 MB concatenation per scrape.
-    res.cork();
-    for (const p of body.pieces) res.write(p);
-    res.uncork();
-    res.end();
+  const ctx: MetricsContext = {
+    renderer,
+    source,
+    numberFormat,
+    unitComments: opts.unitComments,
+    extraCollect: opts.extraCollect,
+    gzip,
+    background,
+    stats,
   };
-
   const listener = (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch((err: unknown) => {
+    const fail = (err: unknown) => {
       stats.errors++;
       logger.error({ err: err instanceof Error ? err.message : String(err), path: req.url }, 'metrics request failed');
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': TEXT_PLAIN });
       res.end('internal error\n');
-    });
+    };
+    try {
+      if (serveOther(req, res, (req.url ?? '/').split('?')[0] as string, health)) return;
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    serveMetrics(req, res, ctx).catch(fail);
   };
   // Probes stay outside basic auth (the kubelet cannot send credentials); they are still behind TLS.
   const server = opts.webConfig
@@ -281,25 +267,18 @@ export async function startPrometheusServer(opts: PrometheusServerOptions): Prom
     : createServer(listener);
   const scheme = opts.webConfig?.current().tls ? 'https' : 'http';
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 9464, opts.host ?? '0.0.0.0', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
   const host = opts.host ?? '0.0.0.0';
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const port = await listen(server, opts.port ?? 9464, host);
   logger.info({ host, port, scheme }, 'prometheus bridge listening');
   return {
-    url: `${scheme}://${urlHost}:${port}`,
+    url: urlOf(scheme, host, port),
     port,
     renderer,
     stats,
+    background: background.stats,
     close: () =>
       new Promise<void>((resolve) => {
-        stopRefresh();
+        background.stop();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -206,6 +206,35 @@ export class StoreRenderer {
    * restart-count bump rewrites one family's block, not the segment's 40) and gzip members stay cached.
    */
   private buildSegment(objs: ObjectMetrics[], fams: readonly FamilyDescriptor[], closed: boolean): Segment {
+    const { runs, fresh, base: candidate } = this.runsOf(objs, fams);
+    const w = objs.length + 1;
+    const base = candidate !== undefined && alignedWith(candidate, objs) ? candidate : undefined;
+    const offsets = new Uint32Array(fams.length * w);
+    const blocks: (Buffer | undefined)[] = [];
+    for (let f = 0; f < fams.length; f++) {
+      if (base !== undefined && sameFamilyBytes(base, f, fresh)) {
+        offsets.set(base.offsets.subarray(f * w, f * w + w), f * w);
+        blocks.push(base.blocks[f]);
+        continue;
+      }
+      blocks.push(writeBlock(runs, f, offsets, f * w));
+      this.stats.blockBuilds++;
+    }
+    const seg: Segment = { objs, fams, blocks, offsets, closed };
+    for (const o of objs) this.where.set(o, seg);
+    this.stats.segmentBuilds++;
+    return seg;
+  }
+
+  /**
+   * Where each object's text comes from: consecutive objects still in one old segment become one copied run,
+   * others are rendered (or taken from the prerendered pending text). `base` is the first old segment met, the
+   * candidate for keeping unchanged family blocks; `fresh` lists the rendered objects by position.
+   */
+  private runsOf(
+    objs: readonly ObjectMetrics[],
+    fams: readonly FamilyDescriptor[],
+  ): { runs: Run[]; fresh: { k: number; r: Rendered }[]; base: Segment | undefined } {
     const runs: Run[] = [];
     const fresh: { k: number; r: Rendered }[] = [];
     let last: { seg: Segment; from: number; to: number } | undefined;
@@ -233,53 +262,7 @@ export class StoreRenderer {
       fresh.push({ k, r });
       runs.push(r);
     }
-    const n = objs.length;
-    const w = n + 1;
-    if (base !== undefined && !alignedWith(base, objs)) base = undefined;
-    const offsets = new Uint32Array(fams.length * w);
-    const blocks: (Buffer | undefined)[] = [];
-    for (let f = 0; f < fams.length; f++) {
-      if (base !== undefined && sameFamilyBytes(base, f, fresh)) {
-        offsets.set(base.offsets.subarray(f * w, f * w + w), f * w);
-        blocks.push(base.blocks[f]);
-        continue;
-      }
-      let len = 0;
-      for (const r of runs) {
-        if ('buf' in r) len += (r.starts[f + 1] as number) - (r.starts[f] as number);
-        else {
-          const ow = f * (r.seg.objs.length + 1);
-          len += (r.seg.offsets[ow + r.to] as number) - (r.seg.offsets[ow + r.from] as number);
-        }
-      }
-      // Own allocation, not the shared pool: blocks live as long as their segment, and a small block on a pool
-      // slab would pin the whole slab after the neighbours it was allocated with are gone.
-      const b = len === 0 ? undefined : Buffer.allocUnsafeSlow(len);
-      let pos = 0;
-      let j = f * w;
-      for (const r of runs) {
-        if ('buf' in r) {
-          offsets[j++] = pos;
-          const a = r.starts[f] as number;
-          const e = r.starts[f + 1] as number;
-          if (e > a) pos += r.buf.copy(b as Buffer, pos, a, e);
-          continue;
-        }
-        const so = r.seg.offsets;
-        const ow = f * (r.seg.objs.length + 1);
-        const a = so[ow + r.from] as number;
-        for (let k = r.from; k < r.to; k++) offsets[j++] = pos + (so[ow + k] as number) - a;
-        const e = so[ow + r.to] as number;
-        if (e > a) pos += (r.seg.blocks[f] as Buffer).copy(b as Buffer, pos, a, e);
-      }
-      offsets[j] = pos;
-      blocks.push(b);
-      this.stats.blockBuilds++;
-    }
-    const seg: Segment = { objs, fams, blocks, offsets, closed };
-    for (const o of objs) this.where.set(o, seg);
-    this.stats.segmentBuilds++;
-    return seg;
+    return { runs, fresh, base };
   }
 
   private build(
@@ -371,6 +354,43 @@ function sameFamilyBytes(old: Segment, f: number, fresh: readonly { k: number; r
     if (re > ra && r.buf.compare(block as Buffer, a, e, ra, re) !== 0) return false;
   }
   return true;
+}
+
+/**
+ * Family f's block of a segment built from `runs`, with each object's start written to offsets[at ..] (and the
+ * block's length after the last). Undefined when the family has no text in the segment.
+ */
+function writeBlock(runs: readonly Run[], f: number, offsets: Uint32Array, at: number): Buffer | undefined {
+  let len = 0;
+  for (const r of runs) {
+    if ('buf' in r) len += (r.starts[f + 1] as number) - (r.starts[f] as number);
+    else {
+      const ow = f * (r.seg.objs.length + 1);
+      len += (r.seg.offsets[ow + r.to] as number) - (r.seg.offsets[ow + r.from] as number);
+    }
+  }
+  // Own allocation, not the shared pool: blocks live as long as their segment, and a small block on a pool
+  // slab would pin the whole slab after the neighbours it was allocated with are gone.
+  const b = len === 0 ? undefined : Buffer.allocUnsafeSlow(len);
+  let pos = 0;
+  let j = at;
+  for (const r of runs) {
+    if ('buf' in r) {
+      offsets[j++] = pos;
+      const a = r.starts[f] as number;
+      const e = r.starts[f + 1] as number;
+      if (e > a) pos += r.buf.copy(b as Buffer, pos, a, e);
+      continue;
+    }
+    const so = r.seg.offsets;
+    const ow = f * (r.seg.objs.length + 1);
+    const a = so[ow + r.from] as number;
+    for (let k = r.from; k < r.to; k++) offsets[j++] = pos + (so[ow + k] as number) - a;
+    const e = so[ow + r.to] as number;
+    if (e > a) pos += (r.seg.blocks[f] as Buffer).copy(b as Buffer, pos, a, e);
+  }
+  offsets[j] = pos;
+  return b;
 }
 
 /** a equals b[at .. at + a.length). */

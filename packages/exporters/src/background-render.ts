@@ -1,0 +1,141 @@
+// Work the bridge does between scrapes, so a scrape finds its body (nearly) ready and no garbage collection
+// inside it: changed objects' text every second, the whole body (and its gzip members) just before the next
+// expected scrape, and a full GC halfway between scrapes.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { MetricsSource } from '@kso/metrics';
+import type { Logger } from 'pino';
+import type { StoreRenderer } from './renderer.ts';
+import { ScrapeCadence, type ScrapeKind } from './scrape-cadence.ts';
+
+/** Start preparing at least this long before the expected scrape (timer slack, a busy event loop). */
+const MIN_LEAD_MS = 300;
+/** Top-up rounds after the first: each renders only what changed during the previous one. */
+const MAX_TOP_UPS = 3;
+/** A top-up ends at least this long before the expected scrape. */
+const MIN_GAP_MS = 30;
+
+export interface BackgroundRenderOptions {
+  renderer: StoreRenderer;
+  source: MetricsSource;
+  /** Prerender tick (0 = no background work at all). */
+  everyMs: number;
+  logger: Logger;
+  /** Builds the body a client of this kind will ask for (the store's pieces, compressed when it takes gzip). */
+  prepare(kind: ScrapeKind): Promise<void>;
+  /** A full garbage collection (exposeGc()), or undefined to leave collection to V8. */
+  gc?: (() => void) | undefined;
+}
+
+/**
+ * V8's collector, callable from here. V8 runs an old-generation collection when the heap reaches a limit set
+ * at the previous one; at a 15 s scrape interval the scrape's own allocations were what crossed it, so most
+ * scrapes paid for incremental marking and a 50–250 ms finalisation pause (`--trace-gc`). Collecting halfway
+ * between scrapes moves that pause out of them and returns replaced exposition blocks (outside the heap, freed
+ * only when their Buffer objects are collected) once per interval. Undefined when the flag cannot be set.
+ */
+export function exposeGc(): (() => void) | undefined {
+  const existing = (globalThis as { gc?: unknown }).gc;
+  if (typeof existing === 'function') return existing as () => void;
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc: unknown = runInNewContext('gc');
+    return typeof gc === 'function' ? (gc as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class BackgroundRender {
+  readonly #opts: BackgroundRenderOptions;
+  readonly #cadence = new ScrapeCadence();
+  #tick: NodeJS.Timeout | undefined;
+  #prepareTimer: NodeJS.Timeout | undefined;
+  #gcTimer: NodeJS.Timeout | undefined;
+  #lastPrepareMs = 0;
+  /** Bumped by every scrape: a preparation still running for the previous one stops. */
+  #round = 0;
+  #stopped = false;
+  /** Bodies prepared ahead of a scrape and garbage collections run (self-metrics, tests). */
+  readonly stats = { prepared: 0, collections: 0 };
+
+  constructor(opts: BackgroundRenderOptions) {
+    this.#opts = opts;
+    if (opts.everyMs > 0) this.#tick = setTimeout(() => this.#prerender(), opts.everyMs).unref();
+  }
+
+  /** A scrape was answered: learn the client's cadence and schedule the work before its next one. */
+  scraped(client: string, kind: ScrapeKind): void {
+    if (this.#stopped || !(this.#opts.everyMs > 0)) return;
+    const now = performance.now();
+    const round = ++this.#round;
+    this.#cadence.observe(client, kind, now);
+    clearTimeout(this.#prepareTimer);
+    clearTimeout(this.#gcTimer);
+    const next = this.#cadence.next(now);
+    if (next === undefined) return;
+    const lead = Math.min(next.intervalMs / 4, Math.max(MIN_LEAD_MS, 2 * this.#lastPrepareMs));
+    this.#prepareTimer = setTimeout(() => void this.#prepare(next.kinds, next.at, round), next.at - lead - now).unref();
+    const gc = this.#opts.gc;
+    if (gc !== undefined) this.#gcTimer = setTimeout(() => this.#collect(gc), (next.at - now) / 2).unref();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#tick);
+    clearTimeout(this.#prepareTimer);
+    clearTimeout(this.#gcTimer);
+  }
+
+  /**
+   * Turns changed objects' points into text (StoreRenderer.prerender), most of a render's cost, so a scrape
+   * interval's changes are spread over the interval. The next tick waits at least four times as long as this
+   * one took, so a burst (a relist replacing every object) cannot keep the event loop busy.
+   */
+  #prerender(): void {
+    const t0 = performance.now();
+    try {
+      this.#opts.renderer.prerender(this.#opts.source);
+    } catch (err) {
+      this.#opts.logger.warn({ err: (err as Error).message }, 'background render failed; the next scrape renders');
+    }
+    if (!this.#stopped) {
+      const wait = Math.max(this.#opts.everyMs, 4 * (performance.now() - t0));
+      this.#tick = setTimeout(() => this.#prerender(), wait).unref();
+    }
+  }
+
+  /**
+   * Builds the bodies the next scrape will ask for, so it only re-renders what changed in the last moments
+   * (StoreRenderer.renderPieces returns the same Body while nothing changed; gzip members are cached per piece).
+   * A rebuild costs about one segment per changed object, so after the first build a few shorter top-ups follow,
+   * each taking only the changes made during the previous one, the last ending just before the expected scrape.
+   */
+  async #prepare(kinds: readonly ScrapeKind[], at: number, round: number): Promise<void> {
+    for (let i = 0; i <= MAX_TOP_UPS && round === this.#round && !this.#stopped; i++) {
+      const t0 = performance.now();
+      try {
+        for (const k of kinds) await this.#opts.prepare(k);
+      } catch (err) {
+        this.#opts.logger.warn({ err: (err as Error).message }, 'background body build failed; the next scrape builds');
+        return;
+      }
+      const took = performance.now() - t0;
+      if (i === 0) {
+        this.#lastPrepareMs = took;
+        this.stats.prepared++;
+      }
+      const wait = at - Math.max(MIN_GAP_MS, 2 * took) - performance.now();
+      if (wait <= 0) return;
+      await new Promise<void>((resolve) => {
+        this.#prepareTimer = setTimeout(resolve, wait).unref();
+      });
+    }
+  }
+
+  #collect(gc: () => void): void {
+    if (this.#stopped) return;
+    gc();
+    this.stats.collections++;
+  }
+}

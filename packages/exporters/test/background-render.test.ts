@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { GzipCache } from '../src/gzip-cache.ts';
+import { startPrometheusServer } from '../src/index.ts';
+import { ScrapeCadence } from '../src/scrape-cadence.ts';
+import { syntheticPod } from '../src/testing/index.ts';
+import { realisticSource } from './helpers.ts';
+
+const TEXT = { format: 'text', gzip: true } as const;
+
+test('cadence: a client scraping every 15 s is expected 15 s after its last scrape', () => {
+  const c = new ScrapeCadence();
+  c.observe('10.0.0.1 Prometheus/3.5', TEXT, 1_000);
+  assert.equal(c.next(1_500), undefined, 'one scrape is no cadence yet');
+  c.observe('10.0.0.1 Prometheus/3.5', TEXT, 16_000);
+  assert.deepEqual(c.next(16_100), { at: 31_000, intervalMs: 15_000, kinds: [TEXT] });
+  // A late scrape: the next slot on the same grid.
+  assert.equal(c.next(32_000)?.at, 46_000);
+  assert.equal(c.next(61_001), undefined, 'a client gone for more than three intervals is forgotten');
+});
+
+test('cadence: an HA pair on two grids gives the earlier scrape and both kinds; back to back is no cadence', () => {
+  const c = new ScrapeCadence();
+  c.observe('a', TEXT, 0);
+  c.observe('b', { format: 'openmetrics', gzip: false }, 5_000);
+  c.observe('a', TEXT, 15_000);
+  c.observe('b', { format: 'openmetrics', gzip: false }, 20_000);
+  const n = c.next(20_100);
+  assert.equal(n?.at, 30_000);
+  assert.deepEqual(n?.kinds, [TEXT, { format: 'openmetrics', gzip: false }]);
+  const b2b = new ScrapeCadence();
+  b2b.observe('curl', TEXT, 0);
+  b2b.observe('curl', TEXT, 150);
+  assert.equal(b2b.next(200), undefined);
+});
+
+test('gzip cache: unchanged pieces keep their members; the members inflate to the body', async () => {
+  const z = new GzipCache(1);
+  const a = Buffer.from('a 1\n'.repeat(1000));
+  const b = Buffer.from('b 2\n');
+  const first = await z.body({ pieces: [a, b], length: a.length + b.length });
+  const c = Buffer.from('c 3\n');
+  const second = await z.body({ pieces: [a, c], length: a.length + c.length });
+  assert.equal(second[0], first[0], 'the unchanged piece was not compressed again');
+  assert.equal(gunzipSync(Buffer.concat(second)).toString(), `${'a 1\n'.repeat(1000)}c 3\n`);
+});
+
+function getGzip(url: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers: { 'accept-encoding': 'gzip', 'user-agent': 'Prometheus/test' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(gunzipSync(Buffer.concat(chunks))));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+test('bridge: with a scrape cadence the body is built before the scrape and garbage is collected between', async (t) => {
+  const source = realisticSource();
+  const srv = await startPrometheusServer({ source, host: '127.0.0.1', port: 0, refreshIntervalMs: 100 });
+  t.after(() => srv.close());
+  const url = `${srv.url}/metrics`;
+  await getGzip(url);
+  await new Promise((r) => setTimeout(r, 2_200));
+  await getGzip(url);
+  source.setPod(syntheticPod(3, { restarts: 91 }));
+  // Next scrape expected ~2.2 s later: the body is prepared at least 0.3 s before it, the GC at half-way.
+  for (let i = 0; i < 40 && srv.background.prepared === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(srv.background.prepared, 1, 'the body was built ahead of the expected scrape');
+  assert.equal(srv.background.collections, 1, 'one collection between the two scrapes');
+  const before = { ...srv.renderer.stats };
+  const body = (await getGzip(url)).toString();
+  assert.equal(srv.renderer.stats.objectRenders, before.objectRenders, 'the scrape rendered no object');
+  assert.equal(srv.renderer.stats.segmentBuilds, before.segmentBuilds, 'and rebuilt no segment');
+  assert.ok(body.includes(`pod="${syntheticPod(3).name}",uid="${syntheticPod(3).uid}",container="app"} 91\n`));
+});
