@@ -3,13 +3,17 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkIntegrity, countJunit } from './test-report.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const env = { ...process.env, FORCE_COLOR: '0' };
 const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env }).status ?? 1;
 
-const workspaces = ['test', ...readdirSync(join(root, 'packages')).map((p) => join('packages', p))].filter((p) =>
-  existsSync(join(root, p, 'package.json')),
+// Every workspace with a `test` script must leave a complete report (checked below).
+const workspaces = ['test', ...readdirSync(join(root, 'packages')).map((p) => join('packages', p))].filter(
+  (p) =>
+    existsSync(join(root, p, 'package.json')) &&
+    JSON.parse(readFileSync(join(root, p, 'package.json'), 'utf8')).scripts?.test,
 );
 for (const ws of workspaces) rmSync(join(root, ws, '.reports'), { recursive: true, force: true });
 
@@ -34,17 +38,21 @@ const testStatus = run('pnpm', ['exec', 'turbo', 'run', 'test', '--continue', '-
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+const broken = [];
 for (const ws of workspaces) {
-  const file = join(root, ws, '.reports', 'junit.xml');
-  if (!existsSync(file)) continue;
-  const xml = readFileSync(file, 'utf8');
-  for (const m of xml.matchAll(/<testcase\b[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)) {
-    const body = m[2] ?? '';
-    if (/<failure\b/.test(body) || /<error\b/.test(body)) failed += 1;
-    else if (/<skipped\b/.test(body)) skipped += 1;
-    else passed += 1;
+  const counts = countJunit(join(root, ws, '.reports'));
+  if (typeof counts === 'string') broken.push(`${ws}: ${counts}`);
+  else {
+    passed += counts.passed;
+    failed += counts.failed;
+    skipped += counts.skipped;
+    broken.push(...checkIntegrity(join(root, ws, '.reports'), counts.testcases, root).map((p) => `${ws}: ${p}`));
   }
 }
+// The summary line has to equal the tests that ran: a report that is missing, cut short or holding
+// fewer verdicts than the files' own processes counted is a failure, never a smaller pass count.
+for (const problem of broken) console.error(`[test] INCOMPLETE RESULTS ${problem}`);
+extraFailed += broken.length;
 // A package whose runner crashed before writing results still has to fail the run.
 if (testStatus !== 0 && failed === 0) extraFailed += 1;
 failed += extraFailed;

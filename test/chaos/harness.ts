@@ -664,14 +664,25 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         case 'restart':
           await sim.restart({ preserveState: true });
           break;
-        case 'restartLosingState':
+        case 'restartLosingState': {
           lostStateOnce = true;
+          // Every object the restart wipes is a delete the agents must see (through a relist): record each
+          // as a write, so a divergence on one names the object and when it went, like any other delete.
+          const wiped = RESOURCES.flatMap((r) => sim.cluster.list(KIND[r]).map((x) => ({ kind: KIND[r], x })));
           await sim.restart({ preserveState: false });
+          for (const { kind, x } of wiped)
+            note({
+              what: 'wiped by restartLosingState',
+              key: `${kind} ${x.metadata.namespace}/${x.metadata.name}`,
+              rv: x.metadata.resourceVersion,
+              uid: x.metadata.uid,
+            });
           writer.forgetAll();
           createShardSet();
           writer.populate(Math.ceil((o.pods ?? 300) / 2), 1, 1, `r${o.seed}-`);
           note({ what: 'repopulated after state loss' });
           break;
+        }
         case 'viewSwitch':
           replicas = replicas === 2 ? 1 : 2;
           sim.cluster.patch('StatefulSet', NS_SHARD, STS, { spec: { replicas } });
