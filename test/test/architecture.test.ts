@@ -47,7 +47,6 @@ const TEMPORARY_ALLOWLIST: Record<string, readonly (readonly [file: string, fn: 
     ['packages/exporters/src/web-config.ts', 'createSecuredServer'],
     ['packages/exporters/src/testing/otlp-receiver.ts', 'startOtlpReceiver'],
     ['packages/exporters/src/testing/synthetic-source.ts', 'ksmPodPoints'],
-    ['packages/metrics/src/cron.ts', 'nextSpec'],
     ['packages/kube-sim/src/scenarios/demo.ts', 'step'],
     ['packages/peers/src/apiserver.ts', 'startRealApiServer'],
     ['packages/peers/src/process.ts', 'spawnPeer'],
