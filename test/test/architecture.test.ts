@@ -49,7 +49,6 @@ const TEMPORARY_ALLOWLIST: Record<string, readonly (readonly [file: string, fn: 
     ['packages/exporters/src/testing/synthetic-source.ts', 'ksmPodPoints'],
     ['packages/kube-sim/src/scenarios/demo.ts', 'step'],
     ['packages/peers/src/apiserver.ts', 'startRealApiServer'],
-    ['packages/peers/src/process.ts', 'spawnPeer'],
   ],
 };
 
