@@ -48,7 +48,6 @@ const TEMPORARY_ALLOWLIST: Record<string, readonly (readonly [file: string, fn: 
     ['packages/exporters/src/testing/otlp-receiver.ts', 'startOtlpReceiver'],
     ['packages/exporters/src/testing/synthetic-source.ts', 'ksmPodPoints'],
     ['packages/kube-sim/src/scenarios/demo.ts', 'step'],
-    ['packages/peers/src/apiserver.ts', 'startRealApiServer'],
   ],
 };
 
