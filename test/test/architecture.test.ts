@@ -46,7 +46,6 @@ const TEMPORARY_ALLOWLIST: Record<string, readonly (readonly [file: string, fn: 
     ['packages/exporters/src/web-config.ts', 'loadWebConfig'],
     ['packages/exporters/src/web-config.ts', 'createSecuredServer'],
     ['packages/exporters/src/testing/otlp-receiver.ts', 'startOtlpReceiver'],
-    ['packages/kube-sim/src/scenarios/demo.ts', 'step'],
   ],
 };
 
