@@ -45,7 +45,6 @@ const TEMPORARY_ALLOWLIST: Record<string, readonly (readonly [file: string, fn: 
   'e-arch / unowned (not split yet)': [
     ['packages/exporters/src/web-config.ts', 'loadWebConfig'],
     ['packages/exporters/src/web-config.ts', 'createSecuredServer'],
-    ['packages/exporters/src/testing/otlp-receiver.ts', 'startOtlpReceiver'],
   ],
 };
 
