@@ -40,12 +40,6 @@ const TEMPORARY_ALLOWLIST: Record<string, readonly (readonly [file: string, fn: 
     ['packages/exporters/src/http-server.ts', 'handle'],
     ['packages/exporters/src/renderer.ts', 'StoreRenderer.buildSegment'],
   ],
-  // Not restructured in #14's first pass: nobody owned them (web-config, cron) or e-arch ran out of time
-  // (kube-sim's scenarios and CLI, the peer harness, test harnesses). Split or give a reason.
-  'e-arch / unowned (not split yet)': [
-    ['packages/exporters/src/web-config.ts', 'loadWebConfig'],
-    ['packages/exporters/src/web-config.ts', 'createSecuredServer'],
-  ],
 };
 
 test(`every function over ${MAX_LINES} lines in packages/*/src has a // long: reason (or a temporary allowlist entry)`, () => {
