@@ -26,18 +26,6 @@ const TEMPORARY_ALLOWLIST: Record<string, readonly (readonly [file: string, fn: 
     ['packages/exporters/src/otlp-store.ts', 'StoreEncoder.#entityChunk'],
     ['packages/config/src/otel-env.ts', 'readOtelEnv'],
   ],
-  // Not restructured in #14's first pass: nobody owned them (web-config, cron) or e-arch ran out of time
-  // (kube-sim's scenarios and CLI, the peer harness, test harnesses). Split or give a reason.
-  'e-arch / unowned (not split yet)': [
-    ['packages/exporters/src/web-config.ts', 'loadWebConfig'],
-    ['packages/exporters/src/web-config.ts', 'createSecuredServer'],
-    ['packages/exporters/src/testing/otlp-receiver.ts', 'startOtlpReceiver'],
-    ['packages/exporters/src/testing/synthetic-source.ts', 'ksmPodPoints'],
-    ['packages/metrics/src/cron.ts', 'nextSpec'],
-    ['packages/kube-sim/src/scenarios/demo.ts', 'step'],
-    ['packages/peers/src/apiserver.ts', 'startRealApiServer'],
-    ['packages/peers/src/process.ts', 'spawnPeer'],
-  ],
 };
 
 test(`every function over ${MAX_LINES} lines in packages/*/src has a // long: reason (or a temporary allowlist entry)`, () => {

@@ -136,7 +136,38 @@ function goDuration(v: unknown): number | undefined {
  * (secrets never appear in messages).
  */
 export function loadWebConfig(file: string): WebConfig {
+  const doc = readDocument(file);
   const problems: string[] = [];
+  for (const k of Object.keys(doc)) if (!TOP_KEYS.includes(k)) problems.push(`unknown key ${JSON.stringify(k)}`);
+  const dir = dirname(file);
+  const files = [file];
+  const readNamed: ReadNamed = (key, p) => {
+    const path = isAbsolute(p) ? p : join(dir, p);
+    files.push(path);
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      problems.push(
+        `tls_server_config.${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+      return undefined;
+    }
+  };
+  const tls = parseTlsServerConfig(doc.tls_server_config ?? {}, problems, readNamed);
+  const headers = parseHttpServerConfig(doc.http_server_config ?? {}, problems);
+  const users = parseBasicAuthUsers(doc.basic_auth_users ?? {}, problems);
+  const rateLimit = parseRateLimit(doc.rate_limit, problems);
+  if (problems.length > 0) throw new WebConfigError(file, problems);
+  return { ...(tls ? { tls } : {}), users, headers, ...(rateLimit ? { rateLimit } : {}), files };
+}
+
+/** Reads a file named by the config (relative to it), recording it for the reload fingerprint. */
+type ReadNamed = (key: string, path: string) => Buffer | undefined;
+/** A tls_server_config string option; '' when absent, a problem when not a string (each time it is read). */
+type TlsString = (key: string) => string;
+
+/** The YAML mapping of `file`; unreadable files, invalid YAML and non-mappings are fatal at once. */
+function readDocument(file: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -150,169 +181,198 @@ export function loadWebConfig(file: string): WebConfig {
     throw new WebConfigError(file, [`invalid YAML: ${(err as Error).message.split('\n')[0]}`]);
   }
   if (!isRecord(doc)) throw new WebConfigError(file, ['must be a YAML mapping']);
-  for (const k of Object.keys(doc)) if (!TOP_KEYS.includes(k)) problems.push(`unknown key ${JSON.stringify(k)}`);
-  const dir = dirname(file);
-  const files = [file];
-  const resolve = (p: string) => (isAbsolute(p) ? p : join(dir, p));
-  const readNamed = (key: string, p: string): Buffer | undefined => {
-    const path = resolve(p);
-    files.push(path);
-    try {
-      return readFileSync(path);
-    } catch (err) {
-      problems.push(
-        `tls_server_config.${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
-      return undefined;
+  return doc;
+}
+
+/** tls_server_config: undefined when TLS is not configured (no certificate, key, client CA or auth type). */
+function parseTlsServerConfig(t: unknown, problems: string[], readNamed: ReadNamed): TlsSettings | undefined {
+  if (!isRecord(t)) {
+    problems.push('tls_server_config must be a mapping');
+    return undefined;
+  }
+  for (const k of Object.keys(t))
+    if (!TLS_KEYS.includes(k)) problems.push(`unknown key ${JSON.stringify(`tls_server_config.${k}`)}`);
+  const str: TlsString = (k) => {
+    const v = t[k];
+    if (v === undefined || v === null) return '';
+    if (typeof v !== 'string') {
+      problems.push(`tls_server_config.${k} must be a string`);
+      return '';
     }
+    return v;
   };
+  const enabled = ['cert', 'key', 'cert_file', 'key_file', 'client_ca', 'client_ca_file', 'client_auth_type'].some(
+    (k) => str(k) !== '',
+  );
+  if (!enabled) return undefined;
+  const context: SecureContextOptions = {};
+  const ca = tlsCertificates(str, problems, readNamed, context);
+  const clientAuth = tlsClientAuth(str, ca, problems);
+  tlsVersions(str, problems, context);
+  tlsCipherOptions(t, problems, context);
+  const clientAllowedSans = tlsClientAllowedSans(t.client_allowed_sans, problems);
+  return { context, clientAuth, ...(clientAllowedSans ? { clientAllowedSans } : {}) };
+}
 
-  let tls: TlsSettings | undefined;
-  const t = doc.tls_server_config ?? {};
-  if (!isRecord(t)) problems.push('tls_server_config must be a mapping');
-  else {
-    for (const k of Object.keys(t))
-      if (!TLS_KEYS.includes(k)) problems.push(`unknown key ${JSON.stringify(`tls_server_config.${k}`)}`);
-    const str = (k: string): string => {
-      const v = t[k];
-      if (v === undefined || v === null) return '';
-      if (typeof v !== 'string') {
-        problems.push(`tls_server_config.${k} must be a string`);
-        return '';
-      }
-      return v;
-    };
-    const enabled = ['cert', 'key', 'cert_file', 'key_file', 'client_ca', 'client_ca_file', 'client_auth_type'].some(
-      (k) => str(k) !== '',
+/** Puts certificate, key and client CA (inline or from files) on `context`; returns the client CA, if any. */
+function tlsCertificates(
+  str: TlsString,
+  problems: string[],
+  readNamed: ReadNamed,
+  context: SecureContextOptions,
+): string | Buffer | undefined {
+  if (str('cert_file') && str('cert')) problems.push('tls_server_config: give cert or cert_file, not both');
+  if (str('key_file') && str('key')) problems.push('tls_server_config: give key or key_file, not both');
+  if (!str('cert_file') && !str('cert')) problems.push('tls_server_config: missing one of cert or cert_file');
+  if (!str('key_file') && !str('key')) problems.push('tls_server_config: missing one of key or key_file');
+  const cert = str('cert_file') ? readNamed('cert_file', str('cert_file')) : str('cert') || undefined;
+  const key = str('key_file') ? readNamed('key_file', str('key_file')) : str('key') || undefined;
+  if (cert !== undefined) context.cert = cert;
+  if (key !== undefined) context.key = key;
+  const ca = str('client_ca_file') ? readNamed('client_ca_file', str('client_ca_file')) : str('client_ca');
+  if (ca) context.ca = ca;
+  return ca;
+}
+
+function tlsClientAuth(str: TlsString, ca: string | Buffer | undefined, problems: string[]): ClientAuthType {
+  const auth = str('client_auth_type') || 'NoClientCert';
+  // "RequireClientCert" is the toolkit's backwards-compatible alias.
+  const clientAuth = (auth === 'RequireClientCert' ? 'RequireAnyClientCert' : auth) as ClientAuthType;
+  if (!CLIENT_AUTH_TYPES.includes(clientAuth))
+    problems.push(
+      `tls_server_config.client_auth_type: invalid ${JSON.stringify(auth)}; one of ${CLIENT_AUTH_TYPES.join(', ')}`,
     );
-    if (enabled) {
-      const context: SecureContextOptions = {};
-      if (str('cert_file') && str('cert')) problems.push('tls_server_config: give cert or cert_file, not both');
-      if (str('key_file') && str('key')) problems.push('tls_server_config: give key or key_file, not both');
-      if (!str('cert_file') && !str('cert')) problems.push('tls_server_config: missing one of cert or cert_file');
-      if (!str('key_file') && !str('key')) problems.push('tls_server_config: missing one of key or key_file');
-      const cert = str('cert_file') ? readNamed('cert_file', str('cert_file')) : str('cert') || undefined;
-      const key = str('key_file') ? readNamed('key_file', str('key_file')) : str('key') || undefined;
-      if (cert !== undefined) context.cert = cert;
-      if (key !== undefined) context.key = key;
-      const ca = str('client_ca_file') ? readNamed('client_ca_file', str('client_ca_file')) : str('client_ca');
-      if (ca) context.ca = ca;
-      const auth = str('client_auth_type') || 'NoClientCert';
-      // "RequireClientCert" is the toolkit's backwards-compatible alias.
-      const clientAuth = (auth === 'RequireClientCert' ? 'RequireAnyClientCert' : auth) as ClientAuthType;
-      if (!CLIENT_AUTH_TYPES.includes(clientAuth))
-        problems.push(
-          `tls_server_config.client_auth_type: invalid ${JSON.stringify(auth)}; one of ${CLIENT_AUTH_TYPES.join(', ')}`,
-        );
-      if (ca && clientAuth === 'NoClientCert')
-        problems.push("tls_server_config: client CA's have been configured without a client_auth_type");
-      for (const [k, dflt] of [
-        ['min_version', 'TLS12'],
-        ['max_version', 'TLS13'],
-      ] as const) {
-        const v = str(k) || dflt;
-        const ver = TLS_VERSIONS[v];
-        if (!ver)
-          problems.push(
-            `tls_server_config.${k}: unknown TLS version ${JSON.stringify(v)}; one of TLS10, TLS11, TLS12, TLS13`,
-          );
-        else context[k === 'min_version' ? 'minVersion' : 'maxVersion'] = ver;
-      }
-      const list = (k: string, table: Record<string, string>): string[] | undefined => {
-        const v = t[k];
-        if (v === undefined || v === null) return undefined;
-        if (!Array.isArray(v)) {
-          problems.push(`tls_server_config.${k} must be a list`);
-          return undefined;
-        }
-        const out: string[] = [];
-        for (const x of v) {
-          const m = typeof x === 'string' ? table[x] : undefined;
-          if (m === undefined) problems.push(`tls_server_config.${k}: unknown ${JSON.stringify(x)}`);
-          else out.push(m);
-        }
-        return out.length > 0 ? out : undefined;
-      };
-      const ciphers = list('cipher_suites', CIPHERS);
-      if (ciphers) context.ciphers = ciphers.join(':');
-      const curves = list('curve_preferences', CURVES);
-      if (curves) context.ecdhCurve = curves.join(':');
-      const prefer = t.prefer_server_cipher_suites;
-      if (prefer !== undefined && typeof prefer !== 'boolean')
-        problems.push('tls_server_config.prefer_server_cipher_suites must be true or false');
-      context.honorCipherOrder = prefer !== false;
-      const sans = t.client_allowed_sans;
-      let clientAllowedSans: string[] | undefined;
-      if (sans !== undefined && sans !== null) {
-        if (!Array.isArray(sans) || sans.some((s) => typeof s !== 'string'))
-          problems.push('tls_server_config.client_allowed_sans must be a list of strings');
-        else clientAllowedSans = sans as string[];
-      }
-      tls = { context, clientAuth, ...(clientAllowedSans ? { clientAllowedSans } : {}) };
-    }
-  }
+  if (ca && clientAuth === 'NoClientCert')
+    problems.push("tls_server_config: client CA's have been configured without a client_auth_type");
+  return clientAuth;
+}
 
+function tlsVersions(str: TlsString, problems: string[], context: SecureContextOptions): void {
+  for (const [k, dflt] of [
+    ['min_version', 'TLS12'],
+    ['max_version', 'TLS13'],
+  ] as const) {
+    const v = str(k) || dflt;
+    const ver = TLS_VERSIONS[v];
+    if (!ver)
+      problems.push(
+        `tls_server_config.${k}: unknown TLS version ${JSON.stringify(v)}; one of TLS10, TLS11, TLS12, TLS13`,
+      );
+    else context[k === 'min_version' ? 'minVersion' : 'maxVersion'] = ver;
+  }
+}
+
+function tlsCipherOptions(t: Record<string, unknown>, problems: string[], context: SecureContextOptions): void {
+  const ciphers = tlsNameList(t, 'cipher_suites', CIPHERS, problems);
+  if (ciphers) context.ciphers = ciphers.join(':');
+  const curves = tlsNameList(t, 'curve_preferences', CURVES, problems);
+  if (curves) context.ecdhCurve = curves.join(':');
+  const prefer = t.prefer_server_cipher_suites;
+  if (prefer !== undefined && typeof prefer !== 'boolean')
+    problems.push('tls_server_config.prefer_server_cipher_suites must be true or false');
+  context.honorCipherOrder = prefer !== false;
+}
+
+/** A list of Go names mapped through `table` to OpenSSL's; undefined when absent or empty. */
+function tlsNameList(
+  t: Record<string, unknown>,
+  k: string,
+  table: Record<string, string>,
+  problems: string[],
+): string[] | undefined {
+  const v = t[k];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) {
+    problems.push(`tls_server_config.${k} must be a list`);
+    return undefined;
+  }
+  const out: string[] = [];
+  for (const x of v) {
+    const m = typeof x === 'string' ? table[x] : undefined;
+    if (m === undefined) problems.push(`tls_server_config.${k}: unknown ${JSON.stringify(x)}`);
+    else out.push(m);
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+function tlsClientAllowedSans(sans: unknown, problems: string[]): string[] | undefined {
+  if (sans === undefined || sans === null) return undefined;
+  if (!Array.isArray(sans) || sans.some((s) => typeof s !== 'string')) {
+    problems.push('tls_server_config.client_allowed_sans must be a list of strings');
+    return undefined;
+  }
+  return sans as string[];
+}
+
+/** http_server_config: the response headers it sets (http2 is only validated). */
+function parseHttpServerConfig(h: unknown, problems: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
-  const h = doc.http_server_config ?? {};
-  if (!isRecord(h)) problems.push('http_server_config must be a mapping');
-  else {
-    for (const k of Object.keys(h))
-      if (k !== 'http2' && k !== 'headers') problems.push(`unknown key ${JSON.stringify(`http_server_config.${k}`)}`);
-    // http2 is accepted for compatibility; this server speaks HTTP/1.1 (what Prometheus scrapes with).
-    if (h.http2 !== undefined && typeof h.http2 !== 'boolean')
-      problems.push('http_server_config.http2 must be true or false');
-    const hs = h.headers ?? {};
-    if (!isRecord(hs)) problems.push('http_server_config.headers must be a mapping');
-    else
-      for (const [k, v] of Object.entries(hs)) {
-        if (!(k in HEADERS)) {
-          problems.push(`http_server_config.headers: HTTP header ${JSON.stringify(k)} can not be configured`);
-          continue;
-        }
-        const allowed = HEADERS[k];
-        if (typeof v !== 'string' || (allowed && !allowed.includes(v)))
-          problems.push(`http_server_config.headers.${k}: expected one of ${JSON.stringify(allowed ?? ['<string>'])}`);
-        else if (v !== '') headers[k] = v;
-      }
+  if (!isRecord(h)) {
+    problems.push('http_server_config must be a mapping');
+    return headers;
   }
+  for (const k of Object.keys(h))
+    if (k !== 'http2' && k !== 'headers') problems.push(`unknown key ${JSON.stringify(`http_server_config.${k}`)}`);
+  // http2 is accepted for compatibility; this server speaks HTTP/1.1 (what Prometheus scrapes with).
+  if (h.http2 !== undefined && typeof h.http2 !== 'boolean')
+    problems.push('http_server_config.http2 must be true or false');
+  const hs = h.headers ?? {};
+  if (!isRecord(hs)) {
+    problems.push('http_server_config.headers must be a mapping');
+    return headers;
+  }
+  for (const [k, v] of Object.entries(hs)) {
+    if (!(k in HEADERS)) {
+      problems.push(`http_server_config.headers: HTTP header ${JSON.stringify(k)} can not be configured`);
+      continue;
+    }
+    const allowed = HEADERS[k];
+    if (typeof v !== 'string' || (allowed && !allowed.includes(v)))
+      problems.push(`http_server_config.headers.${k}: expected one of ${JSON.stringify(allowed ?? ['<string>'])}`);
+    else if (v !== '') headers[k] = v;
+  }
+  return headers;
+}
 
+/** basic_auth_users: user → bcrypt hash, validated as the toolkit does (bcrypt.Cost); a hash is never printed. */
+function parseBasicAuthUsers(u: unknown, problems: string[]): Map<string, string> {
   const users = new Map<string, string>();
-  const u = doc.basic_auth_users ?? {};
-  if (!isRecord(u)) problems.push('basic_auth_users must be a mapping of user: bcrypt-hash');
-  else
-    for (const [name, hash] of Object.entries(u)) {
-      // Validate as the toolkit does (bcrypt.Cost); never print the hash.
-      let ok = typeof hash === 'string';
-      if (ok) {
-        try {
-          bcrypt.getRounds(hash as string);
-          ok = /^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash as string);
-        } catch {
-          ok = false;
-        }
-      }
-      if (!ok) problems.push(`basic_auth_users.${name}: not a bcrypt hash (value not shown)`);
-      else users.set(name, hash as string);
-    }
-
-  let rateLimit: WebConfig['rateLimit'];
-  const r = doc.rate_limit;
-  if (r !== undefined && r !== null) {
-    if (!isRecord(r)) problems.push('rate_limit must be a mapping with interval and burst');
-    else {
-      for (const k of Object.keys(r))
-        if (k !== 'interval' && k !== 'burst') problems.push(`unknown key ${JSON.stringify(`rate_limit.${k}`)}`);
-      const intervalMs = goDuration(r.interval ?? 0);
-      const burst = r.burst ?? 0;
-      if (intervalMs === undefined) problems.push('rate_limit.interval must be a duration like 1s or 100ms');
-      if (typeof burst !== 'number' || !Number.isInteger(burst) || burst < 0)
-        problems.push('rate_limit.burst must be a non-negative integer');
-      if (intervalMs && typeof burst === 'number') rateLimit = { intervalMs, burst };
-    }
+  if (!isRecord(u)) {
+    problems.push('basic_auth_users must be a mapping of user: bcrypt-hash');
+    return users;
   }
+  for (const [name, hash] of Object.entries(u)) {
+    let ok = typeof hash === 'string';
+    if (ok) {
+      try {
+        bcrypt.getRounds(hash as string);
+        ok = /^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash as string);
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok) problems.push(`basic_auth_users.${name}: not a bcrypt hash (value not shown)`);
+    else users.set(name, hash as string);
+  }
+  return users;
+}
 
-  if (problems.length > 0) throw new WebConfigError(file, problems);
-  return { ...(tls ? { tls } : {}), users, headers, ...(rateLimit ? { rateLimit } : {}), files };
+/** rate_limit: undefined when absent or when its interval is 0 (no limit). */
+function parseRateLimit(r: unknown, problems: string[]): WebConfig['rateLimit'] {
+  if (r === undefined || r === null) return undefined;
+  if (!isRecord(r)) {
+    problems.push('rate_limit must be a mapping with interval and burst');
+    return undefined;
+  }
+  for (const k of Object.keys(r))
+    if (k !== 'interval' && k !== 'burst') problems.push(`unknown key ${JSON.stringify(`rate_limit.${k}`)}`);
+  const intervalMs = goDuration(r.interval ?? 0);
+  const burst = r.burst ?? 0;
+  if (intervalMs === undefined) problems.push('rate_limit.interval must be a duration like 1s or 100ms');
+  if (typeof burst !== 'number' || !Number.isInteger(burst) || burst < 0)
+    problems.push('rate_limit.burst must be a non-negative integer');
+  if (intervalMs && typeof burst === 'number') return { intervalMs, burst };
+  return undefined;
 }
 
 function fingerprint(files: readonly string[]): string {
@@ -443,36 +503,49 @@ export interface SecuredServerOptions {
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** A token bucket following the config's rate limit (restarts full when the limit object changes). */
+class RateLimiter {
+  private tokens = 0;
+  private refilled = Date.now();
+  private bucketFor: WebConfig['rateLimit'];
+
+  allow(rl: WebConfig['rateLimit']): boolean {
+    if (!rl) return true;
+    const now = Date.now();
+    if (rl !== this.bucketFor) {
+      this.bucketFor = rl;
+      this.tokens = rl.burst;
+      this.refilled = now;
+    }
+    this.tokens = Math.min(rl.burst, this.tokens + (now - this.refilled) / rl.intervalMs);
+    this.refilled = now;
+    if (this.tokens < 1) return false;
+    this.tokens--;
+    return true;
+  }
+}
+
 /**
  * An HTTP or HTTPS server (TLS when the config at start has a tls_server_config) that applies the web config to
  * every connection and request. Certificates, client CA, TLS parameters, client_auth_type, users, headers and
  * rate limit follow file changes; switching between HTTP and HTTPS needs a restart (as with exporter-toolkit).
  */
 export function createSecuredServer(opts: SecuredServerOptions, handler: Listener): Server | HttpsServer {
+  const listener = securedListener(opts, handler);
+  const initial = opts.source.current();
+  if (!initial.tls) return createHttpServer(listener);
+  return createTlsServer(opts.source, initial.tls, listener, opts.logger);
+}
+
+/** Rate limit, response headers and basic auth of the current config, in front of `handler`. */
+function securedListener(opts: SecuredServerOptions, handler: Listener): Listener {
   const { source, logger } = opts;
   const open = new Set(opts.unauthenticatedPaths ?? []);
   const auth = new BasicAuthenticator();
-  let tokens = 0;
-  let refilled = Date.now();
-  let bucketFor: WebConfig['rateLimit'];
-  const allow = (rl: WebConfig['rateLimit']): boolean => {
-    if (!rl) return true;
-    const now = Date.now();
-    if (rl !== bucketFor) {
-      bucketFor = rl;
-      tokens = rl.burst;
-      refilled = now;
-    }
-    tokens = Math.min(rl.burst, tokens + (now - refilled) / rl.intervalMs);
-    refilled = now;
-    if (tokens < 1) return false;
-    tokens--;
-    return true;
-  };
-
-  const listener: Listener = (req, res) => {
+  const limiter = new RateLimiter();
+  return (req, res) => {
     const cfg = source.current();
-    if (!allow(cfg.rateLimit)) {
+    if (!limiter.allow(cfg.rateLimit)) {
       res.writeHead(429, { 'content-type': 'text/plain; charset=utf-8' }).end('Too Many Requests\n');
       return;
     }
@@ -496,52 +569,27 @@ export function createSecuredServer(opts: SecuredServerOptions, handler: Listene
       },
     );
   };
+}
 
-  const initial = source.current();
-  if (!initial.tls) return createHttpServer(listener);
+/** tls.Server's requestCert / rejectUnauthorized for a client_auth_type (the rest is checked after the handshake). */
+function clientCertModes(a: ClientAuthType): { requestCert: boolean; rejectUnauthorized: boolean } {
+  return { requestCert: a !== 'NoClientCert', rejectUnauthorized: a === 'RequireAndVerifyClientCert' };
+}
 
-  const modes = (a: ClientAuthType) => ({
-    requestCert: a !== 'NoClientCert',
-    rejectUnauthorized: a === 'RequireAndVerifyClientCert',
-  });
-  const server = createHttpsServer({ ...initial.tls.context, ...modes(initial.tls.clientAuth) }, listener);
-  let applied = initial.tls;
-  let offWarned = false;
+function createTlsServer(
+  source: WebConfigSource,
+  initial: TlsSettings,
+  listener: Listener,
+  logger: Logger | undefined,
+): HttpsServer {
+  const server = createHttpsServer({ ...initial.context, ...clientCertModes(initial.clientAuth) }, listener);
+  const current = { applied: initial };
   // Runs before the TLS layer wraps the new TCP connection (prepended to tls.Server's own 'connection'
   // listener), so a changed certificate or client policy applies from this very handshake on.
-  server.prependListener('connection', (_socket: Socket) => {
-    const tls = source.current().tls;
-    if (tls === applied) return;
-    if (!tls) {
-      if (!offWarned) logger?.warn('tls_server_config removed: TLS stays on until a restart');
-      offWarned = true;
-      return;
-    }
-    offWarned = false;
-    try {
-      server.setSecureContext(tls.context);
-      // Read by tls.Server for every new connection.
-      Object.assign(server, modes(tls.clientAuth));
-      applied = tls;
-    } catch (err) {
-      logger?.error({ err: (err as Error).message }, 'new TLS certificate rejected; keeping the previous one');
-      applied = tls;
-    }
-  });
+  server.prependListener('connection', tlsReloader(server, source, current, logger));
   // Client policies OpenSSL cannot express on its own are enforced right after the handshake.
   server.on('secureConnection', (socket: TLSSocket) => {
-    const policy = applied;
-    const cert = socket.getPeerCertificate();
-    const hasCert = cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
-    let reason: string | undefined;
-    if (policy.clientAuth === 'RequireAnyClientCert' && !hasCert) reason = 'client certificate required';
-    else if (policy.clientAuth === 'VerifyClientCertIfGiven' && hasCert && !socket.authorized)
-      reason = `client certificate not verified: ${String(socket.authorizationError)}`;
-    else if (policy.clientAllowedSans && policy.clientAuth !== 'NoClientCert') {
-      const sans = hasCert ? certSans(cert.subjectaltname) : [];
-      if (!sans.some((s) => policy.clientAllowedSans!.some((a) => sameBytes(a, s))))
-        reason = 'client certificate has no allowed SAN';
-    }
+    const reason = clientRefusal(current.applied, socket);
     if (reason) {
       logger?.warn({ remote: socket.remoteAddress, reason }, 'TLS client refused');
       socket.destroy();
@@ -551,4 +599,48 @@ export function createSecuredServer(opts: SecuredServerOptions, handler: Listene
     logger?.debug({ remote: socket.remoteAddress, err: err.message }, 'TLS handshake failed');
   });
   return server;
+}
+
+/** A 'connection' listener that puts the config's current TLS settings on `server` when they changed. */
+function tlsReloader(
+  server: HttpsServer,
+  source: WebConfigSource,
+  current: { applied: TlsSettings },
+  logger: Logger | undefined,
+): (socket: Socket) => void {
+  let offWarned = false;
+  return () => {
+    const tls = source.current().tls;
+    if (tls === current.applied) return;
+    if (!tls) {
+      if (!offWarned) logger?.warn('tls_server_config removed: TLS stays on until a restart');
+      offWarned = true;
+      return;
+    }
+    offWarned = false;
+    try {
+      server.setSecureContext(tls.context);
+      // Read by tls.Server for every new connection.
+      Object.assign(server, clientCertModes(tls.clientAuth));
+      current.applied = tls;
+    } catch (err) {
+      logger?.error({ err: (err as Error).message }, 'new TLS certificate rejected; keeping the previous one');
+      current.applied = tls;
+    }
+  };
+}
+
+/** Why a handshaken client is refused under `policy`, or undefined when it may proceed. */
+function clientRefusal(policy: TlsSettings, socket: TLSSocket): string | undefined {
+  const cert = socket.getPeerCertificate();
+  const hasCert = cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
+  if (policy.clientAuth === 'RequireAnyClientCert' && !hasCert) return 'client certificate required';
+  if (policy.clientAuth === 'VerifyClientCertIfGiven' && hasCert && !socket.authorized)
+    return `client certificate not verified: ${String(socket.authorizationError)}`;
+  if (policy.clientAllowedSans && policy.clientAuth !== 'NoClientCert') {
+    const sans = hasCert ? certSans(cert.subjectaltname) : [];
+    if (!sans.some((s) => policy.clientAllowedSans!.some((a) => sameBytes(a, s))))
+      return 'client certificate has no allowed SAN';
+  }
+  return undefined;
 }

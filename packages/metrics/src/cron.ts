@@ -437,6 +437,8 @@ function isEmpty(bits: Uint8Array): boolean {
  * midnight back onto the day before, AddDate stops advancing and go-cron loops forever (KSM's reflector hangs).
  * The port notices that the day search no longer moves forward and returns undefined.
  */
+// long: a statement-by-statement port of netresearch/go-cron v0.15.1 SpecSchedule.Next (KSM's cron library),
+// kept whole so it reads side by side with the Go source
 function nextSpec(s: SpecSchedule, fromSec: number): number | undefined {
   // A field without any value can never match; go-cron would search five years to find that out.
   if (isEmpty(s.minute) || isEmpty(s.hour) || isEmpty(s.dom) || isEmpty(s.month) || isEmpty(s.dow)) {

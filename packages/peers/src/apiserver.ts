@@ -62,71 +62,21 @@ export async function startRealApiServer(opts: StartApiServerOptions = {}): Prom
     const token = randomBytes(24).toString('hex');
     const tokenFile = join(dir, 'tokens.csv');
     await writeFile(tokenFile, `${token},admin,admin-uid,"system:masters"\n`, { mode: 0o600 });
-
-    const etcdUrl = `http://127.0.0.1:${clientPort}`;
-    const peerUrl = `http://127.0.0.1:${peerPort}`;
-    const etcd = spawnPeer('etcd', etcdBin, [
-      `--name=kso-e2e`,
-      `--data-dir=${join(dir, 'etcd')}`,
-      `--listen-client-urls=${etcdUrl}`,
-      `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=${peerUrl}`,
-      `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=kso-e2e=${peerUrl}`,
-      // Durability is pointless for a throw-away store and fsync dominates etcd latency on a shared disk.
-      '--unsafe-no-fsync=true',
-      '--log-level=warn',
-    ]);
-    procs.push(etcd);
-    await waitUntil(
-      'etcd /health',
-      async () => {
-        const r = await httpGet(`${etcdUrl}/health`, { timeoutMs: 2_000 });
-        return r.status === 200 && r.body.includes('"health":"true"');
-      },
-      { timeoutMs, peer: etcd },
-    );
+    const etcdUrl = await startEtcd(etcdBin, dir, clientPort!, peerPort!, timeoutMs, procs);
 
     const url = `https://127.0.0.1:${securePort}`;
     const apiArgs = [
-      `--etcd-servers=${etcdUrl}`,
-      `--secure-port=${securePort}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      `--cert-dir=${dir}`,
-      `--tls-cert-file=${certs.servingCert}`,
-      `--tls-private-key-file=${certs.servingKey}`,
-      `--token-auth-file=${tokenFile}`,
-      '--authorization-mode=RBAC',
-      '--service-cluster-ip-range=10.0.0.0/24',
-      '--allow-privileged=true',
-      // No service-account controller runs, so pods would otherwise be rejected for lack of a default SA.
-      '--disable-admission-plugins=ServiceAccount',
-      `--service-account-issuer=${url}/`,
-      `--service-account-key-file=${certs.saPublic}`,
-      `--service-account-signing-key-file=${certs.saPrivate}`,
+      ...apiServerArgs({ etcdUrl, securePort: securePort!, url, dir, certs, tokenFile }),
       ...(opts.extraArgs ?? []),
     ];
     const caPem = await readFile(certs.caCert, 'utf8');
-    let api: PeerProcess;
-    const startApi = async () => {
-      api = spawnPeer('kube-apiserver', apiBin, apiArgs);
-      procs.push(api);
-      await waitUntil(
-        'kube-apiserver /healthz',
-        async () => {
-          const r = await httpGet(`${url}/healthz`, { ca: caPem, token, timeoutMs: 5_000 });
-          return r.status === 200 && r.body.trim() === 'ok';
-        },
-        { timeoutMs, peer: api, intervalMs: 300 },
-      );
-    };
-    await startApi();
+    const endpoint = { url, caPem, token };
+    let api = await startApiServer(apiBin, apiArgs, endpoint, timeoutMs, procs);
     // /healthz can pass before the bootstrap controllers created `default`; envtest waits for it too.
     await waitUntil(
       'namespace default',
       async () => (await httpGet(`${url}/api/v1/namespaces/default`, { ca: caPem, token })).status === 200,
-      { timeoutMs, peer: api!, intervalMs: 300 },
+      { timeoutMs, peer: api, intervalMs: 300 },
     );
 
     const kubeconfigPath = join(dir, 'kubeconfig');
@@ -136,13 +86,101 @@ export async function startRealApiServer(opts: StartApiServerOptions = {}): Prom
     const restartApiServer = async () => {
       await api.stop();
       procs.splice(procs.indexOf(api), 1);
-      await startApi();
+      api = await startApiServer(apiBin, apiArgs, endpoint, timeoutMs, procs);
     };
     return { url, token, kubeconfigPath, caPem, etcdUrl, call, restartApiServer, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** Starts etcd (added to `procs` before it is healthy, so a failed start is still stopped); returns its client URL. */
+async function startEtcd(
+  bin: string,
+  dir: string,
+  clientPort: number,
+  peerPort: number,
+  timeoutMs: number,
+  procs: PeerProcess[],
+): Promise<string> {
+  const etcdUrl = `http://127.0.0.1:${clientPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const etcd = spawnPeer('etcd', bin, [
+    `--name=kso-e2e`,
+    `--data-dir=${join(dir, 'etcd')}`,
+    `--listen-client-urls=${etcdUrl}`,
+    `--advertise-client-urls=${etcdUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=kso-e2e=${peerUrl}`,
+    // Durability is pointless for a throw-away store and fsync dominates etcd latency on a shared disk.
+    '--unsafe-no-fsync=true',
+    '--log-level=warn',
+  ]);
+  procs.push(etcd);
+  await waitUntil(
+    'etcd /health',
+    async () => {
+      const r = await httpGet(`${etcdUrl}/health`, { timeoutMs: 2_000 });
+      return r.status === 200 && r.body.includes('"health":"true"');
+    },
+    { timeoutMs, peer: etcd },
+  );
+  return etcdUrl;
+}
+
+function apiServerArgs(o: {
+  etcdUrl: string;
+  securePort: number;
+  url: string;
+  dir: string;
+  certs: CertFiles;
+  tokenFile: string;
+}): string[] {
+  return [
+    `--etcd-servers=${o.etcdUrl}`,
+    `--secure-port=${o.securePort}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--cert-dir=${o.dir}`,
+    `--tls-cert-file=${o.certs.servingCert}`,
+    `--tls-private-key-file=${o.certs.servingKey}`,
+    `--token-auth-file=${o.tokenFile}`,
+    '--authorization-mode=RBAC',
+    '--service-cluster-ip-range=10.0.0.0/24',
+    '--allow-privileged=true',
+    // No service-account controller runs, so pods would otherwise be rejected for lack of a default SA.
+    '--disable-admission-plugins=ServiceAccount',
+    `--service-account-issuer=${o.url}/`,
+    `--service-account-key-file=${o.certs.saPublic}`,
+    `--service-account-signing-key-file=${o.certs.saPrivate}`,
+  ];
+}
+
+/** Starts kube-apiserver (added to `procs` at once) and waits until /healthz answers ok. */
+async function startApiServer(
+  bin: string,
+  args: string[],
+  endpoint: { url: string; caPem: string; token: string },
+  timeoutMs: number,
+  procs: PeerProcess[],
+): Promise<PeerProcess> {
+  const api = spawnPeer('kube-apiserver', bin, args);
+  procs.push(api);
+  await waitUntil(
+    'kube-apiserver /healthz',
+    async () => {
+      const r = await httpGet(`${endpoint.url}/healthz`, {
+        ca: endpoint.caPem,
+        token: endpoint.token,
+        timeoutMs: 5_000,
+      });
+      return r.status === 200 && r.body.trim() === 'ok';
+    },
+    { timeoutMs, peer: api, intervalMs: 300 },
+  );
+  return api;
 }
 
 async function distinctFreePorts(n: number): Promise<number[]> {

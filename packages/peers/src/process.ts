@@ -33,6 +33,70 @@ function installExitHook(): void {
   });
 }
 
+/** Combined stdout/stderr, bounded to the last MAX_OUTPUT characters, with waiters for a pattern to appear. */
+class PeerOutput {
+  #buffer = '';
+  readonly #watchers = new Set<{ pattern: RegExp; resolve: () => void }>();
+
+  append(text: string): void {
+    this.#buffer += text;
+    if (this.#buffer.length > MAX_OUTPUT) this.#buffer = this.#buffer.slice(this.#buffer.length - MAX_OUTPUT);
+    for (const w of this.#watchers) {
+      if (w.pattern.test(this.#buffer)) {
+        this.#watchers.delete(w);
+        w.resolve();
+      }
+    }
+  }
+
+  tail(): string {
+    return this.#buffer.split('\n').slice(-40).join('\n');
+  }
+
+  /** Resolves once `pattern` has matched; rejects on timeout or when `exited` settles first. */
+  waitFor(name: string, pattern: RegExp, timeoutMs: number, exited: Promise<number | string>): Promise<void> {
+    if (pattern.test(this.#buffer)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const w = {
+        pattern,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#watchers.delete(w);
+        reject(
+          new Error(`${name}: no output matching ${pattern} within ${timeoutMs} ms; last output:\n${this.tail()}`),
+        );
+      }, timeoutMs);
+      this.#watchers.add(w);
+      void exited.then((code) => {
+        if (!this.#watchers.delete(w)) return;
+        clearTimeout(timer);
+        reject(new Error(`${name} exited (${code}) before printing ${pattern}; last output:\n${this.tail()}`));
+      });
+    });
+  }
+}
+
+/** Resolves with the exit code (or signal name, or 'spawn-error') and forgets the child for the exit hook. */
+function trackExit(child: ChildProcess, output: PeerOutput, onExit: () => void): Promise<number | string> {
+  return new Promise<number | string>((resolve) => {
+    child.once('error', (err) => {
+      output.append(`\n[spawn error] ${err.message}`);
+      onExit();
+      live.delete(child);
+      resolve('spawn-error');
+    });
+    child.once('exit', (code, signal) => {
+      onExit();
+      live.delete(child);
+      resolve(code ?? signal ?? 'unknown');
+    });
+  });
+}
+
 export function spawnPeer(
   name: string,
   binary: string,
@@ -46,64 +110,22 @@ export function spawnPeer(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
-  let buffer = '';
-  let exitedFlag = false;
-  const watchers = new Set<{ pattern: RegExp; resolve: () => void }>();
-  const onData = (chunk: Buffer): void => {
-    buffer += chunk.toString('utf8');
-    if (buffer.length > MAX_OUTPUT) buffer = buffer.slice(buffer.length - MAX_OUTPUT);
-    for (const w of watchers) {
-      if (w.pattern.test(buffer)) {
-        watchers.delete(w);
-        w.resolve();
-      }
-    }
-  };
+  const output = new PeerOutput();
+  const onData = (chunk: Buffer): void => output.append(chunk.toString('utf8'));
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  const exited = new Promise<number | string>((resolve) => {
-    child.once('error', (err) => {
-      buffer += `\n[spawn error] ${err.message}`;
-      exitedFlag = true;
-      live.delete(child);
-      resolve('spawn-error');
-    });
-    child.once('exit', (code, signal) => {
-      exitedFlag = true;
-      live.delete(child);
-      resolve(code ?? signal ?? 'unknown');
-    });
+  let exitedFlag = false;
+  const exited = trackExit(child, output, () => {
+    exitedFlag = true;
   });
-  const tail = (): string => buffer.split('\n').slice(-40).join('\n');
 
   return {
     name,
     child,
     exited,
     hasExited: () => exitedFlag,
-    output: tail,
-    waitForOutput(pattern, timeoutMs) {
-      if (pattern.test(buffer)) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const w = {
-          pattern,
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-        };
-        const timer = setTimeout(() => {
-          watchers.delete(w);
-          reject(new Error(`${name}: no output matching ${pattern} within ${timeoutMs} ms; last output:\n${tail()}`));
-        }, timeoutMs);
-        watchers.add(w);
-        void exited.then((code) => {
-          if (!watchers.delete(w)) return;
-          clearTimeout(timer);
-          reject(new Error(`${name} exited (${code}) before printing ${pattern}; last output:\n${tail()}`));
-        });
-      });
-    },
+    output: () => output.tail(),
+    waitForOutput: (pattern, timeoutMs) => output.waitFor(name, pattern, timeoutMs, exited),
     async stop(graceMs = 10_000) {
       if (exitedFlag) return;
       child.kill('SIGTERM');

@@ -162,108 +162,154 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
-export async function startOtlpReceiver(opts: { maxReceiveMessageBytes?: number } = {}): Promise<OtlpReceiver> {
-  const received: ReceivedRequest[] = [];
-  let failures: { n: number; status: grpc.status } = { n: 0, status: grpc.status.UNAVAILABLE };
-  let hangMs = 0;
-  let attempts = 0;
-  const waiters = new Set<() => void>();
-  const notify = () => {
-    for (const w of waiters) w();
-  };
-  const delay = () => (hangMs > 0 ? new Promise((r) => setTimeout(r, hangMs)) : Promise.resolve());
-  const takeFailure = (): grpc.status | undefined => {
-    if (failures.n <= 0) return undefined;
-    failures.n--;
-    return failures.status;
-  };
+/** What the receiver has seen and the faults a test asked for, shared by the gRPC and HTTP endpoints. */
+class ReceiverState {
+  readonly received: ReceivedRequest[] = [];
+  attempts = 0;
+  failures: { n: number; status: grpc.status } = { n: 0, status: grpc.status.UNAVAILABLE };
+  hangMs = 0;
+  readonly #waiters = new Set<() => void>();
 
+  notify(): void {
+    for (const w of this.#waiters) w();
+  }
+
+  delay(): Promise<unknown> {
+    return this.hangMs > 0 ? new Promise((r) => setTimeout(r, this.hangMs)) : Promise.resolve();
+  }
+
+  /** The injected status for this request, if failures are pending. */
+  takeFailure(): grpc.status | undefined {
+    if (this.failures.n <= 0) return undefined;
+    this.failures.n--;
+    return this.failures.status;
+  }
+
+  waitFor(predicate: (r: ReceivedRequest[]) => boolean, timeoutMs: number): Promise<void> {
+    const received = this.received;
+    if (predicate(received)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (predicate(received)) {
+          clearTimeout(t);
+          this.#waiters.delete(check);
+          resolve();
+        }
+      };
+      const t = setTimeout(() => {
+        this.#waiters.delete(check);
+        reject(new Error(`waitFor timed out after ${timeoutMs} ms (${received.length} requests received)`));
+      }, timeoutMs);
+      this.#waiters.add(check);
+    });
+  }
+}
+
+/** MetricsService/Export with raw Buffer (de)serializers: the request is decoded by decodeExportRequest. */
+function exportHandler(state: ReceiverState) {
+  return (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+    state.attempts++;
+    void state.delay().then(() => {
+      const fail = state.takeFailure();
+      if (fail !== undefined) {
+        cb({ code: fail, details: 'injected failure' });
+        return;
+      }
+      try {
+        const md: Record<string, string> = {};
+        for (const [k, v] of Object.entries(call.metadata.getMap())) md[k] = String(v);
+        state.received.push(decodeExportRequest(call.request, 'grpc', md));
+        cb(null, Buffer.alloc(0));
+        state.notify();
+      } catch (err) {
+        cb({ code: grpc.status.INVALID_ARGUMENT, details: String(err) });
+      }
+    });
+  };
+}
+
+async function startGrpcServer(
+  port: number,
+  maxReceiveMessageBytes: number,
+  state: ReceiverState,
+): Promise<{ server: grpc.Server; port: number }> {
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': maxReceiveMessageBytes });
+  const ident = (b: Buffer) => b;
+  server.addService(
+    {
+      Export: {
+        path: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: ident,
+        requestDeserialize: ident,
+        responseSerialize: ident,
+        responseDeserialize: ident,
+      },
+    },
+    { Export: exportHandler(state) },
+  );
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  return { server, port: bound };
+}
+
+/** POST /v1/metrics (protobuf or JSON, optionally gzipped): the status code and body to answer. */
+async function onHttpExport(state: ReceiverState, req: IncomingMessage, body: Buffer): Promise<[number, string]> {
+  if (req.method !== 'POST' || req.url !== '/v1/metrics') return [404, 'not found'];
+  state.attempts++;
+  await state.delay();
+  const fail = state.takeFailure();
+  if (fail !== undefined)
+    return [
+      fail === grpc.status.UNAVAILABLE ? 503 : fail === grpc.status.RESOURCE_EXHAUSTED ? 429 : 500,
+      'injected failure',
+    ];
+  const raw = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) headers[k] = String(v);
+  const isJson = (req.headers['content-type'] ?? '').includes('json');
+  state.received.push(decodeExportRequest(isJson ? (JSON.parse(raw.toString('utf8')) as Obj) : raw, 'http', headers));
+  state.notify();
+  return [200, isJson ? '{}' : ''];
+}
+
+async function startHttpServer(port: number, state: ReceiverState): Promise<{ server: HttpServer; port: number }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      onHttpExport(state, req, Buffer.concat(chunks)).then(
+        ([code, text]) =>
+          res
+            .writeHead(code, { 'content-type': text === '{}' ? 'application/json' : 'application/x-protobuf' })
+            .end(text),
+        (err: unknown) => res.writeHead(400).end(String(err)),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+export async function startOtlpReceiver(opts: { maxReceiveMessageBytes?: number } = {}): Promise<OtlpReceiver> {
+  const state = new ReceiverState();
+  const maxBytes = opts.maxReceiveMessageBytes ?? 4 * 1024 * 1024;
   let grpcServer: grpc.Server | undefined;
   let grpcPort = 0;
-  const startGrpc = async () => {
-    const server = new grpc.Server({
-      'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
-    });
-    const ident = (b: Buffer) => b;
-    server.addService(
-      {
-        Export: {
-          path: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
-          requestStream: false,
-          responseStream: false,
-          requestSerialize: ident,
-          requestDeserialize: ident,
-          responseSerialize: ident,
-          responseDeserialize: ident,
-        },
-      },
-      {
-        Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
-          attempts++;
-          void delay().then(() => {
-            const fail = takeFailure();
-            if (fail !== undefined) {
-              cb({ code: fail, details: 'injected failure' });
-              return;
-            }
-            try {
-              const md: Record<string, string> = {};
-              for (const [k, v] of Object.entries(call.metadata.getMap())) md[k] = String(v);
-              received.push(decodeExportRequest(call.request, 'grpc', md));
-              cb(null, Buffer.alloc(0));
-              notify();
-            } catch (err) {
-              cb({ code: grpc.status.INVALID_ARGUMENT, details: String(err) });
-            }
-          });
-        },
-      },
-    );
-    grpcPort = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`127.0.0.1:${grpcPort}`, grpc.ServerCredentials.createInsecure(), (err, port) =>
-        err ? reject(err) : resolve(port),
-      ),
-    );
-    grpcServer = server;
-  };
-
   let httpServer: HttpServer | undefined;
   let httpPort = 0;
-  const onHttp = async (req: IncomingMessage, body: Buffer): Promise<[number, string]> => {
-    if (req.method !== 'POST' || req.url !== '/v1/metrics') return [404, 'not found'];
-    attempts++;
-    await delay();
-    const fail = takeFailure();
-    if (fail !== undefined)
-      return [
-        fail === grpc.status.UNAVAILABLE ? 503 : fail === grpc.status.RESOURCE_EXHAUSTED ? 429 : 500,
-        'injected failure',
-      ];
-    const raw = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) headers[k] = String(v);
-    const isJson = (req.headers['content-type'] ?? '').includes('json');
-    received.push(decodeExportRequest(isJson ? (JSON.parse(raw.toString('utf8')) as Obj) : raw, 'http', headers));
-    notify();
-    return [200, isJson ? '{}' : ''];
-  };
-  const startHttp = async () => {
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        onHttp(req, Buffer.concat(chunks)).then(
-          ([code, text]) =>
-            res
-              .writeHead(code, { 'content-type': text === '{}' ? 'application/json' : 'application/x-protobuf' })
-              .end(text),
-          (err: unknown) => res.writeHead(400).end(String(err)),
-        );
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(httpPort, '127.0.0.1', () => resolve()));
-    httpPort = (server.address() as AddressInfo).port;
-    httpServer = server;
+  // The ports of the first start are kept, so setDown(false) listens where the exporter already points.
+  const start = async () => {
+    const g = await startGrpcServer(grpcPort, maxBytes, state);
+    grpcPort = g.port;
+    grpcServer = g.server;
+    const h = await startHttpServer(httpPort, state);
+    httpPort = h.port;
+    httpServer = h.server;
   };
   const stop = async () => {
     const g = grpcServer;
@@ -277,45 +323,25 @@ export async function startOtlpReceiver(opts: { maxReceiveMessageBytes?: number 
     }
   };
 
-  await startGrpc();
-  await startHttp();
+  await start();
   return {
     grpcAddress: `127.0.0.1:${grpcPort}`,
     httpUrl: `http://127.0.0.1:${httpPort}`,
-    received,
+    received: state.received,
     get attempts() {
-      return attempts;
+      return state.attempts;
     },
     failNext(n, status = grpc.status.UNAVAILABLE) {
-      failures = { n, status };
+      state.failures = { n, status };
     },
     async setDown(down) {
       if (down) await stop();
-      else if (!grpcServer) {
-        await startGrpc();
-        await startHttp();
-      }
+      else if (!grpcServer) await start();
     },
     hang(ms) {
-      hangMs = ms;
+      state.hangMs = ms;
     },
-    waitFor(predicate, timeoutMs) {
-      if (predicate(received)) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (predicate(received)) {
-            clearTimeout(t);
-            waiters.delete(check);
-            resolve();
-          }
-        };
-        const t = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`waitFor timed out after ${timeoutMs} ms (${received.length} requests received)`));
-        }, timeoutMs);
-        waiters.add(check);
-      });
-    },
+    waitFor: (predicate, timeoutMs) => state.waitFor(predicate, timeoutMs),
     close: stop,
   };
 }

@@ -124,10 +124,17 @@ export interface SyntheticPod {
 
 const PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
 
+type PodId = { namespace: string; pod: string; uid: string };
+
+/** One Point[] per family, in KSM_POD_FAMILIES order (the three parts below follow that list). */
 export function ksmPodPoints(p: SyntheticPod): Point[][] {
   const id = { namespace: p.namespace, pod: p.name, uid: p.uid };
+  return [...podStatusPoints(p, id), ...containerPoints(p, id), ...podSpecPoints(p, id)];
+}
+
+/** kube_pod_info … kube_pod_status_scheduled. */
+function podStatusPoints(p: SyntheticPod, id: PodId): Point[][] {
   const running = p.phase === 'Running';
-  const per = (f: (c: string, i: number) => Point[]) => p.containers.flatMap(f);
   return [
     [
       {
@@ -158,6 +165,14 @@ export function ksmPodPoints(p: SyntheticPod): Point[][] {
       value: (c === 'true') === running ? 1 : 0,
     })),
     ['true', 'false', 'unknown'].map((c) => ({ attributes: { ...id, condition: c }, value: c === 'true' ? 1 : 0 })),
+  ];
+}
+
+/** kube_pod_container_info … kube_pod_container_resource_limits. */
+function containerPoints(p: SyntheticPod, id: PodId): Point[][] {
+  const running = p.phase === 'Running';
+  const per = (f: (c: string, i: number) => Point[]) => p.containers.flatMap(f);
+  return [
     per((c) => [
       {
         attributes: {
@@ -185,6 +200,13 @@ export function ksmPodPoints(p: SyntheticPod): Point[][] {
       { attributes: { ...id, container: c, node: p.node, resource: 'cpu', unit: 'core' }, value: 1 },
       { attributes: { ...id, container: c, node: p.node, resource: 'memory', unit: 'byte' }, value: 536870912 },
     ]),
+  ];
+}
+
+/** kube_pod_status_scheduled_time … the end of KSM_POD_FAMILIES. */
+function podSpecPoints(p: SyntheticPod, id: PodId): Point[][] {
+  const running = p.phase === 'Running';
+  return [
     [{ attributes: id, value: p.createdS + 1 }],
     running ? [{ attributes: id, value: p.createdS + 9 }] : [],
     [{ attributes: { ...id, type: 'Always' }, value: 1 }],

@@ -217,7 +217,7 @@ export function startDemo(store: Store, logger: Logger, o: DemoOptions = {}): { 
   );
   podFor(flaky, { phase: 'Failed', ageMs: 300_000 });
   podFor(flaky, { phase: 'Failed', ageMs: 200_000 });
-  let flakyPod = podFor(flaky, { phase: 'Running', ageMs: 60_000 });
+  const flakyPod = podFor(flaky, { phase: 'Running', ageMs: 60_000 });
 
   // A long runner with a classic init container and a native sidecar; a crash-looping service pod.
   const runner = create(
@@ -357,156 +357,17 @@ export function startDemo(store: Store, logger: Logger, o: DemoOptions = {}): { 
     status: {},
   });
 
-  const runs: { job: KObj; pod: KObj; startedTick: number }[] = [];
+  const ctx: DemoContext = { store, create, patch, podFor, cron, flakyPod };
+  const runs: CronRun[] = [];
   let tick = 0;
   const step = () => {
     tick++;
     // A CronJob run every 10 ticks, running for 3 ticks; one in five fails.
-    if (tick % 10 === 1) {
-      const name = `descheduler-${Math.floor(Date.now() / 1000)}`;
-      const j = create(
-        'Job',
-        job({
-          name,
-          namespace: 'kube-system',
-          labels: { app: 'descheduler' },
-          backoffLimit: 0,
-          owner: ownerRef(cron),
-          ageMs: 0,
-          image: 'registry.k8s.io/descheduler/descheduler:v0.33.0',
-          status: { active: 1, ready: 1, terminating: 0, uncountedTerminatedPods: {}, startTime: iso() },
-        }),
-      );
-      const p = podFor(j, {
-        phase: 'Running',
-        ageMs: 0,
-        containers: [{ name: 'descheduler', image: 'registry.k8s.io/descheduler/descheduler:v0.33.0' }],
-      });
-      runs.push({ job: j, pod: p, startedTick: tick });
-      patch('CronJob', 'kube-system', 'descheduler', (c) => {
-        c.status = {
-          ...c.status,
-          active: [{ apiVersion: 'batch/v1', kind: 'Job', name, namespace: 'kube-system', uid: j.metadata.uid }],
-          lastScheduleTime: iso(),
-        };
-      });
-    }
-    for (const r of runs) {
-      if (r.startedTick !== tick - 3) continue;
-      const ok = Math.floor(tick / 10) % 5 !== 4;
-      const jn = r.job.metadata.name;
-      patch('Pod', 'kube-system', r.pod.metadata.name, (p) => {
-        p.status.phase = ok ? 'Succeeded' : 'Failed';
-        const cs = p.status.containerStatuses[0];
-        cs.ready = false;
-        cs.started = false;
-        cs.state = {
-          terminated: {
-            exitCode: ok ? 0 : 1,
-            reason: ok ? 'Completed' : 'Error',
-            startedAt: cs.state.running?.startedAt ?? iso(),
-            finishedAt: iso(),
-          },
-        };
-        for (const c of p.status.conditions)
-          if (c.type === 'Ready' || c.type === 'ContainersReady')
-            Object.assign(c, { status: 'False', reason: 'PodCompleted', lastTransitionTime: iso() });
-      });
-      patch('Job', 'kube-system', jn, (j) => {
-        const c = ok
-          ? ['SuccessCriteriaMet', 'Complete', 'CompletionsReached', 'Reached expected number of succeeded pods']
-          : ['FailureTarget', 'Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'];
-        j.status = {
-          ...j.status,
-          active: 0,
-          ready: 0,
-          ...(ok ? { succeeded: 1, completionTime: iso() } : { failed: 1 }),
-          conditions: [cond(c[0]!, c[2]!, c[3]!), cond(c[1]!, c[2]!, c[3]!)],
-        };
-      });
-      patch('CronJob', 'kube-system', 'descheduler', (c) => {
-        c.status = {
-          lastScheduleTime: c.status.lastScheduleTime,
-          ...(ok
-            ? { lastSuccessfulTime: iso() }
-            : c.status.lastSuccessfulTime
-              ? { lastSuccessfulTime: c.status.lastSuccessfulTime }
-              : {}),
-        };
-      });
-    }
-    // History limit: keep the last three runs.
-    while (runs.length > 3 && runs[0]!.startedTick < tick - 3) {
-      const old = runs.shift()!;
-      if (store.get(R('Pod'), 'kube-system', old.pod.metadata.name))
-        store.delete(R('Pod'), 'kube-system', old.pod.metadata.name);
-      if (store.get(R('Job'), 'kube-system', old.job.metadata.name))
-        store.delete(R('Job'), 'kube-system', old.job.metadata.name);
-    }
-    // flaky-sync: its running pod fails every 7 ticks until the backoff limit, then the Job fails
-    // (FailureTarget, then Failed) and is recreated later.
-    if (tick % 7 === 0) {
-      const cur = store.get(R('Job'), 'batch', 'flaky-sync');
-      if (cur && !cur.status?.conditions) {
-        patch('Pod', 'batch', flakyPod.metadata.name, (p) => {
-          p.status.phase = 'Failed';
-          const cs = p.status.containerStatuses[0];
-          cs.ready = false;
-          cs.started = false;
-          cs.state = { terminated: { exitCode: 1, reason: 'Error', startedAt: iso(30_000), finishedAt: iso() } };
-        });
-        const failedCount = (cur.status.failed ?? 0) + 1;
-        if (failedCount > cur.spec.backoffLimit) {
-          patch('Job', 'batch', 'flaky-sync', (j) => {
-            j.status = {
-              ...j.status,
-              active: 0,
-              ready: 0,
-              failed: failedCount,
-              conditions: [
-                cond('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
-              ],
-            };
-          });
-          patch('Job', 'batch', 'flaky-sync', (j) => {
-            j.status.conditions.push(
-              cond('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
-            );
-          });
-        } else {
-          patch('Job', 'batch', 'flaky-sync', (j) => {
-            j.status = { ...j.status, failed: failedCount };
-          });
-          flakyPod = podFor(store.get(R('Job'), 'batch', 'flaky-sync'), { phase: 'Running', ageMs: 0 });
-        }
-      } else if (cur && tick % 35 === 0) {
-        for (const p of store.list(R('Pod'), 'batch'))
-          if (p.metadata.ownerReferences?.[0]?.uid === cur.metadata.uid)
-            store.delete(R('Pod'), 'batch', p.metadata.name);
-        store.delete(R('Job'), 'batch', 'flaky-sync');
-        const fresh = create(
-          'Job',
-          job({
-            name: 'flaky-sync',
-            namespace: 'batch',
-            labels: { app: 'sync' },
-            backoffLimit: 6,
-            ageMs: 0,
-            status: { active: 1, ready: 1, terminating: 0, uncountedTerminatedPods: {}, startTime: iso() },
-          }),
-        );
-        flakyPod = podFor(fresh, { phase: 'Running', ageMs: 0 });
-      }
-    }
-    // The crash-looping container keeps restarting.
-    if (tick % 5 === 0) {
-      for (const p of store.list(R('Pod'), 'batch')) {
-        if (p.metadata.labels?.['job-name'] !== 'cache-warmer') continue;
-        patch('Pod', 'batch', p.metadata.name, (x) => {
-          x.status.containerStatuses[0].restartCount++;
-        });
-      }
-    }
+    if (tick % 10 === 1) startCronRun(ctx, runs, tick);
+    for (const r of runs) if (r.startedTick === tick - 3) finishCronRun(ctx, r, Math.floor(tick / 10) % 5 !== 4);
+    pruneCronRuns(store, runs, tick);
+    if (tick % 7 === 0) tickFlakySync(ctx, tick);
+    if (tick % 5 === 0) restartCrashLoop(ctx);
   };
   const timer = setInterval(() => {
     try {
@@ -519,4 +380,171 @@ export function startDemo(store: Store, logger: Logger, o: DemoOptions = {}): { 
   timer.unref();
   logger.info({ objects: store.retainedEvents }, 'demo scenario started');
   return { stop: () => clearInterval(timer) };
+}
+
+interface CronRun {
+  job: KObj;
+  pod: KObj;
+  startedTick: number;
+}
+
+/** What the ticking part of the demo changes: the store, its write helpers and the objects it follows. */
+interface DemoContext {
+  store: Store;
+  create(kind: string, obj: KObj): KObj;
+  patch(kind: string, ns: string | undefined, name: string, fn: (o: KObj) => void): unknown;
+  podFor(j: KObj, s: Partial<PodSpec> & { phase: PodSpec['phase'] }): KObj;
+  cron: KObj;
+  /** flaky-sync's current running pod; replaced on every retry. */
+  flakyPod: KObj;
+}
+
+/** The descheduler CronJob starts a Job with one running pod (recorded in `runs`). */
+function startCronRun(ctx: DemoContext, runs: CronRun[], tick: number): void {
+  const name = `descheduler-${Math.floor(Date.now() / 1000)}`;
+  const j = ctx.create(
+    'Job',
+    job({
+      name,
+      namespace: 'kube-system',
+      labels: { app: 'descheduler' },
+      backoffLimit: 0,
+      owner: ownerRef(ctx.cron),
+      ageMs: 0,
+      image: 'registry.k8s.io/descheduler/descheduler:v0.33.0',
+      status: { active: 1, ready: 1, terminating: 0, uncountedTerminatedPods: {}, startTime: iso() },
+    }),
+  );
+  const p = ctx.podFor(j, {
+    phase: 'Running',
+    ageMs: 0,
+    containers: [{ name: 'descheduler', image: 'registry.k8s.io/descheduler/descheduler:v0.33.0' }],
+  });
+  runs.push({ job: j, pod: p, startedTick: tick });
+  ctx.patch('CronJob', 'kube-system', 'descheduler', (c) => {
+    c.status = {
+      ...c.status,
+      active: [{ apiVersion: 'batch/v1', kind: 'Job', name, namespace: 'kube-system', uid: j.metadata.uid }],
+      lastScheduleTime: iso(),
+    };
+  });
+}
+
+/** A run ends after 3 ticks: pod terminated, Job Complete or Failed, the CronJob's last times updated. */
+function finishCronRun(ctx: DemoContext, r: CronRun, ok: boolean): void {
+  const jn = r.job.metadata.name;
+  ctx.patch('Pod', 'kube-system', r.pod.metadata.name, (p) => {
+    p.status.phase = ok ? 'Succeeded' : 'Failed';
+    const cs = p.status.containerStatuses[0];
+    cs.ready = false;
+    cs.started = false;
+    cs.state = {
+      terminated: {
+        exitCode: ok ? 0 : 1,
+        reason: ok ? 'Completed' : 'Error',
+        startedAt: cs.state.running?.startedAt ?? iso(),
+        finishedAt: iso(),
+      },
+    };
+    for (const c of p.status.conditions)
+      if (c.type === 'Ready' || c.type === 'ContainersReady')
+        Object.assign(c, { status: 'False', reason: 'PodCompleted', lastTransitionTime: iso() });
+  });
+  ctx.patch('Job', 'kube-system', jn, (j) => {
+    const c = ok
+      ? ['SuccessCriteriaMet', 'Complete', 'CompletionsReached', 'Reached expected number of succeeded pods']
+      : ['FailureTarget', 'Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'];
+    j.status = {
+      ...j.status,
+      active: 0,
+      ready: 0,
+      ...(ok ? { succeeded: 1, completionTime: iso() } : { failed: 1 }),
+      conditions: [cond(c[0]!, c[2]!, c[3]!), cond(c[1]!, c[2]!, c[3]!)],
+    };
+  });
+  ctx.patch('CronJob', 'kube-system', 'descheduler', (c) => {
+    c.status = {
+      lastScheduleTime: c.status.lastScheduleTime,
+      ...(ok
+        ? { lastSuccessfulTime: iso() }
+        : c.status.lastSuccessfulTime
+          ? { lastSuccessfulTime: c.status.lastSuccessfulTime }
+          : {}),
+    };
+  });
+}
+
+/** History limit: keep the last three runs. */
+function pruneCronRuns(store: Store, runs: CronRun[], tick: number): void {
+  while (runs.length > 3 && runs[0]!.startedTick < tick - 3) {
+    const old = runs.shift()!;
+    if (store.get(R('Pod'), 'kube-system', old.pod.metadata.name))
+      store.delete(R('Pod'), 'kube-system', old.pod.metadata.name);
+    if (store.get(R('Job'), 'kube-system', old.job.metadata.name))
+      store.delete(R('Job'), 'kube-system', old.job.metadata.name);
+  }
+}
+
+/**
+ * flaky-sync: its running pod fails every 7 ticks until the backoff limit, then the Job fails
+ * (FailureTarget, then Failed) and is recreated later.
+ */
+function tickFlakySync(ctx: DemoContext, tick: number): void {
+  const cur = ctx.store.get(R('Job'), 'batch', 'flaky-sync');
+  if (cur && !cur.status?.conditions) {
+    ctx.patch('Pod', 'batch', ctx.flakyPod.metadata.name, (p) => {
+      p.status.phase = 'Failed';
+      const cs = p.status.containerStatuses[0];
+      cs.ready = false;
+      cs.started = false;
+      cs.state = { terminated: { exitCode: 1, reason: 'Error', startedAt: iso(30_000), finishedAt: iso() } };
+    });
+    const failedCount = (cur.status.failed ?? 0) + 1;
+    if (failedCount > cur.spec.backoffLimit) {
+      ctx.patch('Job', 'batch', 'flaky-sync', (j) => {
+        j.status = {
+          ...j.status,
+          active: 0,
+          ready: 0,
+          failed: failedCount,
+          conditions: [cond('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit')],
+        };
+      });
+      ctx.patch('Job', 'batch', 'flaky-sync', (j) => {
+        j.status.conditions.push(cond('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'));
+      });
+    } else {
+      ctx.patch('Job', 'batch', 'flaky-sync', (j) => {
+        j.status = { ...j.status, failed: failedCount };
+      });
+      ctx.flakyPod = ctx.podFor(ctx.store.get(R('Job'), 'batch', 'flaky-sync'), { phase: 'Running', ageMs: 0 });
+    }
+  } else if (cur && tick % 35 === 0) {
+    for (const p of ctx.store.list(R('Pod'), 'batch'))
+      if (p.metadata.ownerReferences?.[0]?.uid === cur.metadata.uid)
+        ctx.store.delete(R('Pod'), 'batch', p.metadata.name);
+    ctx.store.delete(R('Job'), 'batch', 'flaky-sync');
+    const fresh = ctx.create(
+      'Job',
+      job({
+        name: 'flaky-sync',
+        namespace: 'batch',
+        labels: { app: 'sync' },
+        backoffLimit: 6,
+        ageMs: 0,
+        status: { active: 1, ready: 1, terminating: 0, uncountedTerminatedPods: {}, startTime: iso() },
+      }),
+    );
+    ctx.flakyPod = ctx.podFor(fresh, { phase: 'Running', ageMs: 0 });
+  }
+}
+
+/** The crash-looping container keeps restarting. */
+function restartCrashLoop(ctx: DemoContext): void {
+  for (const p of ctx.store.list(R('Pod'), 'batch')) {
+    if (p.metadata.labels?.['job-name'] !== 'cache-warmer') continue;
+    ctx.patch('Pod', 'batch', p.metadata.name, (x) => {
+      x.status.containerStatuses[0].restartCount++;
+    });
+  }
 }
