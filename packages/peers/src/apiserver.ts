@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { makeCa, makeLeaf } from '@kso/exporters/testing';
 import { missingPeerMessage, peerBinary } from './paths.ts';
 import { apiRequest, freePort, httpGet, type PeerProcess, spawnPeer, waitUntil } from './process.ts';
 
@@ -135,7 +136,7 @@ function apiServerArgs(o: {
   securePort: number;
   url: string;
   dir: string;
-  certs: CertFiles;
+  certs: ApiServerCerts;
   tokenFile: string;
 }): string[] {
   return [
@@ -189,7 +190,7 @@ async function distinctFreePorts(n: number): Promise<number[]> {
   return [...ports];
 }
 
-export interface CertFiles {
+export interface ApiServerCerts {
   caCert: string;
   servingCert: string;
   servingKey: string;
@@ -197,10 +198,14 @@ export interface CertFiles {
   saPublic: string;
 }
 
-/** Throw-away CA, serving cert for localhost/127.0.0.1 and service-account key pair (envtest's TinyCA, via openssl). */
-export async function makeCerts(dir: string): Promise<CertFiles> {
+/**
+ * Throw-away CA, serving cert for localhost/127.0.0.1 and service-account key pair. The CA and the serving
+ * certificate come from the one test PKI (@kso/exporters/testing); only the signing key pair is the API server's.
+ */
+export async function makeCerts(dir: string): Promise<ApiServerCerts> {
+  const ca = makeCa(dir, 'ca');
+  const serving = makeLeaf(dir, 'apiserver', ca, 'server');
   const f = (name: string): string => join(dir, name);
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   const openssl = async (...args: string[]): Promise<void> => {
     try {
       await run('openssl', args, { cwd: dir });
@@ -209,50 +214,12 @@ export async function makeCerts(dir: string): Promise<CertFiles> {
       throw new Error(`openssl ${args[0]} failed: ${e.stderr?.trim() || e.message}`);
     }
   };
-  await openssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    f('ca.key'),
-    '-out',
-    f('ca.crt'),
-    '-subj',
-    '/CN=kso-e2e-ca',
-    '-days',
-    '2',
-  );
-  await openssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-CA',
-    f('ca.crt'),
-    '-CAkey',
-    f('ca.key'),
-    '-keyout',
-    f('apiserver.key'),
-    '-out',
-    f('apiserver.crt'),
-    '-subj',
-    '/CN=localhost',
-    '-days',
-    '2',
-    '-addext',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    '-addext',
-    'basicConstraints=critical,CA:FALSE',
-    '-addext',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    '-addext',
-    'extendedKeyUsage=serverAuth',
-  );
   await openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', f('sa-signer.key'));
   await openssl('pkey', '-in', f('sa-signer.key'), '-pubout', '-out', f('sa-signer.pub'));
   return {
-    caCert: f('ca.crt'),
-    servingCert: f('apiserver.crt'),
-    servingKey: f('apiserver.key'),
+    caCert: ca.cert,
+    servingCert: serving.cert,
+    servingKey: serving.key,
     saPrivate: f('sa-signer.key'),
     saPublic: f('sa-signer.pub'),
   };
