@@ -347,7 +347,7 @@ export function createOtlpPush(o: OtlpPushOptions): OtlpPush {
     let rejected = 0;
     for (let i = 0; i < requests.length; i++) {
       const req = requests[i] as (typeof requests)[number];
-      const body = req.write();
+      const body = req.parts();
       let backoff = retry.initialMs;
       let sent = false;
       let unreachable = false;

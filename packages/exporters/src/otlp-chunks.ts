@@ -1,0 +1,211 @@
+// One stored object's OTLP bytes, encoded once per object version (the caller caches them by the immutable
+// ObjectMetrics) with every time_unix_nano left as an 8-byte placeholder whose offset is recorded, so a push
+// writes the push time in place instead of re-encoding.
+//
+// flat chunk (ksm): the object's tagged data points, family after family (the request interleaves them
+// family-major with the other objects' points, see otlp-sections.ts);
+// entity chunk (semconv): whole tagged ResourceMetrics, one per entity the object's points describe, sent as is.
+import type { FamilyDescriptor, ObjectMetrics, Point } from '@kso/metrics';
+import { ProtoWriter, TAG, writeStringKeyValue } from './otlp-proto.ts';
+
+/** What every chunk of one family needs, derived once per family list. */
+export interface FamilyMeta {
+  /** name/description/unit fields of the Metric. */
+  header: Buffer;
+  dataTag: number;
+  /** Sum: temporality + monotonic fields after the points. */
+  trailer: Buffer;
+  isInt: boolean;
+  pointKeys: ReadonlySet<string> | undefined;
+}
+
+/** One object's cached encoding. */
+export interface Chunk {
+  buf: Buffer;
+  /** Offsets of the time_unix_nano placeholders, ascending: exactly one per point. */
+  marks: Uint32Array;
+  points: number;
+  /** flat: end offset in buf of each family's points (family i starts at famEnds[i-1], or 0). */
+  famEnds?: Uint32Array;
+  /** flat: end index in marks of each family's points (= the family's points, since one mark per point). */
+  famMarkEnds?: Uint32Array;
+  /** entity: the push time last written into the marks (flat chunks are stamped in their sections). */
+  stampedMs: number;
+}
+
+/** The fixed parts of an entity ResourceMetrics: kso's scope, the schema URL, the cluster attributes. */
+export interface EntityFrame {
+  scope: Buffer;
+  /** ScopeMetrics.schema_url field (empty when no schema URL). */
+  scopeSchemaUrl: Buffer;
+  /** ResourceMetrics.schema_url field (empty when no schema URL). */
+  resourceSchemaUrl: Buffer;
+  /** Tagged attributes added to every entity Resource (k8s.cluster.name). */
+  extraAttributes: Buffer;
+}
+
+export function familyMeta(f: FamilyDescriptor): FamilyMeta {
+  const w = new ProtoWriter(256);
+  w.byte(TAG.metricName);
+  w.string(f.name);
+  if (f.help) {
+    w.byte(TAG.metricDescription);
+    w.string(f.help);
+  }
+  if (f.unit) {
+    w.byte(TAG.metricUnit);
+    w.string(f.unit);
+  }
+  const gauge = f.type === 'gauge';
+  const trailer = gauge
+    ? Buffer.alloc(0)
+    : Buffer.from([TAG.sumTemporality, 2, TAG.sumMonotonic, f.type === 'counter' ? 1 : 0]);
+  return {
+    header: w.finish(),
+    dataTag: gauge ? TAG.metricGauge : TAG.metricSum,
+    trailer,
+    isInt: f.valueType === 'int',
+    pointKeys: f.pointAttributes ? new Set(f.pointAttributes) : undefined,
+  };
+}
+
+function writePoint(
+  w: ProtoWriter,
+  attrs: Readonly<Record<string, string>>,
+  startMs: number,
+  value: number,
+  m: FamilyMeta,
+): void {
+  w.nested(TAG.dataPoints, (w) => {
+    for (const k in attrs) writeStringKeyValue(w, TAG.ndpAttributes, k, attrs[k] as string);
+    w.byte(TAG.ndpStart);
+    w.fixed64Nanos(startMs);
+    w.timeMark(TAG.ndpTime);
+    if (m.isInt) {
+      w.byte(TAG.ndpInt);
+      w.sfixed64(value);
+    } else {
+      w.byte(TAG.ndpDouble);
+      w.double(value);
+    }
+  });
+}
+
+/** The flat chunk: every family's points with all their attributes, family by family. */
+export function encodeFlatChunk(w: ProtoWriter, obj: ObjectMetrics, metas: readonly FamilyMeta[]): Chunk {
+  const families = obj.families;
+  const n = metas.length;
+  w.reset();
+  const famEnds = new Uint32Array(n);
+  const famMarkEnds = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = metas[i] as FamilyMeta;
+    for (const p of (families[i] ?? []) as readonly Point[]) writePoint(w, p.attributes, obj.startTimeMs, p.value, m);
+    famEnds[i] = w.pos;
+    famMarkEnds[i] = w.marks.length;
+  }
+  const marks = Uint32Array.from(w.marks);
+  return { buf: w.finish(), marks, points: marks.length, famEnds, famMarkEnds, stampedMs: -1 };
+}
+
+interface EntityGroup {
+  /** The entity's attributes (every non-enum attribute), in the points' order. */
+  res: [string, string][];
+  /** family index → its points' enum attributes and values. */
+  fams: Map<number, [Record<string, string>, number][]>;
+}
+
+/** Groups an object's points by entity (their non-enum attributes), keeping first-seen order. */
+function groupByEntity(obj: ObjectMetrics, metas: readonly FamilyMeta[]): Map<string, EntityGroup> {
+  const families = obj.families;
+  const groups = new Map<string, EntityGroup>();
+  for (let i = 0; i < metas.length; i++) {
+    const keys = (metas[i] as FamilyMeta).pointKeys;
+    for (const p of (families[i] ?? []) as readonly Point[]) {
+      const res: [string, string][] = [];
+      const own: Record<string, string> = {};
+      let sig = '';
+      for (const k in p.attributes) {
+        const v = p.attributes[k] as string;
+        if (keys?.has(k)) own[k] = v;
+        else {
+          res.push([k, v]);
+          sig += `${k}\u0000${v}\u0000`;
+        }
+      }
+      let g = groups.get(sig);
+      if (!g) {
+        g = { res, fams: new Map() };
+        groups.set(sig, g);
+      }
+      let list = g.fams.get(i);
+      if (!list) {
+        list = [];
+        g.fams.set(i, list);
+      }
+      list.push([own, p.value]);
+    }
+  }
+  return groups;
+}
+
+/** The entity chunk: one tagged ResourceMetrics per entity, its identity on the Resource, enum attributes on points. */
+export function encodeEntityChunk(
+  w: ProtoWriter,
+  obj: ObjectMetrics,
+  metas: readonly FamilyMeta[],
+  frame: EntityFrame,
+): Chunk {
+  w.reset();
+  for (const g of groupByEntity(obj, metas).values()) {
+    w.nested(TAG.requestResourceMetrics, (w) => {
+      w.nested(TAG.rmResource, (w) => {
+        for (const [k, v] of g.res) writeStringKeyValue(w, TAG.resourceAttributes, k, v);
+        w.raw(frame.extraAttributes);
+      });
+      w.nested(TAG.rmScopeMetrics, (w) => {
+        w.raw(frame.scope);
+        for (const [i, list] of g.fams) {
+          const m = metas[i] as FamilyMeta;
+          w.nested(TAG.smMetrics, (w) => {
+            w.raw(m.header);
+            w.nested(m.dataTag, (w) => {
+              for (const [attrs, value] of list) writePoint(w, attrs, obj.startTimeMs, value, m);
+              w.raw(m.trailer);
+            });
+          });
+        }
+        w.raw(frame.scopeSchemaUrl);
+      });
+      w.raw(frame.resourceSchemaUrl);
+    });
+  }
+  const marks = Uint32Array.from(w.marks);
+  return { buf: w.finish(), marks, points: marks.length, stampedMs: -1 };
+}
+
+/**
+ * Writes the 8 push-time bytes `t` at marks[from..to) of `b`. Plain byte stores: hundreds of thousands of
+ * marks per push, where a Buffer method call per mark costs more than the copy.
+ */
+export function stampMarks(b: Buffer, marks: Uint32Array, from: number, to: number, t: Uint8Array): void {
+  const t0 = t[0] as number;
+  const t1 = t[1] as number;
+  const t2 = t[2] as number;
+  const t3 = t[3] as number;
+  const t4 = t[4] as number;
+  const t5 = t[5] as number;
+  const t6 = t[6] as number;
+  const t7 = t[7] as number;
+  for (let i = from; i < to; i++) {
+    const o = marks[i] as number;
+    b[o] = t0;
+    b[o + 1] = t1;
+    b[o + 2] = t2;
+    b[o + 3] = t3;
+    b[o + 4] = t4;
+    b[o + 5] = t5;
+    b[o + 6] = t6;
+    b[o + 7] = t7;
+  }
+}
