@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MetricsStore } from '@kso/metrics';
-import { StoreEncoder, scopeFor } from '../src/index.ts';
+import { ProtoWriter, StoreEncoder, scopeFor } from '../src/index.ts';
+import { encodeFlatChunk, familyMeta } from '../src/otlp-chunks.ts';
+import { TAG, writeStringKeyValue } from '../src/otlp-proto.ts';
 
 function pod(i: number, restarts = 0) {
   return {
@@ -95,3 +97,35 @@ for (const schema of ['ksm', 'semconv'] as const)
       assert.ok(total >= steps.length, 'every push planned requests');
       if (limits.maxPoints < 100) assert.ok(total > 2 * steps.length, 'small limits split the pushes');
     });
+
+test('a point is encoded exactly as the generic protobuf writer frames it (non-ASCII, long values, many attributes)', () => {
+  const attrs: Record<string, string> = { namespace: 'ns', pod: 'p'.repeat(300), label_ü: 'wert-ä€😀' };
+  for (let i = 0; i < 40; i++) attrs[`label_k${i}`] = `v${i}`;
+  const points = [
+    { attributes: attrs, value: 1.5 },
+    { attributes: {}, value: -3 },
+    { attributes: { a: '' }, value: 0 },
+  ];
+  const obj = { uid: 'u', resource: 'pods' as const, startTimeMs: 1_700_000_000_123.5, families: [points, points] };
+  const descs = [
+    { name: 'g', help: 'h', type: 'gauge', unit: '', resource: 'pods', stability: 'STABLE' },
+    { name: 'c', help: '', type: 'counter', unit: '1', resource: 'pods', stability: 'STABLE', valueType: 'int' },
+  ] as const;
+  const metas = descs.map((d) => familyMeta(d));
+  const chunk = encodeFlatChunk(new ProtoWriter(16), obj, metas);
+  const ref = new ProtoWriter(16);
+  for (const m of metas)
+    for (const p of points)
+      ref.nested(TAG.dataPoints, (w) => {
+        for (const [k, v] of Object.entries(p.attributes)) writeStringKeyValue(w, TAG.ndpAttributes, k, v);
+        w.byte(TAG.ndpStart);
+        w.fixed64Nanos(obj.startTimeMs);
+        w.timeMark(TAG.ndpTime);
+        w.byte(m.isInt ? TAG.ndpInt : TAG.ndpDouble);
+        if (m.isInt) w.sfixed64(p.value);
+        else w.double(p.value);
+      });
+  assert.equal(chunk.buf.toString('hex'), ref.finish().toString('hex'));
+  assert.deepEqual([...chunk.marks], ref.marks);
+  assert.equal(chunk.points, 6);
+});
