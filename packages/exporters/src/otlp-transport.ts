@@ -126,6 +126,36 @@ export function httpMetricsUrl(endpoint: string): string {
   return /\/v1\/metrics\/?$/.test(endpoint) ? endpoint : `${endpoint.replace(/\/$/, '')}/v1/metrics`;
 }
 
+function deadlineExceeded(timeoutMs: number): SendResult {
+  return {
+    ok: false,
+    retryable: true,
+    unreachable: true,
+    code: 4,
+    error: `DEADLINE_EXCEEDED after ${timeoutMs} ms (code 4)`,
+  };
+}
+
+/** A finished call's outcome; no grpc-status at all means the stream died (UNAVAILABLE). */
+function grpcResult(status: number | undefined, httpStatus: number, message: string): SendResult {
+  if (status === undefined)
+    return {
+      ok: false,
+      retryable: true,
+      unreachable: httpStatus === 0,
+      code: 14,
+      error: `UNAVAILABLE: stream closed without grpc-status (HTTP ${httpStatus}) (code 14)`,
+    };
+  if (status === 0) return { ok: true, retryable: false, unreachable: false };
+  return {
+    ok: false,
+    retryable: RETRYABLE_GRPC.has(status),
+    unreachable: status === 14 || status === 4,
+    code: status,
+    error: `${GRPC_NAMES[status] ?? 'gRPC error'}: ${message} (code ${status})`,
+  };
+}
+
 class GrpcTransport implements OtlpTransport {
   #session: ClientHttp2Session | undefined;
   readonly #url: string;
@@ -171,10 +201,10 @@ class GrpcTransport implements OtlpTransport {
 
   async send(body: Body, timeoutMs: number): Promise<SendResult> {
     const encoding = this.#o.compression ?? 'none';
-    const compressed = encoding !== 'none';
     const payload = await compress(body, encoding);
+    // gRPC message framing: compressed flag + big-endian length, then the message.
     const prefix = Buffer.allocUnsafe(5);
-    prefix[0] = compressed ? 1 : 0;
+    prefix[0] = encoding !== 'none' ? 1 : 0;
     prefix.writeUInt32BE(byteLength(payload), 1);
     let session: ClientHttp2Session;
     try {
@@ -182,6 +212,30 @@ class GrpcTransport implements OtlpTransport {
     } catch (err) {
       return networkFailure(err);
     }
+    return this.#call(session, this.#headers(encoding, timeoutMs), [prefix, ...payload], timeoutMs);
+  }
+
+  #headers(encoding: Compression, timeoutMs: number): Record<string, string> {
+    return {
+      ...this.#o.headers,
+      [h2.HTTP2_HEADER_METHOD]: 'POST',
+      [h2.HTTP2_HEADER_PATH]: EXPORT_PATH,
+      [h2.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
+      'grpc-accept-encoding': 'identity,gzip',
+      'user-agent': USER_AGENT,
+      ...(encoding !== 'none' ? { 'grpc-encoding': encoding } : {}),
+    };
+  }
+
+  /** One unary call: the result comes from grpc-status (headers or trailers), a stream error or the deadline. */
+  #call(
+    session: ClientHttp2Session,
+    headers: Record<string, string>,
+    pieces: readonly Buffer[],
+    timeoutMs: number,
+  ): Promise<SendResult> {
     return new Promise<SendResult>((resolve) => {
       let done = false;
       const finish = (r: SendResult) => {
@@ -189,17 +243,6 @@ class GrpcTransport implements OtlpTransport {
         done = true;
         clearTimeout(timer);
         resolve(r);
-      };
-      const headers: Record<string, string> = {
-        ...this.#o.headers,
-        [h2.HTTP2_HEADER_METHOD]: 'POST',
-        [h2.HTTP2_HEADER_PATH]: EXPORT_PATH,
-        [h2.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-        te: 'trailers',
-        'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
-        'grpc-accept-encoding': 'identity,gzip',
-        'user-agent': USER_AGENT,
-        ...(compressed ? { 'grpc-encoding': encoding } : {}),
       };
       let req: ReturnType<ClientHttp2Session['request']>;
       try {
@@ -211,25 +254,17 @@ class GrpcTransport implements OtlpTransport {
       }
       const timer = setTimeout(() => {
         req.close(h2.NGHTTP2_CANCEL);
-        finish({
-          ok: false,
-          retryable: true,
-          unreachable: true,
-          code: 4,
-          error: `DEADLINE_EXCEEDED after ${timeoutMs} ms (code 4)`,
-        });
+        finish(deadlineExceeded(timeoutMs));
       }, timeoutMs);
-      let status: number | undefined;
-      let message = '';
+      const status = { grpc: undefined as number | undefined, message: '', http: 0 };
       const take = (h: Record<string, unknown>) => {
         const s = h['grpc-status'];
-        if (s !== undefined) status = Number(s);
+        if (s !== undefined) status.grpc = Number(s);
         const m = h['grpc-message'];
-        if (typeof m === 'string') message = decodeURIComponent(m);
+        if (typeof m === 'string') status.message = decodeURIComponent(m);
       };
-      let httpStatus = 0;
       req.on('response', (h) => {
-        httpStatus = Number(h[h2.HTTP2_HEADER_STATUS] ?? 0);
+        status.http = Number(h[h2.HTTP2_HEADER_STATUS] ?? 0);
         take(h as Record<string, unknown>);
       });
       req.on('trailers', (h) => take(h as Record<string, unknown>));
@@ -239,27 +274,8 @@ class GrpcTransport implements OtlpTransport {
         if (this.#session === session) this.#session = undefined;
         finish(networkFailure(err));
       });
-      req.on('close', () => {
-        if (status === undefined) {
-          finish({
-            ok: false,
-            retryable: true,
-            unreachable: httpStatus === 0,
-            code: 14,
-            error: `UNAVAILABLE: stream closed without grpc-status (HTTP ${httpStatus}) (code 14)`,
-          });
-        } else if (status === 0) finish({ ok: true, retryable: false, unreachable: false });
-        else
-          finish({
-            ok: false,
-            retryable: RETRYABLE_GRPC.has(status),
-            unreachable: status === 14 || status === 4,
-            code: status,
-            error: `${GRPC_NAMES[status] ?? 'gRPC error'}: ${message} (code ${status})`,
-          });
-      });
-      req.write(prefix);
-      for (const p of payload) req.write(p);
+      req.on('close', () => finish(grpcResult(status.grpc, status.http, status.message)));
+      for (const p of pieces) req.write(p);
       req.end();
     });
   }
@@ -325,17 +341,7 @@ class HttpTransport implements OtlpTransport {
         res.on('data', (c: string) => {
           if (text.length < 512) text += c;
         });
-        res.on('end', () => {
-          if (code >= 200 && code < 300) finish({ ok: true, retryable: false, unreachable: false, code });
-          else
-            finish({
-              ok: false,
-              retryable: RETRYABLE_HTTP.has(code),
-              unreachable: code === 502 || code === 503 || code === 504,
-              code,
-              error: `HTTP ${code}${text ? `: ${printable(text)}` : ''}`,
-            });
-        });
+        res.on('end', () => finish(httpResult(code, text)));
         res.on('error', (err) => finish(networkFailure(err)));
       });
       r.on('error', (err) => finish(networkFailure(err)));
@@ -347,6 +353,17 @@ class HttpTransport implements OtlpTransport {
   close(): void {
     this.#agent.destroy();
   }
+}
+
+function httpResult(code: number, text: string): SendResult {
+  if (code >= 200 && code < 300) return { ok: true, retryable: false, unreachable: false, code };
+  return {
+    ok: false,
+    retryable: RETRYABLE_HTTP.has(code),
+    unreachable: code === 502 || code === 503 || code === 504,
+    code,
+    error: `HTTP ${code}${text ? `: ${printable(text)}` : ''}`,
+  };
 }
 
 function printable(s: string): string {
