@@ -27,7 +27,7 @@ export interface OtlpPushOptions {
   protocol: 'grpc' | 'http';
   /**
    * grpc: http://host:4317 (plaintext), https://host:4317 (TLS) or host:4317 (TLS unless tls.insecure);
-   * http: base URL or full .../v1/metrics URL.
+   * http: http(s)://host:4318 (`/v1/metrics` appended) or a URL with a path, used as is (httpMetricsUrl).
    */
   endpoint: string;
   headers?: Record<string, string>;

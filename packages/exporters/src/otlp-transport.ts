@@ -122,8 +122,21 @@ export function grpcAuthority(endpoint: string, tls: TlsOptions | undefined): { 
   return tls?.insecure ? { url: `http://${host}`, secure: false } : { url: `https://${host}`, secure: true };
 }
 
+/**
+ * The OTLP/HTTP URL to POST to. A URL with a path is used as is: that is the specification's rule for
+ * OTEL_EXPORTER_OTLP_METRICS_ENDPOINT (a vendor's `/otlp/metrics` must not become `/otlp/metrics/v1/metrics`),
+ * and the config layer has already appended `v1/metrics` to the generic OTEL_EXPORTER_OTLP_ENDPOINT's path. A
+ * URL without a path (`http://collector:4318`, as the flag's help shows it) gets the spec's default
+ * `/v1/metrics`: a POST to `/` reaches no OTLP receiver.
+ */
 export function httpMetricsUrl(endpoint: string): string {
-  return /\/v1\/metrics\/?$/.test(endpoint) ? endpoint : `${endpoint.replace(/\/$/, '')}/v1/metrics`;
+  let path: string;
+  try {
+    path = new URL(endpoint).pathname;
+  } catch {
+    return endpoint; // new URL() in the transport reports it
+  }
+  return path === '' || path === '/' ? `${endpoint.replace(/\/+$/, '')}/v1/metrics` : endpoint;
 }
 
 function deadlineExceeded(timeoutMs: number): SendResult {
