@@ -1,6 +1,6 @@
-// One stored object's OTLP bytes, encoded once per object version (the caller caches them by the immutable
-// ObjectMetrics) with every time_unix_nano left as an 8-byte placeholder whose offset is recorded, so a push
-// writes the push time in place instead of re-encoding.
+// One stored object's OTLP bytes, encoded once per object version (ObjectMetrics are immutable) with every
+// time_unix_nano left as an 8-byte placeholder whose offset is recorded, so a push writes the push time in
+// place instead of re-encoding.
 //
 // flat chunk (ksm): the object's tagged data points, family after family (the request interleaves them
 // family-major with the other objects' points, see otlp-sections.ts);

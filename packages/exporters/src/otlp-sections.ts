@@ -61,10 +61,14 @@ export class FlatSections {
     this.sections = Array.from({ length: families }, emptySection);
   }
 
-  /** Brings every section in line with `objs` (chunks[i] encodes objs[i]) and stamps the push time `t`. */
-  update(objs: ObjectMetrics[], chunks: readonly Chunk[], nowMs: number, t: Uint8Array): void {
+  /**
+   * Brings every section in line with `objs` and stamps the push time `t`. `encode` is called for the objects
+   * the sections do not hold yet (new or changed: ObjectMetrics are immutable), whose chunk is copied in and
+   * then dropped: unchanged objects are copied from the old sections, so no per-object bytes are kept.
+   */
+  update(objs: ObjectMetrics[], encode: (o: ObjectMetrics) => Chunk, nowMs: number, t: Uint8Array): void {
     if (!sameList(objs, this.#objs)) {
-      const runs = this.#runs(objs, chunks);
+      const runs = this.#runs(objs, encode);
       for (let f = 0; f < this.sections.length; f++) rebuild(this.sections[f] as Section, f, runs, objs.length);
       this.#objs = objs;
       this.#index = new Map(objs.map((o, i) => [o, i]));
@@ -76,14 +80,14 @@ export class FlatSections {
     }
   }
 
-  #runs(objs: readonly ObjectMetrics[], chunks: readonly Chunk[]): Run[] {
+  #runs(objs: readonly ObjectMetrics[], encode: (o: ObjectMetrics) => Chunk): Run[] {
     const runs: Run[] = [];
     let cur: Run | undefined;
-    for (let i = 0; i < objs.length; i++) {
-      const j = this.#index.get(objs[i] as ObjectMetrics);
+    for (const obj of objs) {
+      const j = this.#index.get(obj);
       if (j === undefined) {
         cur = undefined;
-        runs.push({ from: -1, count: 1, chunk: chunks[i] });
+        runs.push({ from: -1, count: 1, chunk: encode(obj) });
       } else if (cur && cur.from + cur.count === j) cur.count++;
       else {
         cur = { from: j, count: 1, chunk: undefined };

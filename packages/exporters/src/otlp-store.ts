@@ -1,16 +1,17 @@
 // Store → OTLP protobuf, the push-side twin of the Prometheus bridge's per-object byte cache: each stored
-// object's points are encoded once (otlp-chunks.ts, keyed by the immutable ObjectMetrics, so a changed object
-// re-encodes and a deleted one is garbage), with its time_unix_nano fields left as placeholders patched in
-// place at push time. A push then only stamps, plans request boundaries and hands out slices of cached bytes:
-// a request is a list of buffers, never concatenated here (the transport compresses or writes them in turn).
+// object's points are encoded once per object version (otlp-chunks.ts; ObjectMetrics are immutable, so a
+// changed object is a new instance and re-encodes, and a deleted one is garbage), with its time_unix_nano
+// fields left as placeholders patched in place at push time. A push then only encodes what changed, stamps,
+// plans request boundaries and hands out slices of kept bytes: a request is a list of buffers, never
+// concatenated here (the transport compresses or writes them in turn).
 //
 // Two shapes:
 // - flat (ksm schema, or any family without `pointAttributes`): one ResourceMetrics (kso's own resource), one
 //   Metric per family whose data points carry every attribute, as kube-state-metrics users expect; the
-//   family-major bodies are kept between pushes (otlp-sections.ts);
+//   family-major bodies are kept between pushes (otlp-sections.ts), which is where unchanged objects' bytes live;
 // - entity (semconv): one ResourceMetrics per entity (pod, container, job, cronjob) whose Resource holds the
-//   identifying/descriptive attributes, points keep only the enum attributes (`pointAttributes`); the
-//   per-object chunks are the request's pieces as they are.
+//   identifying/descriptive attributes, points keep only the enum attributes (`pointAttributes`); each object's
+//   chunk is kept by object identity and sent as it is.
 import type { FamilyDescriptor, MetricsSource, ObjectMetrics, ResourceName } from '@kso/metrics';
 import {
   type Chunk,
@@ -69,6 +70,7 @@ function request(points: number, bytes: number, parts: () => Buffer[]): PlannedR
 
 export class StoreEncoder {
   readonly opts: StoreEncoderOptions;
+  /** entity shape: each object's chunk (the flat shape keeps its bytes in its sections instead). */
   #cache = new WeakMap<ObjectMetrics, Chunk>();
   #meta = new WeakMap<readonly FamilyDescriptor[], FamilyMeta[]>();
   #sections = new Map<ResourceName, { metas: FamilyMeta[]; sections: FlatSections }>();
@@ -135,22 +137,16 @@ export class StoreEncoder {
     return rs.length > 0 && rs.every((r) => src.families(r).every((f) => f.pointAttributes !== undefined));
   }
 
-  /** The resource's objects and their chunks, encoding the new and changed ones. */
-  #chunks(src: MetricsSource, r: ResourceName, metas: FamilyMeta[], entity: boolean) {
-    const objs: ObjectMetrics[] = [];
-    const chunks: Chunk[] = [];
+  /** An entity chunk per object of the resource, encoding the new and changed ones (kept by object identity). */
+  *#entityChunks(src: MetricsSource, r: ResourceName, metas: FamilyMeta[]): Iterable<Chunk> {
     for (const obj of src.entries(r)) {
       let c = this.#cache.get(obj);
       if (c === undefined) {
-        c = entity
-          ? encodeEntityChunk(this.#scratch, obj, metas, this.#frame)
-          : encodeFlatChunk(this.#scratch, obj, metas);
+        c = encodeEntityChunk(this.#scratch, obj, metas, this.#frame);
         this.#cache.set(obj, c);
       }
-      objs.push(obj);
-      chunks.push(c);
+      yield c;
     }
-    return { objs, chunks };
   }
 
   /**
@@ -200,7 +196,7 @@ export class StoreEncoder {
     };
     for (const r of src.resources()) {
       if (src.size(r) === 0) continue;
-      for (const c of this.#chunks(src, r, this.#metaOf(src.families(r)), true).chunks) {
+      for (const c of this.#entityChunks(src, r, this.#metaOf(src.families(r)))) {
         if (c.points === 0) continue;
         if (c.stampedMs !== nowMs) {
           stampMarks(c.buf, c.marks, 0, c.marks.length, now);
@@ -226,8 +222,8 @@ export class StoreEncoder {
         entry = { metas, sections: new FlatSections(metas.length) };
         this.#sections.set(r, entry);
       }
-      const { objs, chunks } = this.#chunks(src, r, metas, false);
-      entry.sections.update(objs, chunks, nowMs, now);
+      const objs = [...src.entries(r)];
+      entry.sections.update(objs, (obj) => encodeFlatChunk(this.#scratch, obj, metas), nowMs, now);
       per.push({ metas, sections: entry.sections.sections });
     }
     // A resource no longer served (resharding, --resources) must not keep its sections alive.
