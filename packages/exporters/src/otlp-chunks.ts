@@ -185,39 +185,53 @@ export function encodeFlatChunk(w: ProtoWriter, obj: ObjectMetrics, metas: reado
 interface EntityGroup {
   /** The entity's attributes (every non-enum attribute), in the points' order. */
   res: [string, string][];
-  /** family index → its points' enum attributes and values. */
-  fams: Map<number, [Record<string, string>, number][]>;
+  /** (family index, its points' enum attributes and values), in family order. */
+  fams: [number, [Record<string, string>, number][]][];
 }
 
-/** Groups an object's points by entity (their non-enum attributes), keeping first-seen order. */
-function groupByEntity(obj: ObjectMetrics, metas: readonly FamilyMeta[]): Map<string, EntityGroup> {
+/** Whether a group's entity attributes are exactly keys[0..n) = values[0..n), in order. */
+function sameEntity(g: EntityGroup, keys: string[], values: string[], n: number): boolean {
+  if (g.res.length !== n) return false;
+  for (let j = 0; j < n; j++) {
+    const kv = g.res[j] as [string, string];
+    if (kv[0] !== keys[j] || kv[1] !== values[j]) return false;
+  }
+  return true;
+}
+
+/**
+ * Groups an object's points by entity (their non-enum attributes, in order), keeping first-seen order. An
+ * object has a handful of entities (the pod, its containers) and consecutive points mostly share one, so the
+ * previous group is tried first, then the others in turn: no signature strings or maps per point.
+ */
+function groupByEntity(obj: ObjectMetrics, metas: readonly FamilyMeta[]): EntityGroup[] {
   const families = obj.families;
-  const groups = new Map<string, EntityGroup>();
+  const groups: EntityGroup[] = [];
+  const keys: string[] = [];
+  const values: string[] = [];
+  let last: EntityGroup | undefined;
   for (let i = 0; i < metas.length; i++) {
-    const keys = (metas[i] as FamilyMeta).pointKeys;
+    const pointKeys = (metas[i] as FamilyMeta).pointKeys;
     for (const p of (families[i] ?? []) as readonly Point[]) {
-      const res: [string, string][] = [];
       const own: Record<string, string> = {};
-      let sig = '';
+      let n = 0;
       for (const k in p.attributes) {
         const v = p.attributes[k] as string;
-        if (keys?.has(k)) own[k] = v;
+        if (pointKeys?.has(k)) own[k] = v;
         else {
-          res.push([k, v]);
-          sig += `${k}\u0000${v}\u0000`;
+          keys[n] = k;
+          values[n++] = v;
         }
       }
-      let g = groups.get(sig);
+      let g = last && sameEntity(last, keys, values, n) ? last : groups.find((x) => sameEntity(x, keys, values, n));
       if (!g) {
-        g = { res, fams: new Map() };
-        groups.set(sig, g);
+        g = { res: keys.slice(0, n).map((k, j) => [k, values[j] as string]), fams: [] };
+        groups.push(g);
       }
-      let list = g.fams.get(i);
-      if (!list) {
-        list = [];
-        g.fams.set(i, list);
-      }
-      list.push([own, p.value]);
+      last = g;
+      const lf = g.fams[g.fams.length - 1];
+      if (lf && lf[0] === i) lf[1].push([own, p.value]);
+      else g.fams.push([i, [[own, p.value]]]);
     }
   }
   return groups;
@@ -231,7 +245,7 @@ export function encodeEntityChunk(
   frame: EntityFrame,
 ): Chunk {
   w.reset();
-  for (const g of groupByEntity(obj, metas).values()) {
+  for (const g of groupByEntity(obj, metas)) {
     w.nested(TAG.requestResourceMetrics, (w) => {
       w.nested(TAG.rmResource, (w) => {
         for (const [k, v] of g.res) writeStringKeyValue(w, TAG.resourceAttributes, k, v);
