@@ -84,8 +84,8 @@ function networkFailure(err: unknown): SendResult {
  * dominates a push's CPU).
  */
 export function compress(body: Body, c: Compression | undefined): Promise<Buffer[]> {
-  const parts = Buffer.isBuffer(body) ? [body] : body;
-  if (c !== 'gzip' && c !== 'zstd') return Promise.resolve([...parts]);
+  const parts = coalesce(Buffer.isBuffer(body) ? [body] : body);
+  if (c !== 'gzip' && c !== 'zstd') return Promise.resolve(parts);
   const z =
     c === 'gzip'
       ? createGzip({ level: zlibConstants.Z_BEST_SPEED, memLevel: 9, chunkSize: COMPRESS_CHUNK })
@@ -95,13 +95,46 @@ export function compress(body: Body, c: Compression | undefined): Promise<Buffer
     z.on('data', (b: Buffer) => out.push(b));
     z.on('end', () => resolve(out));
     z.on('error', reject);
-    for (const p of parts) if (p.length > 0) z.write(p);
+    for (const p of parts) z.write(p);
     z.end();
   });
 }
 
 /** Output pieces of 256 KiB: fewer stream callbacks than zlib's 16 KiB default for multi-MiB bodies. */
 const COMPRESS_CHUNK = 256 * 1024;
+/** Pieces below this are joined (up to BATCH bytes) before compressing or writing. */
+const SMALL = 16 * 1024;
+const BATCH = 256 * 1024;
+
+/**
+ * Joins runs of small pieces into batches of about BATCH bytes; large pieces pass through uncopied. A semconv
+ * request is ~2k entity chunks of ~1.5 KiB, and each write to a zlib or HTTP stream is a round trip of its own
+ * (a thread-pool task for zlib): per piece, that cost several times the compression itself.
+ */
+export function coalesce(parts: readonly Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  let run: Buffer[] = [];
+  let runBytes = 0;
+  const flush = () => {
+    if (run.length === 1) out.push(run[0] as Buffer);
+    else if (run.length > 1) out.push(Buffer.concat(run, runBytes));
+    run = [];
+    runBytes = 0;
+  };
+  for (const p of parts) {
+    if (p.length === 0) continue;
+    if (p.length >= SMALL) {
+      flush();
+      out.push(p);
+      continue;
+    }
+    run.push(p);
+    runBytes += p.length;
+    if (runBytes >= BATCH) flush();
+  }
+  flush();
+  return out;
+}
 
 function byteLength(parts: readonly Buffer[]): number {
   let n = 0;

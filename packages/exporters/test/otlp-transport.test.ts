@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { type Compression, createTransport } from '../src/index.ts';
-import { httpMetricsUrl } from '../src/otlp-transport.ts';
+import { coalesce, httpMetricsUrl } from '../src/otlp-transport.ts';
 
 interface Hit {
   path: string;
@@ -70,7 +70,15 @@ describe('OTLP/HTTP endpoint URL', () => {
 });
 
 describe('request bodies in pieces', () => {
-  const pieces = [Buffer.from('a'.repeat(70_000)), Buffer.alloc(0), Buffer.from('0123456789'), Buffer.from('zz')];
+  // Large pieces pass through, runs of small ones are joined in batches: both must arrive in order.
+  const small = Array.from({ length: 3000 }, (_, i) => Buffer.from(`piece ${i};`));
+  const pieces = [
+    Buffer.from('a'.repeat(70_000)),
+    Buffer.alloc(0),
+    ...small,
+    Buffer.from('b'.repeat(20_000)),
+    Buffer.from('zz'),
+  ];
   const whole = Buffer.concat(pieces);
   for (const c of ['none', 'gzip', 'zstd'] as const)
     test(`${c}: the receiver gets the pieces' bytes in order`, async () => {
@@ -79,4 +87,19 @@ describe('request bodies in pieces', () => {
       const got = c === 'gzip' ? gunzipSync(hit.body) : c === 'zstd' ? zstdDecompressSync(hit.body) : hit.body;
       assert.ok(got.equals(whole));
     });
+});
+
+test('coalesce joins small pieces into batches and keeps large ones as they are', () => {
+  const big = Buffer.alloc(100_000, 1);
+  const out = coalesce([
+    Buffer.alloc(10, 2),
+    Buffer.alloc(10, 3),
+    big,
+    ...Array.from({ length: 40 }, () => Buffer.alloc(10_000, 4)),
+  ]);
+  assert.equal(out[1], big, 'a large piece is not copied');
+  assert.deepEqual(
+    out.map((b) => b.length),
+    [20, 100_000, 270_000, 130_000],
+  );
 });
