@@ -213,8 +213,9 @@ export async function runOtlpBench(opts: {
     log(`otlp: measuring ${windowS}s...`);
     const t0 = Date.now();
     while (Date.now() - t0 < windowS * 1000) {
-      // fetch asks for gzip, like Prometheus; the body is read in full.
-      const r = await fetch(`${pull.base}/metrics`, { signal: AbortSignal.timeout(30_000) });
+      // fetch asks for gzip, like Prometheus; the body is read in full. A generous timeout: on a host loaded by
+      // other work (load 20+ on 2 cores) one 10k-pod scrape took over 30 s and lost the whole run.
+      const r = await fetch(`${pull.base}/metrics`, { signal: AbortSignal.timeout(Math.max(120_000, pods * 6)) });
       await r.arrayBuffer();
       if (r.status !== 200) throw new Error(`pull scrape: HTTP ${r.status}`);
       await sleep(Math.max(0, intervalS * 1000 - ((Date.now() - t0) % (intervalS * 1000))));
