@@ -2,8 +2,9 @@
 // charged from /proc for its own CPU and memory over the same window.
 //   pull    Prometheus bridge only, scraped (gzip) every interval: the baseline
 //   idle    Prometheus bridge, never scraped, no push: watch + churn cost, subtracted for "CPU per push"
-//   otlp    OTLP/gRPC (gzip) push every interval, --schema ksm (the default)
-//   otlp-sc the same with --schema semconv (entity-shaped)
+//   otlp-<schema>-<compression>  OTLP/gRPC push every interval, for --schema ksm (the default) and semconv
+//           (entity-shaped), each with every compression asked for (default gzip, zstd, none; gzip, zstd above
+//           20k pods, where none would send ~360 MiB per push and every process costs ~2 GB)
 //   down    OTLP push every 5 s to a port that refuses connections (Collector down for the whole window)
 //   k8s_cluster  the Collector's k8sclusterreceiver on the same cluster and interval, when otelcol-kso has it
 // CPU per push = (CPU(otlp) - CPU(idle)) / pushes: collection, encoding, compression and sending included.
@@ -134,6 +135,8 @@ export interface OtlpProcResult {
   errorLines?: number;
 }
 
+export type OtlpCompression = 'gzip' | 'zstd' | 'none';
+
 export interface OtlpBenchResult {
   pods: number;
   churnPerSecond: number;
@@ -141,18 +144,26 @@ export interface OtlpBenchResult {
   windowS: number;
   loadavg: number[];
   procs: Record<string, OtlpProcResult | { skipped: string }>;
-  /** CPU(otlp push) / CPU(pull scraped every interval). Target ≤ 1.5. */
-  pushVsPull: number;
-  pushVsPullSemconv: number;
+  /** Push process name → CPU(push) / CPU(pull scraped every interval). Target ≤ 1.5. */
+  pushVsPull: Record<string, number>;
 }
+
+/** The compressions measured by default: all three up to 20k pods, gzip and zstd above. */
+export function defaultCompressions(pods: number): OtlpCompression[] {
+  return pods <= 20_000 ? ['gzip', 'zstd', 'none'] : ['gzip', 'zstd'];
+}
+
+const pushName = (schema: string, c: OtlpCompression) => `otlp-${schema}-${c}`;
 
 export async function runOtlpBench(opts: {
   pods: number;
   churnPerSecond: number;
   quick?: boolean;
+  compressions?: OtlpCompression[];
   log: (s: string) => void;
 }): Promise<OtlpBenchResult> {
   const { pods, log } = opts;
+  const compressions = opts.compressions ?? defaultCompressions(pods);
   const intervalS = opts.quick ? 5 : 15;
   const windowS = opts.quick ? 30 : 150;
   const jobs = Math.max(1, Math.round(pods / 5));
@@ -169,21 +180,20 @@ export async function runOtlpBench(opts: {
     const kubeconfig = join(dir, 'kubeconfig');
     await sim.writeKubeconfig(kubeconfig);
     const timeoutMs = Math.max(120_000, pods * 12);
-    const sinkKsm = await startSink((intervalS * 1000) / 2);
-    const sinkSc = await startSink((intervalS * 1000) / 2);
-    sinks.push(sinkKsm, sinkSc);
+    const pushes: { name: string; args: string[]; sink: Sink }[] = [];
+    for (const schema of ['ksm', 'semconv'] as const)
+      for (const c of compressions) {
+        const sink = await startSink((intervalS * 1000) / 2);
+        sinks.push(sink);
+        const args = [`--otlp-endpoint=${sink.url}`, `--otlp-interval=${intervalS}s`, `--otlp-compression=${c}`];
+        pushes.push({ name: pushName(schema, c), args: schema === 'ksm' ? args : [...args, '--schema=semconv'], sink });
+      }
     const refused = `http://127.0.0.1:${await freePort()}`;
-    const push = (url: string) => [
-      `--otlp-endpoint=${url}`,
-      `--otlp-interval=${intervalS}s`,
-      '--otlp-compression=gzip',
-    ];
-    // Sequential start-up: five initial lists at once would measure the sim, not kso.
+    // Sequential start-up: several initial lists at once would measure the sim, not kso.
     for (const [name, args] of [
       ['pull', []],
       ['idle', []],
-      ['otlp', push(sinkKsm.url)],
-      ['otlp-semconv', [...push(sinkSc.url), '--schema=semconv']],
+      ...pushes.map((p) => [p.name, p.args] as const),
       ['down', [`--otlp-endpoint=${refused}`, '--otlp-interval=5s', '--otlp-timeout=2s']],
     ] as const) {
       log(`otlp: starting kso ${name}...`);
@@ -198,13 +208,13 @@ export async function runOtlpBench(opts: {
     await sleep(intervalS * 1000 + 2_000);
     const pull = procs.find((p) => p.name === 'pull') as Proc;
     const start = new Map(procs.map((p) => [p.name, procUsage(p.pid)]));
-    const pushesAt0 = [sinkKsm.pushes.length, sinkSc.pushes.length];
-    const bytesAt0 = [sinkKsm.bytes, sinkSc.bytes];
+    const at0 = new Map(pushes.map((p) => [p.name, { pushes: p.sink.pushes.length, bytes: p.sink.bytes }]));
     log(`otlp: measuring ${windowS}s...`);
     const t0 = Date.now();
     while (Date.now() - t0 < windowS * 1000) {
-      // fetch asks for gzip, like Prometheus; the body is read in full.
-      const r = await fetch(`${pull.base}/metrics`, { signal: AbortSignal.timeout(30_000) });
+      // fetch asks for gzip, like Prometheus; the body is read in full. A generous timeout: on a host loaded by
+      // other work (load 20+ on 2 cores) one 10k-pod scrape took over 30 s and lost the whole run.
+      const r = await fetch(`${pull.base}/metrics`, { signal: AbortSignal.timeout(Math.max(120_000, pods * 6)) });
       await r.arrayBuffer();
       if (r.status !== 200) throw new Error(`pull scrape: HTTP ${r.status}`);
       await sleep(Math.max(0, intervalS * 1000 - ((Date.now() - t0) % (intervalS * 1000))));
@@ -215,14 +225,14 @@ export async function runOtlpBench(opts: {
       const u = procUsage(p.pid);
       const cpuS = round(u.cpuS - (start.get(p.name)?.cpuS ?? 0), 2);
       const r: OtlpProcResult = { cpuS, rssMb: round(u.rssMb, 0), peakRssMb: round(u.peakRssMb, 0) };
-      const i = p.name === 'otlp' ? 0 : p.name === 'otlp-semconv' ? 1 : -1;
-      if (i >= 0) {
-        const sink = i === 0 ? sinkKsm : sinkSc;
-        const n = sink.pushes.length - (pushesAt0[i] as number);
+      const push = pushes.find((x) => x.name === p.name);
+      const before = at0.get(p.name);
+      if (push && before) {
+        const n = push.sink.pushes.length - before.pushes;
         r.pushes = n;
         if (n > 0) {
           r.cpuPerPushMs = round(((cpuS - idle) * 1000) / n, 0);
-          r.mbPerPush = round((sink.bytes - (bytesAt0[i] as number)) / n / 1048576, 2);
+          r.mbPerPush = round((push.sink.bytes - before.bytes) / n / 1048576, 2);
         }
       }
       if (p.name === 'down') r.errorLines = (p.proc.output().match(/"level":50/g) ?? []).length;
@@ -237,8 +247,7 @@ export async function runOtlpBench(opts: {
       windowS,
       loadavg: (await import('node:os')).loadavg().map((x) => round(x, 2)),
       procs: out,
-      pushVsPull: round(cpu('otlp') / cpu('pull'), 2),
-      pushVsPullSemconv: round(cpu('otlp-semconv') / cpu('pull'), 2),
+      pushVsPull: Object.fromEntries(pushes.map((p) => [p.name, round(cpu(p.name) / cpu('pull'), 2)])),
     };
   } finally {
     for (const p of procs.reverse()) await p.proc.stop();
@@ -266,7 +275,9 @@ export function formatOtlp(r: OtlpBenchResult): string {
       `| ${name} | ${p.cpuS} | ${p.cpuPerPushMs !== undefined ? `${p.cpuPerPushMs} ms` : '–'} | ${p.mbPerPush ?? '–'} | ${p.rssMb} | ${p.peakRssMb} | ${notes} |`,
     );
   }
-  lines.push(`push/pull CPU: ksm ${r.pushVsPull}×, semconv ${r.pushVsPullSemconv}× (target ≤ 1.5×)`);
+  const ratios = Object.entries(r.pushVsPull).map(([n, x]) => `${n.replace(/^otlp-/, '')} ${x}×`);
+  lines.push(`push/pull CPU: ${ratios.join(', ')} (target ≤ 1.5×)`);
+  lines.push('CPU per push targets: ≤ 250 ms at 10k pods, ≤ 1.5 s at 50k pods');
   return lines.join('\n');
 }
 
@@ -280,13 +291,21 @@ export async function runOtlpSection(o: {
   sizes: number[];
   churnPerSecond: number;
   quick: boolean;
+  /** Default: defaultCompressions(pods) for each size. */
+  compressions?: OtlpCompression[];
   log: (s: string) => void;
 }): Promise<OtlpSection> {
   const results: OtlpSection['results'] = [];
   const tables: string[] = [];
   for (const pods of o.sizes) {
     try {
-      const r = await runOtlpBench({ pods, churnPerSecond: o.churnPerSecond, quick: o.quick, log: o.log });
+      const r = await runOtlpBench({
+        pods,
+        churnPerSecond: o.churnPerSecond,
+        quick: o.quick,
+        ...(o.compressions ? { compressions: o.compressions } : {}),
+        log: o.log,
+      });
       results.push(r);
       tables.push(formatOtlp(r));
     } catch (err) {
@@ -298,14 +317,23 @@ export async function runOtlpSection(o: {
   return { results, table: tables.join('\n\n') };
 }
 
-// `node test/bench/otlp.ts [pods] [--quick]`: this section alone.
+// `node test/bench/otlp.ts [pods] [--quick] [--compressions gzip,zstd,none]`: this section alone.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const pods = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 10_000);
+  const i = process.argv.indexOf('--compressions');
   const r = await runOtlpBench({
     pods,
     churnPerSecond: 50,
     quick: process.argv.includes('--quick'),
+    ...(i > 0 ? { compressions: parseCompressions(process.argv[i + 1] ?? '') } : {}),
     log: (s) => process.stderr.write(`[otlp ${new Date().toISOString().slice(11, 19)}] ${s}\n`),
   });
   process.stdout.write(`${formatOtlp(r)}\n${JSON.stringify(r)}\n`);
+}
+
+/** `gzip,zstd,none` → the list; throws on anything else. */
+export function parseCompressions(v: string): OtlpCompression[] {
+  const list = v.split(',').map((x) => x.trim());
+  for (const c of list) if (c !== 'gzip' && c !== 'zstd' && c !== 'none') throw new Error(`unknown compression "${c}"`);
+  return list as OtlpCompression[];
 }

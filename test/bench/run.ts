@@ -1,7 +1,8 @@
 // `npm run bench`: kso vs the naive OTel SDK path vs kube-state-metrics on one simulated cluster, in one run.
 // Flags: --quick, --sizes 10000,50000, --only intervals,kso,sdk,ksm,sidecar,reshard,otlp, --churn N (pod updates/s),
 // --iterations N (scrapes per program), --sdk-samples N, --runs N (side-by-side repetitions, medians),
-// --interval-scrapes N (scrapes per interval row), --json (JSON on stdout, table on stderr).
+// --interval-scrapes N (scrapes per interval row), --otlp-compressions gzip,zstd,none (push processes of the otlp
+// section; default all three up to 20k pods, gzip,zstd above), --json (JSON on stdout, table on stderr).
 // Progress goes to stderr; the table to stdout; everything to test/bench/results/<timestamp>.json.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { type KubeSim, startKubeSim } from '@kso/kube-sim';
 import { runReshard, runSidecarBench } from './extras.ts';
 import type { IntervalsResult } from './intervals.ts';
 import { measureTarget, type PodRef } from './measure.ts';
-import { runOtlpSection } from './otlp.ts';
+import { type OtlpCompression, parseCompressions, runOtlpSection } from './otlp.ts';
 import { closeScanAgent } from './scan.ts';
 import { SIZE_SECTIONS } from './sections.ts';
 import { round } from './stats.ts';
@@ -35,13 +36,14 @@ const { values: flags } = parseArgs({
     runs: { type: 'string' },
     'interval-scrapes': { type: 'string' },
     'kso-baseline': { type: 'string' },
+    'otlp-compressions': { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (flags.help) {
   process.stdout.write(
-    `npm run bench -- [--quick] [--sizes 10000,50000] [--only ${PARTS.join(',')}] [--churn 50] [--iterations N] [--sdk-samples N] [--runs N] [--interval-scrapes N] [--kso-baseline DIR] [--json]\n`,
+    `npm run bench -- [--quick] [--sizes 10000,50000] [--only ${PARTS.join(',')}] [--churn 50] [--iterations N] [--sdk-samples N] [--runs N] [--interval-scrapes N] [--kso-baseline DIR] [--otlp-compressions gzip,zstd,none] [--json]\n`,
   );
   process.exit(0);
 }
@@ -58,6 +60,12 @@ if (intervalScrapes !== undefined && !(Number.isInteger(intervalScrapes) && inte
   usage('--interval-scrapes: a positive integer');
 }
 const want = (p: Part) => only.has(p);
+let otlpCompressions: OtlpCompression[] | undefined;
+try {
+  if (flags['otlp-compressions'] !== undefined) otlpCompressions = parseCompressions(flags['otlp-compressions']);
+} catch (err) {
+  usage(`--otlp-compressions: ${(err as Error).message} (gzip, zstd, none)`);
+}
 
 function usage(msg: string): never {
   process.stderr.write(`bench: ${msg}\n`);
@@ -360,7 +368,14 @@ if (want('reshard')) {
   report.reshard = await runReshard(quick ? 2000 : 10_000, churn, log);
   if ('skipped' in report.reshard) log(`reshard: skipped — ${report.reshard.skipped}`);
 }
-if (want('otlp')) report.otlp = await runOtlpSection({ sizes, churnPerSecond: churn, quick, log });
+if (want('otlp'))
+  report.otlp = await runOtlpSection({
+    sizes,
+    churnPerSecond: churn,
+    quick,
+    ...(otlpCompressions ? { compressions: otlpCompressions } : {}),
+    log,
+  });
 closeScanAgent();
 if (loadStart[0]! >= 2)
   notes.push(`load average was ${loadStart[0]} at start: other work on this 2-core host skews timings`);

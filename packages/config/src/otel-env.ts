@@ -19,7 +19,8 @@ export interface OtelLayer {
   /**
    * OTEL_EXPORTER_OTLP_ENDPOINT is a base URL: for http/protobuf `v1/metrics` is appended to its path once the
    * final protocol is known (a KSO_* or flag protocol may still change it). Unset when the endpoint came from
-   * the signal-specific variable (used as is) or from no OTEL_* variable.
+   * the signal-specific variable or from no OTEL_* variable. The signal-specific URL is passed on unchanged and
+   * the OTLP/HTTP transport posts to a URL with a path as is (only a path-less URL gets `/v1/metrics` there).
    */
   baseEndpoint?: string;
   /** OTEL_METRICS_EXPORTER=otlp without any endpoint: the spec's default one for the final protocol. */

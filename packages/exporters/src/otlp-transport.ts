@@ -5,11 +5,7 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { type ClientHttp2Session, constants as h2, connect as h2connect } from 'node:http2';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { promisify } from 'node:util';
-import { gzip as gzipCb, constants as zlibConstants, zstdCompress as zstdCb } from 'node:zlib';
-
-const gzip = promisify(gzipCb);
-const zstd = promisify(zstdCb);
+import { createGzip, createZstdCompress, constants as zlibConstants } from 'node:zlib';
 
 export interface TlsOptions {
   ca?: string | Buffer;
@@ -41,8 +37,11 @@ export interface SendResult {
   code?: number;
 }
 
+/** A serialized request: one buffer, or consecutive pieces sent (and compressed) in turn without joining them. */
+export type Body = Buffer | readonly Buffer[];
+
 export interface OtlpTransport {
-  send(body: Buffer, timeoutMs: number): Promise<SendResult>;
+  send(body: Body, timeoutMs: number): Promise<SendResult>;
   close(): void;
 }
 
@@ -79,12 +78,68 @@ function networkFailure(err: unknown): SendResult {
   };
 }
 
-function compress(body: Buffer, c: Compression | undefined): Promise<Buffer> {
-  // Level 1 (+ memLevel 9): OTLP bodies repeat attribute strings so much that the fastest level already
-  // shrinks them 7-25x, at half the default level's CPU (gzip dominates a push's CPU).
-  if (c === 'gzip') return gzip(body, { level: zlibConstants.Z_BEST_SPEED, memLevel: 9 });
-  if (c === 'zstd') return zstd(body, { params: { [zlibConstants.ZSTD_c_compressionLevel]: 1 } });
-  return Promise.resolve(body);
+/**
+ * Compresses the pieces as one stream. Level 1 (+ memLevel 9 for gzip): OTLP bodies repeat attribute strings so
+ * much that the fastest level already shrinks them 7-25x, at half the default level's CPU (compression
+ * dominates a push's CPU).
+ */
+export function compress(body: Body, c: Compression | undefined): Promise<Buffer[]> {
+  const parts = coalesce(Buffer.isBuffer(body) ? [body] : body);
+  if (c !== 'gzip' && c !== 'zstd') return Promise.resolve(parts);
+  const z =
+    c === 'gzip'
+      ? createGzip({ level: zlibConstants.Z_BEST_SPEED, memLevel: 9, chunkSize: COMPRESS_CHUNK })
+      : createZstdCompress({ params: { [zlibConstants.ZSTD_c_compressionLevel]: 1 }, chunkSize: COMPRESS_CHUNK });
+  return new Promise<Buffer[]>((resolve, reject) => {
+    const out: Buffer[] = [];
+    z.on('data', (b: Buffer) => out.push(b));
+    z.on('end', () => resolve(out));
+    z.on('error', reject);
+    for (const p of parts) z.write(p);
+    z.end();
+  });
+}
+
+/** Output pieces of 256 KiB: fewer stream callbacks than zlib's 16 KiB default for multi-MiB bodies. */
+const COMPRESS_CHUNK = 256 * 1024;
+/** Pieces below this are joined (up to BATCH bytes) before compressing or writing. */
+const SMALL = 16 * 1024;
+const BATCH = 256 * 1024;
+
+/**
+ * Joins runs of small pieces into batches of about BATCH bytes; large pieces pass through uncopied. A semconv
+ * request is ~2k entity chunks of ~1.5 KiB, and each write to a zlib or HTTP stream is a round trip of its own
+ * (a thread-pool task for zlib): per piece, that cost several times the compression itself.
+ */
+export function coalesce(parts: readonly Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  let run: Buffer[] = [];
+  let runBytes = 0;
+  const flush = () => {
+    if (run.length === 1) out.push(run[0] as Buffer);
+    else if (run.length > 1) out.push(Buffer.concat(run, runBytes));
+    run = [];
+    runBytes = 0;
+  };
+  for (const p of parts) {
+    if (p.length === 0) continue;
+    if (p.length >= SMALL) {
+      flush();
+      out.push(p);
+      continue;
+    }
+    run.push(p);
+    runBytes += p.length;
+    if (runBytes >= BATCH) flush();
+  }
+  flush();
+  return out;
+}
+
+function byteLength(parts: readonly Buffer[]): number {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  return n;
 }
 
 function toBuf(x: string | Buffer | undefined): Buffer | undefined {
@@ -100,8 +155,51 @@ export function grpcAuthority(endpoint: string, tls: TlsOptions | undefined): { 
   return tls?.insecure ? { url: `http://${host}`, secure: false } : { url: `https://${host}`, secure: true };
 }
 
+/**
+ * The OTLP/HTTP URL to POST to. A URL with a path is used as is: that is the specification's rule for
+ * OTEL_EXPORTER_OTLP_METRICS_ENDPOINT (a vendor's `/otlp/metrics` must not become `/otlp/metrics/v1/metrics`),
+ * and the config layer has already appended `v1/metrics` to the generic OTEL_EXPORTER_OTLP_ENDPOINT's path. A
+ * URL without a path (`http://collector:4318`, as the flag's help shows it) gets the spec's default
+ * `/v1/metrics`: a POST to `/` reaches no OTLP receiver.
+ */
 export function httpMetricsUrl(endpoint: string): string {
-  return /\/v1\/metrics\/?$/.test(endpoint) ? endpoint : `${endpoint.replace(/\/$/, '')}/v1/metrics`;
+  let path: string;
+  try {
+    path = new URL(endpoint).pathname;
+  } catch {
+    return endpoint; // new URL() in the transport reports it
+  }
+  return path === '' || path === '/' ? `${endpoint.replace(/\/+$/, '')}/v1/metrics` : endpoint;
+}
+
+function deadlineExceeded(timeoutMs: number): SendResult {
+  return {
+    ok: false,
+    retryable: true,
+    unreachable: true,
+    code: 4,
+    error: `DEADLINE_EXCEEDED after ${timeoutMs} ms (code 4)`,
+  };
+}
+
+/** A finished call's outcome; no grpc-status at all means the stream died (UNAVAILABLE). */
+function grpcResult(status: number | undefined, httpStatus: number, message: string): SendResult {
+  if (status === undefined)
+    return {
+      ok: false,
+      retryable: true,
+      unreachable: httpStatus === 0,
+      code: 14,
+      error: `UNAVAILABLE: stream closed without grpc-status (HTTP ${httpStatus}) (code 14)`,
+    };
+  if (status === 0) return { ok: true, retryable: false, unreachable: false };
+  return {
+    ok: false,
+    retryable: RETRYABLE_GRPC.has(status),
+    unreachable: status === 14 || status === 4,
+    code: status,
+    error: `${GRPC_NAMES[status] ?? 'gRPC error'}: ${message} (code ${status})`,
+  };
 }
 
 class GrpcTransport implements OtlpTransport {
@@ -147,19 +245,43 @@ class GrpcTransport implements OtlpTransport {
     return session;
   }
 
-  async send(body: Buffer, timeoutMs: number): Promise<SendResult> {
+  async send(body: Body, timeoutMs: number): Promise<SendResult> {
     const encoding = this.#o.compression ?? 'none';
-    const compressed = encoding !== 'none';
     const payload = await compress(body, encoding);
+    // gRPC message framing: compressed flag + big-endian length, then the message.
     const prefix = Buffer.allocUnsafe(5);
-    prefix[0] = compressed ? 1 : 0;
-    prefix.writeUInt32BE(payload.length, 1);
+    prefix[0] = encoding !== 'none' ? 1 : 0;
+    prefix.writeUInt32BE(byteLength(payload), 1);
     let session: ClientHttp2Session;
     try {
       session = this.#connect();
     } catch (err) {
       return networkFailure(err);
     }
+    return this.#call(session, this.#headers(encoding, timeoutMs), [prefix, ...payload], timeoutMs);
+  }
+
+  #headers(encoding: Compression, timeoutMs: number): Record<string, string> {
+    return {
+      ...this.#o.headers,
+      [h2.HTTP2_HEADER_METHOD]: 'POST',
+      [h2.HTTP2_HEADER_PATH]: EXPORT_PATH,
+      [h2.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
+      'grpc-accept-encoding': 'identity,gzip',
+      'user-agent': USER_AGENT,
+      ...(encoding !== 'none' ? { 'grpc-encoding': encoding } : {}),
+    };
+  }
+
+  /** One unary call: the result comes from grpc-status (headers or trailers), a stream error or the deadline. */
+  #call(
+    session: ClientHttp2Session,
+    headers: Record<string, string>,
+    pieces: readonly Buffer[],
+    timeoutMs: number,
+  ): Promise<SendResult> {
     return new Promise<SendResult>((resolve) => {
       let done = false;
       const finish = (r: SendResult) => {
@@ -167,17 +289,6 @@ class GrpcTransport implements OtlpTransport {
         done = true;
         clearTimeout(timer);
         resolve(r);
-      };
-      const headers: Record<string, string> = {
-        ...this.#o.headers,
-        [h2.HTTP2_HEADER_METHOD]: 'POST',
-        [h2.HTTP2_HEADER_PATH]: EXPORT_PATH,
-        [h2.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-        te: 'trailers',
-        'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
-        'grpc-accept-encoding': 'identity,gzip',
-        'user-agent': USER_AGENT,
-        ...(compressed ? { 'grpc-encoding': encoding } : {}),
       };
       let req: ReturnType<ClientHttp2Session['request']>;
       try {
@@ -189,25 +300,17 @@ class GrpcTransport implements OtlpTransport {
       }
       const timer = setTimeout(() => {
         req.close(h2.NGHTTP2_CANCEL);
-        finish({
-          ok: false,
-          retryable: true,
-          unreachable: true,
-          code: 4,
-          error: `DEADLINE_EXCEEDED after ${timeoutMs} ms (code 4)`,
-        });
+        finish(deadlineExceeded(timeoutMs));
       }, timeoutMs);
-      let status: number | undefined;
-      let message = '';
+      const status = { grpc: undefined as number | undefined, message: '', http: 0 };
       const take = (h: Record<string, unknown>) => {
         const s = h['grpc-status'];
-        if (s !== undefined) status = Number(s);
+        if (s !== undefined) status.grpc = Number(s);
         const m = h['grpc-message'];
-        if (typeof m === 'string') message = decodeURIComponent(m);
+        if (typeof m === 'string') status.message = decodeURIComponent(m);
       };
-      let httpStatus = 0;
       req.on('response', (h) => {
-        httpStatus = Number(h[h2.HTTP2_HEADER_STATUS] ?? 0);
+        status.http = Number(h[h2.HTTP2_HEADER_STATUS] ?? 0);
         take(h as Record<string, unknown>);
       });
       req.on('trailers', (h) => take(h as Record<string, unknown>));
@@ -217,26 +320,9 @@ class GrpcTransport implements OtlpTransport {
         if (this.#session === session) this.#session = undefined;
         finish(networkFailure(err));
       });
-      req.on('close', () => {
-        if (status === undefined) {
-          finish({
-            ok: false,
-            retryable: true,
-            unreachable: httpStatus === 0,
-            code: 14,
-            error: `UNAVAILABLE: stream closed without grpc-status (HTTP ${httpStatus}) (code 14)`,
-          });
-        } else if (status === 0) finish({ ok: true, retryable: false, unreachable: false });
-        else
-          finish({
-            ok: false,
-            retryable: RETRYABLE_GRPC.has(status),
-            unreachable: status === 14 || status === 4,
-            code: status,
-            error: `${GRPC_NAMES[status] ?? 'gRPC error'}: ${message} (code ${status})`,
-          });
-      });
-      req.end(Buffer.concat([prefix, payload]));
+      req.on('close', () => finish(grpcResult(status.grpc, status.http, status.message)));
+      for (const p of pieces) req.write(p);
+      req.end();
     });
   }
 
@@ -267,7 +353,7 @@ class HttpTransport implements OtlpTransport {
         : new HttpAgent({ keepAlive: true });
   }
 
-  async send(body: Buffer, timeoutMs: number): Promise<SendResult> {
+  async send(body: Body, timeoutMs: number): Promise<SendResult> {
     const encoding = this.#o.compression ?? 'none';
     const payload = await compress(body, encoding);
     const req = this.#url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -285,7 +371,7 @@ class HttpTransport implements OtlpTransport {
         headers: {
           ...this.#o.headers,
           'content-type': 'application/x-protobuf',
-          'content-length': String(payload.length),
+          'content-length': String(byteLength(payload)),
           'user-agent': USER_AGENT,
           ...(encoding !== 'none' ? { 'content-encoding': encoding } : {}),
         },
@@ -301,27 +387,29 @@ class HttpTransport implements OtlpTransport {
         res.on('data', (c: string) => {
           if (text.length < 512) text += c;
         });
-        res.on('end', () => {
-          if (code >= 200 && code < 300) finish({ ok: true, retryable: false, unreachable: false, code });
-          else
-            finish({
-              ok: false,
-              retryable: RETRYABLE_HTTP.has(code),
-              unreachable: code === 502 || code === 503 || code === 504,
-              code,
-              error: `HTTP ${code}${text ? `: ${printable(text)}` : ''}`,
-            });
-        });
+        res.on('end', () => finish(httpResult(code, text)));
         res.on('error', (err) => finish(networkFailure(err)));
       });
       r.on('error', (err) => finish(networkFailure(err)));
-      r.end(payload);
+      for (const p of payload) r.write(p);
+      r.end();
     });
   }
 
   close(): void {
     this.#agent.destroy();
   }
+}
+
+function httpResult(code: number, text: string): SendResult {
+  if (code >= 200 && code < 300) return { ok: true, retryable: false, unreachable: false, code };
+  return {
+    ok: false,
+    retryable: RETRYABLE_HTTP.has(code),
+    unreachable: code === 502 || code === 503 || code === 504,
+    code,
+    error: `HTTP ${code}${text ? `: ${printable(text)}` : ''}`,
+  };
 }
 
 function printable(s: string): string {

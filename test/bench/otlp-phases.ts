@@ -1,0 +1,141 @@
+// Where an OTLP push's CPU goes, phase by phase, in one process over the scale scenario's objects: the store
+// is filled from kube-sim (the objects `kso run` sees), then each push first changes `--changed` pods (what 50
+// writes/s do in a 15 s interval) and runs plan (collection: walk the store, encode changed objects, stamp the
+// push time), write (assemble request bodies), compress, and send to a sink in a child process (so the sink's
+// CPU is not ours). Run: node test/bench/otlp-phases.ts [pods] [--changed N] [--pushes N] [--schema ksm|semconv]
+// (add --cpu-prof to see functions). The `otlp` bench section measures the same push end to end in `kso run`.
+import { fork } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { StoreEncoder, scopeFor } from '@kso/exporters';
+import { startKubeSim } from '@kso/kube-sim';
+import { type MetricsSource, MetricsStore } from '@kso/metrics';
+import { type Compression, compress, createTransport } from '../../packages/exporters/src/otlp-transport.ts';
+import { round } from './stats.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    changed: { type: 'string', default: '750' },
+    pushes: { type: 'string', default: '5' },
+    schema: { type: 'string', default: 'ksm,semconv' },
+    compression: { type: 'string', default: 'gzip,zstd,none' },
+    sink: { type: 'string' },
+  },
+});
+
+// Child mode: an h2 gRPC sink that drains and answers OK.
+if (values.sink !== undefined) {
+  const { startSink } = await import('./otlp.ts');
+  const s = await startSink(1000);
+  process.send?.(s.url);
+  process.on('disconnect', () => void s.close().then(() => process.exit(0)));
+} else {
+  await main();
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+async function listAll(base: string, path: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let cont = '';
+  do {
+    const r = await fetch(`${base}${path}?limit=5000${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
+    const body = (await r.json()) as { items: Record<string, unknown>[]; metadata: { continue?: string } };
+    items.push(...body.items);
+    cont = body.metadata.continue ?? '';
+  } while (cont);
+  return items;
+}
+
+async function main(): Promise<void> {
+  const pods = Number(positionals[0] ?? 10_000);
+  const changed = Number(values.changed);
+  const pushes = Number(values.pushes);
+  const log = (s: string) => process.stderr.write(`[otlp-phases] ${s}\n`);
+  const sim = await startKubeSim({
+    port: 0,
+    scenario: 'scale',
+    scale: { pods, jobs: Math.round(pods / 5), churnPerSecond: 0 },
+  });
+  const objects = {
+    jobs: await listAll(sim.url, '/apis/batch/v1/jobs'),
+    pods: await listAll(sim.url, '/api/v1/pods'),
+    cronjobs: await listAll(sim.url, '/apis/batch/v1/cronjobs'),
+  };
+  await sim.close();
+  const child = fork(new URL(import.meta.url), ['--sink', '1'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const sinkUrl = await new Promise<string>((r) => child.once('message', (m) => r(String(m))));
+  const rows: string[] = [
+    '| schema | compression | plan ms | write ms | compress ms | send ms | total ms | MiB raw | MiB sent |',
+  ];
+  rows.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const schema of (values.schema as string).split(',') as ('ksm' | 'semconv')[]) {
+    const store = new MetricsStore({ schema, resources: ['jobs', 'pods', 'cronjobs'] });
+    for (const r of ['jobs', 'pods', 'cronjobs'] as const) for (const o of objects[r]) store.upsertObject(r, o);
+    let k = 0;
+    const touch = () => {
+      for (let i = 0; i < changed; i++) {
+        const p = structuredClone(objects.pods[(k++ * 7919) % objects.pods.length]) as {
+          status?: { containerStatuses?: { restartCount?: number }[] };
+        };
+        const cs = p.status?.containerStatuses?.[0];
+        if (cs) cs.restartCount = 1000 + k;
+        store.upsertObject('pods', p);
+      }
+    };
+    for (const c of (values.compression as string).split(',') as Compression[]) {
+      const scope = scopeFor(schema);
+      const enc = new StoreEncoder({ scope, ...(scope.schemaUrl ? { schemaUrl: scope.schemaUrl } : {}) });
+      const transport = createTransport({ protocol: 'grpc', endpoint: sinkUrl, compression: 'none' });
+      const src: MetricsSource = store;
+      const limits = { maxBytes: 3.5 * 1024 * 1024, maxPoints: 50_000 };
+      enc.plan(src, Date.now(), limits); // the cache fill, not the steady state
+      const sum = { plan: 0, write: 0, compress: 0, send: 0, raw: 0, sent: 0 };
+      for (let i = 0; i < pushes; i++) {
+        touch();
+        // With --expose-gc: collect the store's garbage from the changes first, so that its GC is not charged
+        // to whichever push phase happens to trigger it.
+        (globalThis as { gc?: () => void }).gc?.();
+        let t = cpuMs();
+        const lap = () => {
+          const n = cpuMs();
+          const d = n - t;
+          t = n;
+          return d;
+        };
+        const reqs = enc.plan(src, Date.now(), limits);
+        sum.plan += lap();
+        for (const r of reqs) {
+          const body = r.parts();
+          sum.write += lap();
+          sum.raw += r.bytes;
+          const z = await compress(body, c);
+          sum.compress += lap();
+          for (const p of z) sum.sent += p.length;
+          const res = await transport.send(z, 30_000);
+          if (!res.ok) throw new Error(res.error);
+          sum.send += lap();
+        }
+      }
+      transport.close();
+      const per = (x: number) => round(x / pushes, 0);
+      const total = sum.plan + sum.write + sum.compress + sum.send;
+      rows.push(
+        `| ${schema} | ${c} | ${per(sum.plan)} | ${per(sum.write)} | ${per(sum.compress)} | ${per(sum.send)} | ${per(total)} | ${round(sum.raw / pushes / 1048576, 1)} | ${round(sum.sent / pushes / 1048576, 2)} |`,
+      );
+      log(rows[rows.length - 1] as string);
+    }
+  }
+  child.disconnect();
+  process.stdout.write(
+    `OTLP push phases — ${pods} pods, ${changed} changed pods per push, ${pushes} pushes, CPU ms per push (load ${(
+      await import('node:os')
+    )
+      .loadavg()
+      .map((x) => round(x, 2))
+      .join(' ')})\n${rows.join('\n')}\n`,
+  );
+}
