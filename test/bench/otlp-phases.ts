@@ -7,9 +7,9 @@
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { StoreEncoder, scopeFor } from '@kso/exporters';
+import { type Compression, compress, createTransport } from '@kso/exporters/otlp-transport';
 import { startKubeSim } from '@kso/kube-sim';
 import { type MetricsSource, MetricsStore } from '@kso/metrics';
-import { type Compression, compress, createTransport } from '../../packages/exporters/src/otlp-transport.ts';
 import { round } from './stats.ts';
 
 const { values, positionals } = parseArgs({

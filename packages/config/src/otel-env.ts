@@ -62,45 +62,69 @@ export function appendMetricsPath(base: string): string {
   }
 }
 
+/** What one OTEL_* reader writes into the layer being built. */
+interface LayerWriter {
+  readonly layer: OtelLayer;
+  readonly otlp: Record<string, unknown>;
+  set(key: string, value: unknown, from: string): void;
+  problem(message: string): void;
+}
+
 export function readOtelEnv(env: Env): OtelLayer {
   const otlp: Record<string, unknown> = {};
   const sources: Record<string, string> = {};
   const problems: string[] = [];
   const layer: OtelLayer = { values: {}, sources, problems };
-  const set = (key: string, value: unknown, from: string) => {
-    otlp[key] = value;
-    sources[`otlp.${key}`] = from;
+  const w: LayerWriter = {
+    layer,
+    otlp,
+    set: (key, value, from) => {
+      otlp[key] = value;
+      sources[`otlp.${key}`] = from;
+    },
+    problem: (message) => problems.push(message),
   };
+  readProtocolAndEndpoint(env, w);
+  readExporterSelection(env, w);
+  readHeaders(env, w);
+  readScalars(env, w);
+  if (Object.keys(otlp).length > 0) layer.values.otlp = otlp;
+  readResource(env, layer);
+  return layer;
+}
 
+function readProtocolAndEndpoint(env: Env, w: LayerWriter): void {
   const proto = pick(env, 'PROTOCOL');
   if (proto) {
     const p = otlpProtocol(proto.value);
-    if ('error' in p) problems.push(`${proto.name}: ${p.error}`);
-    else set('protocol', p.protocol, proto.name);
+    if ('error' in p) w.problem(`${proto.name}: ${p.error}`);
+    else w.set('protocol', p.protocol, proto.name);
   }
-
   const signalEndpoint = get(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
   const genericEndpoint = get(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
-  if (signalEndpoint !== undefined) set('endpoint', signalEndpoint, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
+  if (signalEndpoint !== undefined) w.set('endpoint', signalEndpoint, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
   else if (genericEndpoint !== undefined) {
-    set('endpoint', genericEndpoint, 'OTEL_EXPORTER_OTLP_ENDPOINT');
-    layer.baseEndpoint = genericEndpoint;
+    w.set('endpoint', genericEndpoint, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+    w.layer.baseEndpoint = genericEndpoint;
   }
+}
 
-  // OTEL_METRICS_EXPORTER: `none` turns the push off; `otlp` with no endpoint means the spec's default one.
+// OTEL_METRICS_EXPORTER: `none` turns the push off; `otlp` with no endpoint means the spec's default one.
+function readExporterSelection(env: Env, w: LayerWriter): void {
   const exporters = get(env, 'OTEL_METRICS_EXPORTER');
-  if (exporters !== undefined) {
-    const list = exporters.split(',').map((x) => x.trim().toLowerCase());
-    if (list.length === 1 && list[0] === 'none') {
-      set('endpoint', '', 'OTEL_METRICS_EXPORTER');
-      delete layer.baseEndpoint;
-    } else if (list.includes('otlp') && otlp['endpoint'] === undefined) {
-      set('endpoint', 'http://localhost:4318/v1/metrics', 'OTEL_METRICS_EXPORTER');
-      layer.defaultEndpoint = true;
-    }
+  if (exporters === undefined) return;
+  const list = exporters.split(',').map((x) => x.trim().toLowerCase());
+  if (list.length === 1 && list[0] === 'none') {
+    w.set('endpoint', '', 'OTEL_METRICS_EXPORTER');
+    delete w.layer.baseEndpoint;
+  } else if (list.includes('otlp') && w.otlp['endpoint'] === undefined) {
+    w.set('endpoint', 'http://localhost:4318/v1/metrics', 'OTEL_METRICS_EXPORTER');
+    w.layer.defaultEndpoint = true;
   }
+}
 
-  // Headers: generic first, then signal-specific, so the latter wins per key (the parser keeps the last).
+// Headers: generic first, then signal-specific, so the latter wins per key (the parser keeps the last).
+function readHeaders(env: Env, w: LayerWriter): void {
   const hs = ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_METRICS_HEADERS']
     .map((name) => ({ name, value: get(env, name) }))
     .filter((h): h is { name: string; value: string } => h.value !== undefined);
@@ -108,28 +132,30 @@ export function readOtelEnv(env: Env): OtelLayer {
   for (const h of hs) {
     const r = parseKeyValues(h.value, { lowerCaseKeys: true });
     if ('error' in r) {
-      problems.push(`${h.name}: ${r.error}`);
+      w.problem(`${h.name}: ${r.error}`);
       headersOk = false;
     }
   }
-  if (hs.length > 0 && headersOk) set('headers', hs.map((h) => h.value).join(','), hs.map((h) => h.name).join(' + '));
+  if (hs.length > 0 && headersOk) w.set('headers', hs.map((h) => h.value).join(','), hs.map((h) => h.name).join(' + '));
+}
 
+function readScalars(env: Env, w: LayerWriter): void {
   const timeout = pick(env, 'TIMEOUT');
   if (timeout) {
-    if (/^\d+$/.test(timeout.value) && Number(timeout.value) > 0) set('timeout', Number(timeout.value), timeout.name);
-    else problems.push(`${timeout.name}: must be a positive integer number of milliseconds`);
+    if (/^\d+$/.test(timeout.value) && Number(timeout.value) > 0) w.set('timeout', Number(timeout.value), timeout.name);
+    else w.problem(`${timeout.name}: must be a positive integer number of milliseconds`);
   }
   const compression = pick(env, 'COMPRESSION');
   if (compression) {
     const v = compression.value.toLowerCase();
-    if (v === 'gzip' || v === 'zstd' || v === 'none') set('compression', v, compression.name);
-    else problems.push(`${compression.name}: must be gzip, zstd or none`);
+    if (v === 'gzip' || v === 'zstd' || v === 'none') w.set('compression', v, compression.name);
+    else w.problem(`${compression.name}: must be gzip, zstd or none`);
   }
   const insecure = pick(env, 'INSECURE');
   if (insecure) {
     const v = insecure.value.toLowerCase();
-    if (v === 'true' || v === 'false') set('insecure', v === 'true', insecure.name);
-    else problems.push(`${insecure.name}: must be true or false`);
+    if (v === 'true' || v === 'false') w.set('insecure', v === 'true', insecure.name);
+    else w.problem(`${insecure.name}: must be true or false`);
   }
   for (const [suffix, key] of [
     ['CERTIFICATE', 'ca'],
@@ -137,31 +163,31 @@ export function readOtelEnv(env: Env): OtelLayer {
     ['CLIENT_KEY', 'clientKey'],
   ] as const) {
     const f = pick(env, suffix);
-    if (f) set(key, f.value, f.name);
+    if (f) w.set(key, f.value, f.name);
   }
   const interval = get(env, 'OTEL_METRIC_EXPORT_INTERVAL');
   if (interval !== undefined) {
     if (/^\d+$/.test(interval) && Number(interval) > 0)
-      set('interval', Number(interval), 'OTEL_METRIC_EXPORT_INTERVAL');
-    else problems.push('OTEL_METRIC_EXPORT_INTERVAL: must be a positive integer number of milliseconds');
+      w.set('interval', Number(interval), 'OTEL_METRIC_EXPORT_INTERVAL');
+    else w.problem('OTEL_METRIC_EXPORT_INTERVAL: must be a positive integer number of milliseconds');
   }
-  if (Object.keys(otlp).length > 0) layer.values.otlp = otlp;
+}
 
+function readResource(env: Env, layer: OtelLayer): void {
   const attrs = get(env, 'OTEL_RESOURCE_ATTRIBUTES');
   if (attrs !== undefined) {
     const r = parseKeyValues(attrs);
-    if ('error' in r) problems.push(`OTEL_RESOURCE_ATTRIBUTES: ${r.error}`);
+    if ('error' in r) layer.problems.push(`OTEL_RESOURCE_ATTRIBUTES: ${r.error}`);
     else {
       layer.values.resourceAttributes = attrs;
-      sources['resourceAttributes'] = 'OTEL_RESOURCE_ATTRIBUTES';
+      layer.sources['resourceAttributes'] = 'OTEL_RESOURCE_ATTRIBUTES';
     }
   }
   const serviceName = get(env, 'OTEL_SERVICE_NAME');
   if (serviceName !== undefined) {
     layer.values.serviceName = serviceName;
-    sources['serviceName'] = 'OTEL_SERVICE_NAME';
+    layer.sources['serviceName'] = 'OTEL_SERVICE_NAME';
   }
-  return layer;
 }
 
 /**

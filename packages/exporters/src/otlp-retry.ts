@@ -2,6 +2,7 @@
 // each retried with exponential backoff and jitter while the error is retryable and the push's deadline
 // allows. A request the endpoint rejects is dropped and counted; when the endpoint becomes unreachable the rest
 // of the push is dropped without being written, and the outage tracker takes over.
+import { Backoff } from '@kso/watch/backoff';
 import type { Logger } from 'pino';
 import type { OtlpPushStats, OutageTracker } from './otlp-outage.ts';
 import type { PlannedRequest } from './otlp-store.ts';
@@ -67,7 +68,11 @@ async function sendWithRetry(
   points: number,
   outcome: ExportOutcome,
 ): Promise<{ sent: boolean; unreachable: boolean }> {
-  let backoff = d.retry.initialMs;
+  const backoff = new Backoff({
+    initialMs: d.retry.initialMs,
+    maxMs: Math.max(d.retry.maxMs, d.retry.initialMs),
+    jitter: 0.2,
+  });
   for (;;) {
     outcome.attempts++;
     d.st.exports++;
@@ -87,13 +92,12 @@ async function sendWithRetry(
     d.st.lastError = msg;
     d.st.lastErrorMs = Date.now();
     outcome.lastError = msg;
-    const wait = Math.min(backoff, d.retry.maxMs) * (0.8 + Math.random() * 0.4);
+    const wait = backoff.next();
     if (!res.retryable || Date.now() + wait >= c.deadline || (d.abort.aborted && !c.final))
       return { sent: false, unreachable: res.unreachable };
     d.st.retries++;
     d.logger.debug({ err: msg, waitMs: Math.round(wait) }, 'OTLP export failed; retrying');
     await sleep(wait, c.final ? undefined : d.abort);
-    backoff *= 2;
   }
 }
 
