@@ -5,6 +5,7 @@
 // own `kso.*` namespace: `k8s.*` names belong to the OpenTelemetry semantic conventions, which define no
 // such metric (OTel naming guide: do not invent names in a namespace you do not own).
 
+import { writePrometheusText } from '@kso/exporters/prom-parse';
 import type { Schema } from '@kso/metrics';
 import { ValueType } from '@opentelemetry/api';
 import { emptyResource } from '@opentelemetry/resources';
@@ -79,14 +80,13 @@ export class ExitCodeProducer implements MetricProducer {
     const pod = this.#pod();
     if (!pod || pod.terminated.length === 0) return '';
     const name = EXIT_CODE_FAMILY[this.#schema].replace(/\./g, '_');
-    const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-    let out = `# HELP ${name} ${HELP}\n# TYPE ${name} gauge\n`;
-    for (const c of pod.terminated) {
-      const labels = Object.entries(attributes(this.#schema, pod, c.name))
-        .map(([k, v]) => `${k.replace(/\./g, '_')}="${esc(v)}"`)
-        .join(',');
-      out += `${name}{${labels}} ${c.exitCode}\n`;
-    }
-    return out;
+    const samples = pod.terminated.map((c) => ({
+      name,
+      labels: Object.fromEntries(
+        Object.entries(attributes(this.#schema, pod, c.name)).map(([k, v]) => [k.replace(/\./g, '_'), v]),
+      ),
+      value: c.exitCode,
+    }));
+    return writePrometheusText([{ name, type: 'gauge', help: HELP, samples }]);
   }
 }
