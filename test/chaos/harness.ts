@@ -19,6 +19,7 @@ import { MetricsStore, parseAllowlist, type ResourceName } from '@kso/metrics';
 import { assignmentFilter } from '@kso/sharding';
 import { loadKubeConfig, Reflector, type ReflectorOptions, type ReflectorStore } from '@kso/watch';
 import { pino } from 'pino';
+import { prng } from '../prng.ts';
 
 export const RESOURCES: readonly ResourceName[] = ['pods', 'jobs', 'cronjobs'];
 const KIND: Record<ResourceName, string> = { pods: 'Pod', jobs: 'Job', cronjobs: 'CronJob' };
@@ -85,18 +86,6 @@ export interface ChaosResult {
    * its max approaches a convergence time, the machine, not a reflector, was late.
    */
   loopDelayMs: { p99: number; max: number };
-}
-
-/** mulberry32: a small seeded PRNG, so a seed replays the same writes and faults in the same order. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Instance {

@@ -3,6 +3,7 @@
 // (also wrapping ones), steps, lists, month/day names, `7` for Sunday, macros, `@every`, `TZ=`/`CRON_TZ=`
 // prefixes (quoted too) and spec.timeZone values, each with a creation or last-schedule time, some of them next
 // to DST transitions.
+import { prng } from '../prng.ts';
 
 export interface GeneratedSchedule {
   readonly schedule: string;
@@ -11,18 +12,6 @@ export interface GeneratedSchedule {
   /** Unix seconds: creationTimestamp, or lastScheduleTime when `fromLastSchedule`. */
   readonly from: number;
   readonly fromLastSchedule: boolean;
-}
-
-/** mulberry32: tiny, deterministic, good enough to spread cases. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ZONES = [
@@ -63,7 +52,7 @@ const DST_EDGES = [
 ];
 
 export function generateSchedules(count: number, seed: number): GeneratedSchedule[] {
-  const r = rng(seed);
+  const r = prng(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const chance = (p: number) => r() < p;
