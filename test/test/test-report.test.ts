@@ -72,7 +72,14 @@ test('verdicts a file ran but the runner never received are reported, not summed
       continue;
     }
     const problems = checkIntegrity(r.reports, counts.testcases, r.root);
-    if (counts.passed === 3000) assert.deepEqual(problems, []);
+    const lost = 'test/a.test.mjs: passed but its process never sent its summary (verdicts lost in transit)';
+    // With every verdict through, the force exit can still drop the file's closing summary: the check cannot
+    // tell that from lost verdicts and flags it, which is the safe side. Nothing else may be reported.
+    if (counts.passed === 3000)
+      assert.ok(
+        problems.every((p) => p === lost),
+        problems.join('\n'),
+      );
     else assert.match(problems.join('\n'), /test\/a\.test\.mjs: passed but its process never sent its summary/);
   }
 });
