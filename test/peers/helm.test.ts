@@ -222,6 +222,8 @@ describe('Helm chart deploy/helm/kube-state-otel (helm template)', { skip: skipH
       assert.deepEqual(config!.namespaces, ['team-a', 'team-b']);
       assert.equal(config!.metricLabelsAllowlist, 'pods=[app,team],jobs=[*]');
       assert.equal(config!.metricAnnotationsAllowlist, 'cronjobs=[owner]');
+      assert.deepEqual(config!.metricDenylist, ['kube_pod_tolerations', 'kube_job_owner']);
+      assert.deepEqual(config!.metricOptInList, ['kube_pod_nodeselectors']);
       return config!.shard;
     });
     assert.deepEqual(shards.sort(), [0, 1, 2]);
@@ -297,6 +299,10 @@ describe('Helm chart deploy/helm/kube-state-otel (helm template)', { skip: skipH
       /\/otlp\/protocol': value must be one of/,
     );
     await assert.rejects(template('default', ['--set', 'collectors={pods,nodes}']), /\/collectors\/1'/);
+    await assert.rejects(
+      template('sharded', ['--set', 'metricAllowlist={kube_pod_info}']),
+      /metricAllowlist and metricDenylist are mutually exclusive/,
+    );
   });
 });
 
@@ -375,7 +381,12 @@ describe('Helm chart: the CronJob sidecar helper', { skip: skipHelm, timeout: 12
       assert.ok(side.args.includes('--scrape-url=http://127.0.0.1:8080/metrics'));
       assert.ok(side.args.includes('--flush-deadline=20s'));
       const env = Object.fromEntries((side.env as Obj[]).map((e) => [e.name, e.valueFrom.fieldRef.fieldPath]));
-      assert.deepEqual(env, { KSO_POD_NAME: 'metadata.name', KSO_POD_NAMESPACE: 'metadata.namespace' });
+      // KSO_POD, not the deprecated KSO_POD_NAME alias (which makes the sidecar log a warning at every start).
+      assert.deepEqual(env, {
+        KSO_POD: 'metadata.name',
+        KSO_POD_NAMESPACE: 'metadata.namespace',
+        KSO_POD_UID: 'metadata.uid',
+      });
       assert.equal(side.image, 'kube-state-otel:0.1.0');
     } finally {
       await rm(dir, { recursive: true, force: true });

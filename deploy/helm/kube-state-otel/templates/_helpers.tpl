@@ -82,6 +82,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if and (or .Values.autosharding.enabled (gt $shards 1)) (ne .Values.service.type "ClusterIP") }}
 {{- fail "a sharded kube-state-otel needs service.type ClusterIP: the Service is headless so that every shard is scraped on its own" }}
 {{- end }}
+{{- if and .Values.metricAllowlist .Values.metricDenylist }}
+{{- fail "metricAllowlist and metricDenylist are mutually exclusive (as in kube-state-metrics)" }}
+{{- end }}
 {{- if and .Values.otlp.tls.ca.secret .Values.otlp.tls.ca.configMap }}
 {{- fail "otlp.tls.ca: set either secret or configMap, not both" }}
 {{- end }}
@@ -98,6 +101,9 @@ extraArgs sets again is left out: extraArgs override the chart's flags. Context:
 {{- $flags = append $flags (printf "--prometheus-port=%v" $v.service.port) }}
 {{- with $v.metricLabelsAllowlist }}{{ $flags = append $flags (printf "--metric-labels-allowlist=%s" (join "," .)) }}{{ end }}
 {{- with include "kube-state-otel.annotationsAllowlist" .root }}{{ $flags = append $flags (printf "--metric-annotations-allowlist=%s" .) }}{{ end }}
+{{- with $v.metricAllowlist }}{{ $flags = append $flags (printf "--metric-allowlist=%s" (join "," .)) }}{{ end }}
+{{- with $v.metricDenylist }}{{ $flags = append $flags (printf "--metric-denylist=%s" (join "," .)) }}{{ end }}
+{{- with $v.metricOptInList }}{{ $flags = append $flags (printf "--metric-opt-in-list=%s" (join "," .)) }}{{ end }}
 {{- $flags = concat $flags (list (printf "--max-staleness=%s" $v.maxStaleness) (printf "--log-level=%s" $v.logLevel) (printf "--number-format=%s" $v.numberFormat)) }}
 {{- if hasKey . "shard" }}
 {{- $flags = concat $flags (list (printf "--shard=%v" .shard) (printf "--total-shards=%v" $v.sharding.totalShards)) }}
@@ -311,7 +317,8 @@ also needs a ServiceAccount that may get/list/watch its own Pod and Job (deploy/
     - {{ . | quote }}
     {{- end }}
   env:
-    - name: KSO_POD_NAME
+    # Downward API: the sidecar's own Pod (also its service.instance.id, <namespace>.<pod>).
+    - name: KSO_POD
       valueFrom:
         fieldRef:
           fieldPath: metadata.name
@@ -319,6 +326,10 @@ also needs a ServiceAccount that may get/list/watch its own Pod and Job (deploy/
       valueFrom:
         fieldRef:
           fieldPath: metadata.namespace
+    - name: KSO_POD_UID
+      valueFrom:
+        fieldRef:
+          fieldPath: metadata.uid
   {{- with $s.resources }}
   resources:
     {{- toYaml . | nindent 4 }}
