@@ -21,8 +21,11 @@ export interface BackgroundRenderOptions {
   /** Prerender tick (0 = no background work at all). */
   everyMs: number;
   logger: Logger;
-  /** Builds the body a client of this kind will ask for (the store's pieces, compressed when it takes gzip). */
-  prepare(kind: ScrapeKind): Promise<void>;
+  /**
+   * Builds the body a client of this kind will ask for (the store's pieces, compressed when it takes gzip);
+   * `keepText`: some client keeps reading text (textWanted), so pieces keep or regain their text.
+   */
+  prepare(kind: ScrapeKind, keepText: boolean): Promise<void>;
   /** A full garbage collection (exposeGc()), or undefined to leave collection to V8. */
   gc?: (() => void) | undefined;
 }
@@ -66,10 +69,11 @@ export class BackgroundRender {
 
   /** A scrape was answered: learn the client's cadence and schedule the work before its next one. */
   scraped(client: string, kind: ScrapeKind): void {
-    if (this.#stopped || !(this.#opts.everyMs > 0)) return;
+    if (this.#stopped) return;
     const now = performance.now();
-    const round = ++this.#round;
     this.#cadence.observe(client, kind, now);
+    if (!(this.#opts.everyMs > 0)) return;
+    const round = ++this.#round;
     clearTimeout(this.#prepareTimer);
     clearTimeout(this.#gcTimer);
     const next = this.#cadence.next(now);
@@ -78,6 +82,14 @@ export class BackgroundRender {
     this.#prepareTimer = setTimeout(() => void this.#prepare(next.kinds, next.at, round), next.at - lead - now).unref();
     const gc = this.#opts.gc;
     if (gc !== undefined) this.#gcTimer = setTimeout(() => this.#collect(gc), (next.at - now) / 2).unref();
+  }
+
+  /**
+   * Some client that reads the text uncompressed keeps scraping (ScrapeCadence.readsText): pieces keep their
+   * text. Otherwise a piece compressed for a gzip client drops it, and a one-off uncompressed scrape inflates.
+   */
+  textWanted(): boolean {
+    return this.#cadence.readsText(performance.now());
   }
 
   stop(): void {
@@ -115,7 +127,7 @@ export class BackgroundRender {
     for (let i = 0; i <= MAX_TOP_UPS && round === this.#round && !this.#stopped; i++) {
       const t0 = performance.now();
       try {
-        for (const k of kinds) await this.#opts.prepare(k);
+        for (const k of kinds) await this.#opts.prepare(k, this.textWanted());
       } catch (err) {
         this.#opts.logger.warn({ err: (err as Error).message }, 'background body build failed; the next scrape builds');
         return;

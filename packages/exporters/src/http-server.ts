@@ -10,6 +10,7 @@ import { BackgroundRender, exposeGc } from './background-render.ts';
 import { GzipCache } from './gzip-cache.ts';
 import { acceptsGzip, negotiateFormat } from './negotiation.ts';
 import type { NumberFormat } from './number-format.ts';
+import { Piece } from './piece.ts';
 import {
   CONTENT_TYPE_OPENMETRICS,
   CONTENT_TYPE_TEXT,
@@ -17,7 +18,7 @@ import {
   NO_REGISTERED_METRICS,
   serializeFamilies,
 } from './prom-text.ts';
-import { type Body, StoreRenderer } from './renderer.ts';
+import { type Body, bodyText, StoreRenderer } from './renderer.ts';
 import { createSecuredServer, type WebConfigSource } from './web-config.ts';
 
 export { acceptsGzip, negotiateFormat } from './negotiation.ts';
@@ -98,13 +99,13 @@ export async function renderExposition(
   if (format === 'openmetrics') end += '# EOF\n';
   else if (!tail && store.length === 0) end = NO_REGISTERED_METRICS;
   if (!end) return store;
-  const t = Buffer.from(end);
+  const t = new Piece(Buffer.from(end));
   return { pieces: [...store.pieces, t], length: store.length + t.length };
 }
 
 /** Concatenates a Body (tests, `kso render`). */
 export function bodyToBuffer(b: Body): Buffer {
-  return b.pieces.length === 1 ? (b.pieces[0] as Buffer) : Buffer.concat(b.pieces, b.length);
+  return bodyText(b);
 }
 
 const TEXT_PLAIN = 'text/plain; charset=utf-8';
@@ -139,6 +140,57 @@ function writePieces(
   res.end();
 }
 
+/** Unsent bytes an inflating response may queue before it waits for the socket to drain. */
+const STREAM_HIGH_WATER = 4 << 20;
+
+/**
+ * Writes the text of pieces some of which are held only as gzip (Piece), inflating each one as it goes: a
+ * client that reads text once in a while costs an inflate of the body, not a second copy of it in memory.
+ */
+async function streamText(
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: Record<string, string | number>,
+  body: Body,
+): Promise<void> {
+  headers['content-length'] = body.length;
+  res.writeHead(200, headers);
+  if (req.method !== 'HEAD') {
+    for (const p of body.pieces) {
+      res.write(p.text());
+      if (res.writableLength > STREAM_HIGH_WATER) await drained(res);
+      if (res.destroyed) return;
+    }
+  }
+  res.end();
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * The text of every piece, held again where it had been dropped when a client that reads text keeps scraping
+ * (then undefined is never returned); undefined when some piece is gzip-only and the text is not wanted.
+ */
+function heldText(body: Body, keep: boolean): Buffer[] | undefined {
+  const out: Buffer[] = [];
+  for (const p of body.pieces) {
+    if (keep) out.push(p.keepText());
+    else if (p.hasText) out.push(p.text());
+    else return undefined;
+  }
+  return out;
+}
+
 /** Answers 405 / probes / 404; returns false when the request is for /metrics. */
 function serveOther(req: IncomingMessage, res: ServerResponse, path: string, health: () => Health): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -162,6 +214,10 @@ function serveOther(req: IncomingMessage, res: ServerResponse, path: string, hea
 async function serveMetrics(req: IncomingMessage, res: ServerResponse, ctx: MetricsContext): Promise<void> {
   const format = negotiateFormat(req.headers.accept);
   const gzip = acceptsGzip(req.headers['accept-encoding'] as string | undefined);
+  // A scraper is told apart by address and user agent (an HA pair of Prometheus servers scrapes on two grids).
+  // Recorded first: whether the text is kept depends on who keeps scraping for it.
+  ctx.background.scraped(`${req.socket.remoteAddress} ${req.headers['user-agent'] ?? ''}`, { format, gzip });
+  const keepText = ctx.background.textWanted();
   ctx.stats.scrapes++;
   if (format === 'openmetrics') ctx.stats.openMetrics++;
   const body = await renderExposition(ctx.renderer, ctx.source, format, {
@@ -175,16 +231,16 @@ async function serveMetrics(req: IncomingMessage, res: ServerResponse, ctx: Metr
   };
   if (gzip) {
     ctx.stats.gzip++;
-    const members = await ctx.gzip.body(body);
+    const members = await ctx.gzip.body(body, !keepText);
     let len = 0;
     for (const m of members) len += m.length;
     headers['content-encoding'] = 'gzip';
     writePieces(req, res, headers, members, len);
-  } else {
-    writePieces(req, res, headers, body.pieces, body.length);
+    return;
   }
-  // A scraper is told apart by address and user agent (an HA pair of Prometheus servers scrapes on two grids).
-  ctx.background.scraped(`${req.socket.remoteAddress} ${req.headers['user-agent'] ?? ''}`, { format, gzip });
+  const text = heldText(body, keepText);
+  if (text !== undefined) writePieces(req, res, headers, text, body.length);
+  else await streamText(req, res, headers, body);
 }
 
 /** Listens and resolves with the bound port (the server's 'error' rejects, e.g. EADDRINUSE). */
@@ -214,9 +270,10 @@ function startBackground(
     logger,
     // Not for a server without resources (the --telemetry-port one): the main bridge's collection is enough.
     gc: (opts.idleGc ?? true) && everyMs > 0 && opts.source.resources().length > 0 ? exposeGc() : undefined,
-    prepare: async ({ format, gzip: compressed }) => {
+    prepare: async ({ format, gzip: compressed }, keepText) => {
       const body = renderer.renderPieces(opts.source, format);
-      if (compressed) await gzip.body(body);
+      if (compressed) await gzip.body(body, !keepText);
+      else if (keepText) for (const p of body.pieces) p.keepText();
     },
   });
 }

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { GzipCache } from '../src/gzip-cache.ts';
 import { startPrometheusServer } from '../src/index.ts';
+import { Piece } from '../src/piece.ts';
 import { ScrapeCadence } from '../src/scrape-cadence.ts';
 import { syntheticPod } from '../src/testing/index.ts';
 import { realisticSource } from './helpers.ts';
@@ -38,10 +39,10 @@ test('cadence: an HA pair on two grids gives the earlier scrape and both kinds; 
 
 test('gzip cache: unchanged pieces keep their members; the members inflate to the body', async () => {
   const z = new GzipCache(1);
-  const a = Buffer.from('a 1\n'.repeat(1000));
-  const b = Buffer.from('b 2\n');
+  const a = new Piece(Buffer.from('a 1\n'.repeat(1000)));
+  const b = new Piece(Buffer.from('b 2\n'));
   const first = await z.body({ pieces: [a, b], length: a.length + b.length });
-  const c = Buffer.from('c 3\n');
+  const c = new Piece(Buffer.from('c 3\n'));
   const second = await z.body({ pieces: [a, c], length: a.length + c.length });
   assert.equal(second[0], first[0], 'the unchanged piece was not compressed again');
   assert.equal(gunzipSync(Buffer.concat(second)).toString(), `${'a 1\n'.repeat(1000)}c 3\n`);
