@@ -14,6 +14,9 @@ const MIN_LEAD_MS = 300;
 const MAX_TOP_UPS = 3;
 /** A top-up ends at least this long before the expected scrape. */
 const MIN_GAP_MS = 30;
+/** Text dropped at once (a first gzip scrape: the whole body) worth a collection of its own, and how soon. */
+const DROPPED_GC_BYTES = 16 << 20;
+const DROPPED_GC_DELAY_MS = 1_000;
 
 export interface BackgroundRenderOptions {
   renderer: StoreRenderer;
@@ -55,6 +58,7 @@ export class BackgroundRender {
   #tick: NodeJS.Timeout | undefined;
   #prepareTimer: NodeJS.Timeout | undefined;
   #gcTimer: NodeJS.Timeout | undefined;
+  #droppedGcTimer: NodeJS.Timeout | undefined;
   #lastPrepareMs = 0;
   /** Bumped by every scrape: a preparation still running for the previous one stops. */
   #round = 0;
@@ -92,8 +96,23 @@ export class BackgroundRender {
     return this.#cadence.readsText(performance.now());
   }
 
+  /**
+   * `bytes` of text were just dropped (GzipCache.takeDropped): the Buffers, and the memory glibc returns for
+   * them, go only when V8 collects them, which with an idle event loop can take until the collection halfway to
+   * the next scrape, or longer without a cadence. Past DROPPED_GC_BYTES, a collection shortly after the scrape.
+   */
+  dropped(bytes: number): void {
+    const gc = this.#opts.gc;
+    if (gc === undefined || this.#stopped || bytes < DROPPED_GC_BYTES || this.#droppedGcTimer !== undefined) return;
+    this.#droppedGcTimer = setTimeout(() => {
+      this.#droppedGcTimer = undefined;
+      this.#collect(gc);
+    }, DROPPED_GC_DELAY_MS).unref();
+  }
+
   stop(): void {
     this.#stopped = true;
+    clearTimeout(this.#droppedGcTimer);
     clearTimeout(this.#tick);
     clearTimeout(this.#prepareTimer);
     clearTimeout(this.#gcTimer);

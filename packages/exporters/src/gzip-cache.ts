@@ -10,6 +10,8 @@ const GZIP_CONCURRENCY = Math.max(2, availableParallelism());
 export class GzipCache {
   readonly #level: number;
   readonly #bodies = new WeakMap<Body, Promise<Buffer[]>>();
+  /** Text bytes dropped since takeDropped() was last called. */
+  #dropped = 0;
 
   constructor(level: number) {
     this.#level = level;
@@ -24,20 +26,28 @@ export class GzipCache {
    * All members of a body, in order (cached per Body: an unchanged store returns the same instance). zlib runs on
    * the libuv thread pool, off the event loop. Bounded: each zlib call allocates its deflate state up front, so
    * starting thousands of pieces at once (a 50k-pod body) multiplied peak RSS and thrashed; the thread pool runs
-   * only a few at a time anyway. With `dropText` the pieces then forget their text (no client reads it).
+   * only a few at a time anyway. With `dropText` the pieces forget their text (no client reads it), each as
+   * soon as its member exists, so a first compression of a whole body does not hold both copies to the end.
    */
   async body(body: Body, dropText = false): Promise<Buffer[]> {
     let all = this.#bodies.get(body);
     if (all === undefined) {
-      all = this.#compress(body);
+      all = this.#compress(body, dropText);
       this.#bodies.set(body, all);
     }
     const members = await all;
-    if (dropText) for (const p of body.pieces) p.dropText();
+    if (dropText) for (const p of body.pieces) this.#dropped += p.dropText();
     return members;
   }
 
-  #compress(body: Body): Promise<Buffer[]> {
+  /** Text bytes dropped since the last call (a large amount is worth a collection: see BackgroundRender). */
+  takeDropped(): number {
+    const n = this.#dropped;
+    this.#dropped = 0;
+    return n;
+  }
+
+  #compress(body: Body, dropText: boolean): Promise<Buffer[]> {
     const out: Buffer[] = new Array(body.pieces.length);
     const missing: number[] = [];
     for (let i = 0; i < body.pieces.length; i++) {
@@ -49,7 +59,9 @@ export class GzipCache {
     const worker = async () => {
       while (next < missing.length) {
         const i = missing[next++] as number;
-        out[i] = await this.member(body.pieces[i] as Piece);
+        const p = body.pieces[i] as Piece;
+        out[i] = await this.member(p);
+        if (dropText) this.#dropped += p.dropText();
       }
     };
     return Promise.all(Array.from({ length: Math.min(GZIP_CONCURRENCY, missing.length) }, worker)).then(() => out);

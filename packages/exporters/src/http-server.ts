@@ -232,6 +232,7 @@ async function serveMetrics(req: IncomingMessage, res: ServerResponse, ctx: Metr
   if (gzip) {
     ctx.stats.gzip++;
     const members = await ctx.gzip.body(body, !keepText);
+    ctx.background.dropped(ctx.gzip.takeDropped());
     let len = 0;
     for (const m of members) len += m.length;
     headers['content-encoding'] = 'gzip';

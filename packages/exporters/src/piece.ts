@@ -42,9 +42,14 @@ export class Piece {
     return this.#text;
   }
 
-  /** Forgets the text once the member exists (it is what gzip clients read); no-op before that. */
-  dropText(): void {
-    if (this.#gz !== undefined) this.#text = undefined;
+  /**
+   * Forgets the text once the member exists (it is what gzip clients read); no-op before that. Returns the
+   * bytes let go (freed at the next garbage collection of the Buffer).
+   */
+  dropText(): number {
+    if (this.#gz === undefined || this.#text === undefined) return 0;
+    this.#text = undefined;
+    return this.length;
   }
 
   /** This piece's gzip member, compressed on the libuv pool once and then cached. */
