@@ -11,12 +11,14 @@ export const KSO_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--
 
 // glibc malloc settings kso runs with (deploy/Dockerfile ENV, the benchmark); read by glibc at process start.
 // The rendered exposition lives in thousands of Buffers of 1 KB–1 MB outside the V8 heap, replaced as objects
-// change. With glibc's defaults a freed large Buffer raises the mmap threshold (up to 32 MB), so later blocks
-// land in the brk heap, where freed holes are rarely returned; per-thread arenas (zlib and DNS on the libuv
-// pool) add more. A fixed 64 KiB mmap threshold returns big blocks to the OS on free and two arenas bound the
-// rest: ~25 MB less RSS at 10k pods, same CPU (npm run bench).
+// change, and a body piece's text is freed once its gzip member exists (packages/exporters/src/piece.ts). glibc
+// returns freed memory to the OS only for mmapped chunks and the top of the heap: freed holes in the middle stay
+// resident. With its defaults a freed large Buffer also raises the mmap threshold (up to 32 MB), so later blocks
+// land in the heap. A fixed 4 KiB threshold gives every block above a page its own mapping, returned on free:
+// at 10k pods 258 → 211 MB after gzip scrapes (the dropped text had stayed as holes at 64 KiB), same CPU
+// (test/bench/memory-probe.ts). Two arenas bound the per-thread ones (zlib and DNS on the libuv pool).
 export const KSO_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
-  MALLOC_MMAP_THRESHOLD_: '65536',
+  MALLOC_MMAP_THRESHOLD_: '4096',
   MALLOC_TRIM_THRESHOLD_: '131072',
 };

@@ -14,6 +14,9 @@ const MIN_LEAD_MS = 300;
 const MAX_TOP_UPS = 3;
 /** A top-up ends at least this long before the expected scrape. */
 const MIN_GAP_MS = 30;
+/** Text dropped at once (a first gzip scrape: the whole body) worth a collection of its own, and how soon. */
+const DROPPED_GC_BYTES = 16 << 20;
+const DROPPED_GC_DELAY_MS = 1_000;
 
 export interface BackgroundRenderOptions {
   renderer: StoreRenderer;
@@ -21,8 +24,11 @@ export interface BackgroundRenderOptions {
   /** Prerender tick (0 = no background work at all). */
   everyMs: number;
   logger: Logger;
-  /** Builds the body a client of this kind will ask for (the store's pieces, compressed when it takes gzip). */
-  prepare(kind: ScrapeKind): Promise<void>;
+  /**
+   * Builds the body a client of this kind will ask for (the store's pieces, compressed when it takes gzip);
+   * `keepText`: some client keeps reading text (textWanted), so pieces keep or regain their text.
+   */
+  prepare(kind: ScrapeKind, keepText: boolean): Promise<void>;
   /** A full garbage collection (exposeGc()), or undefined to leave collection to V8. */
   gc?: (() => void) | undefined;
 }
@@ -52,6 +58,7 @@ export class BackgroundRender {
   #tick: NodeJS.Timeout | undefined;
   #prepareTimer: NodeJS.Timeout | undefined;
   #gcTimer: NodeJS.Timeout | undefined;
+  #droppedGcTimer: NodeJS.Timeout | undefined;
   #lastPrepareMs = 0;
   /** Bumped by every scrape: a preparation still running for the previous one stops. */
   #round = 0;
@@ -66,10 +73,11 @@ export class BackgroundRender {
 
   /** A scrape was answered: learn the client's cadence and schedule the work before its next one. */
   scraped(client: string, kind: ScrapeKind): void {
-    if (this.#stopped || !(this.#opts.everyMs > 0)) return;
+    if (this.#stopped) return;
     const now = performance.now();
-    const round = ++this.#round;
     this.#cadence.observe(client, kind, now);
+    if (!(this.#opts.everyMs > 0)) return;
+    const round = ++this.#round;
     clearTimeout(this.#prepareTimer);
     clearTimeout(this.#gcTimer);
     const next = this.#cadence.next(now);
@@ -80,8 +88,31 @@ export class BackgroundRender {
     if (gc !== undefined) this.#gcTimer = setTimeout(() => this.#collect(gc), (next.at - now) / 2).unref();
   }
 
+  /**
+   * Some client that reads the text uncompressed keeps scraping (ScrapeCadence.readsText): pieces keep their
+   * text. Otherwise a piece compressed for a gzip client drops it, and a one-off uncompressed scrape inflates.
+   */
+  textWanted(): boolean {
+    return this.#cadence.readsText(performance.now());
+  }
+
+  /**
+   * `bytes` of text were just dropped (GzipCache.takeDropped): the Buffers, and the memory glibc returns for
+   * them, go only when V8 collects them, which with an idle event loop can take until the collection halfway to
+   * the next scrape, or longer without a cadence. Past DROPPED_GC_BYTES, a collection shortly after the scrape.
+   */
+  dropped(bytes: number): void {
+    const gc = this.#opts.gc;
+    if (gc === undefined || this.#stopped || bytes < DROPPED_GC_BYTES || this.#droppedGcTimer !== undefined) return;
+    this.#droppedGcTimer = setTimeout(() => {
+      this.#droppedGcTimer = undefined;
+      this.#collect(gc);
+    }, DROPPED_GC_DELAY_MS).unref();
+  }
+
   stop(): void {
     this.#stopped = true;
+    clearTimeout(this.#droppedGcTimer);
     clearTimeout(this.#tick);
     clearTimeout(this.#prepareTimer);
     clearTimeout(this.#gcTimer);
@@ -115,7 +146,7 @@ export class BackgroundRender {
     for (let i = 0; i <= MAX_TOP_UPS && round === this.#round && !this.#stopped; i++) {
       const t0 = performance.now();
       try {
-        for (const k of kinds) await this.#opts.prepare(k);
+        for (const k of kinds) await this.#opts.prepare(k, this.textWanted());
       } catch (err) {
         this.#opts.logger.warn({ err: (err as Error).message }, 'background body build failed; the next scrape builds');
         return;

@@ -10,6 +10,7 @@ import { BackgroundRender, exposeGc } from './background-render.ts';
 import { GzipCache } from './gzip-cache.ts';
 import { acceptsGzip, negotiateFormat } from './negotiation.ts';
 import type { NumberFormat } from './number-format.ts';
+import { Piece } from './piece.ts';
 import {
   CONTENT_TYPE_OPENMETRICS,
   CONTENT_TYPE_TEXT,
@@ -17,7 +18,7 @@ import {
   NO_REGISTERED_METRICS,
   serializeFamilies,
 } from './prom-text.ts';
-import { type Body, StoreRenderer } from './renderer.ts';
+import { type Body, bodyText, StoreRenderer } from './renderer.ts';
 import { createSecuredServer, type WebConfigSource } from './web-config.ts';
 
 export { acceptsGzip, negotiateFormat } from './negotiation.ts';
@@ -98,13 +99,13 @@ export async function renderExposition(
   if (format === 'openmetrics') end += '# EOF\n';
   else if (!tail && store.length === 0) end = NO_REGISTERED_METRICS;
   if (!end) return store;
-  const t = Buffer.from(end);
+  const t = new Piece(Buffer.from(end));
   return { pieces: [...store.pieces, t], length: store.length + t.length };
 }
 
 /** Concatenates a Body (tests, `kso render`). */
 export function bodyToBuffer(b: Body): Buffer {
-  return b.pieces.length === 1 ? (b.pieces[0] as Buffer) : Buffer.concat(b.pieces, b.length);
+  return bodyText(b);
 }
 
 const TEXT_PLAIN = 'text/plain; charset=utf-8';
@@ -119,6 +120,7 @@ interface MetricsContext {
   gzip: GzipCache;
   background: BackgroundRender;
   stats: PrometheusServer['stats'];
+  youngGc: (() => void) | undefined;
 }
 
 /** Writes pieces in one writev (cork/uncork): no 70 MB concatenation per scrape. */
@@ -137,6 +139,85 @@ function writePieces(
     res.uncork();
   }
   res.end();
+}
+
+/** Unsent bytes an inflating response may queue before it waits for the socket to drain. */
+const STREAM_HIGH_WATER = 4 << 20;
+
+/**
+ * Writes the text of pieces some of which are held only as gzip (Piece), inflating each one as it goes: a
+ * client that reads text once in a while costs an inflate of the body, not a second copy of it in memory.
+ */
+async function streamText(
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: Record<string, string | number>,
+  body: Body,
+): Promise<void> {
+  headers['content-length'] = body.length;
+  res.writeHead(200, headers);
+  if (req.method !== 'HEAD') {
+    for (const p of body.pieces) {
+      res.write(p.text());
+      if (res.writableLength > STREAM_HIGH_WATER) await drained(res);
+      if (res.destroyed) return;
+    }
+  }
+  res.end();
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * The text of every piece, held again where it had been dropped when a client that reads text keeps scraping
+ * (then undefined is never returned); undefined when some piece is gzip-only and the text is not wanted.
+ */
+function heldText(body: Body, keep: boolean, youngGc: (() => void) | undefined): Buffer[] | undefined {
+  if (keep) return keepAllText(body, youngGc);
+  const out: Buffer[] = [];
+  for (const p of body.pieces) {
+    if (!p.hasText) return undefined;
+    out.push(p.text());
+  }
+  return out;
+}
+
+/** Inflated bytes after which keepAllText runs a young-generation collection. */
+const YOUNG_GC_EVERY_BYTES = 8 << 20;
+
+/**
+ * Every piece's text, held again where it was dropped. Inflating leaves a copy's worth of short-lived Buffers,
+ * freed only when V8 collects their objects: at 10k pods the whole body's worth (66 MiB) on top of the peak RSS,
+ * unless a cheap young-generation collection (a few ms) runs every few MiB.
+ */
+function keepAllText(body: Body, youngGc: (() => void) | undefined): Buffer[] {
+  const out: Buffer[] = [];
+  let inflated = 0;
+  for (const p of body.pieces) {
+    if (!p.hasText) inflated += p.length;
+    out.push(p.keepText());
+    if (inflated > YOUNG_GC_EVERY_BYTES && youngGc !== undefined) {
+      youngGc();
+      inflated = 0;
+    }
+  }
+  return out;
+}
+
+/** A young-generation collection (see keepAllText), or undefined when gc cannot be exposed. */
+function youngCollector(): (() => void) | undefined {
+  const gc = exposeGc() as ((o?: { type: 'minor' | 'major' }) => void) | undefined;
+  return gc === undefined ? undefined : () => gc({ type: 'minor' });
 }
 
 /** Answers 405 / probes / 404; returns false when the request is for /metrics. */
@@ -162,6 +243,10 @@ function serveOther(req: IncomingMessage, res: ServerResponse, path: string, hea
 async function serveMetrics(req: IncomingMessage, res: ServerResponse, ctx: MetricsContext): Promise<void> {
   const format = negotiateFormat(req.headers.accept);
   const gzip = acceptsGzip(req.headers['accept-encoding'] as string | undefined);
+  // A scraper is told apart by address and user agent (an HA pair of Prometheus servers scrapes on two grids).
+  // Recorded first: whether the text is kept depends on who keeps scraping for it.
+  ctx.background.scraped(`${req.socket.remoteAddress} ${req.headers['user-agent'] ?? ''}`, { format, gzip });
+  const keepText = ctx.background.textWanted();
   ctx.stats.scrapes++;
   if (format === 'openmetrics') ctx.stats.openMetrics++;
   const body = await renderExposition(ctx.renderer, ctx.source, format, {
@@ -175,16 +260,17 @@ async function serveMetrics(req: IncomingMessage, res: ServerResponse, ctx: Metr
   };
   if (gzip) {
     ctx.stats.gzip++;
-    const members = await ctx.gzip.body(body);
+    const members = await ctx.gzip.body(body, !keepText);
+    ctx.background.dropped(ctx.gzip.takeDropped());
     let len = 0;
     for (const m of members) len += m.length;
     headers['content-encoding'] = 'gzip';
     writePieces(req, res, headers, members, len);
-  } else {
-    writePieces(req, res, headers, body.pieces, body.length);
+    return;
   }
-  // A scraper is told apart by address and user agent (an HA pair of Prometheus servers scrapes on two grids).
-  ctx.background.scraped(`${req.socket.remoteAddress} ${req.headers['user-agent'] ?? ''}`, { format, gzip });
+  const text = heldText(body, keepText, ctx.youngGc);
+  if (text !== undefined) writePieces(req, res, headers, text, body.length);
+  else await streamText(req, res, headers, body);
 }
 
 /** Listens and resolves with the bound port (the server's 'error' rejects, e.g. EADDRINUSE). */
@@ -205,6 +291,7 @@ function startBackground(
   renderer: StoreRenderer,
   gzip: GzipCache,
   logger: Logger,
+  youngGc: (() => void) | undefined,
 ): BackgroundRender {
   const everyMs = opts.refreshIntervalMs ?? 1000;
   return new BackgroundRender({
@@ -214,9 +301,10 @@ function startBackground(
     logger,
     // Not for a server without resources (the --telemetry-port one): the main bridge's collection is enough.
     gc: (opts.idleGc ?? true) && everyMs > 0 && opts.source.resources().length > 0 ? exposeGc() : undefined,
-    prepare: async ({ format, gzip: compressed }) => {
+    prepare: async ({ format, gzip: compressed }, keepText) => {
       const body = renderer.renderPieces(opts.source, format);
-      if (compressed) await gzip.body(body);
+      if (compressed) await gzip.body(body, !keepText);
+      else if (keepText) keepAllText(body, youngGc);
     },
   });
 }
@@ -234,7 +322,8 @@ export async function startPrometheusServer(opts: PrometheusServerOptions): Prom
   const health: () => Health = opts.health ?? (() => ({ live: true, ready: true }));
   const gzip = new GzipCache(opts.gzipLevel ?? zlibConstants.Z_BEST_SPEED);
   const source = opts.source;
-  const background = startBackground(opts, renderer, gzip, logger);
+  const youngGc = opts.source.resources().length > 0 ? youngCollector() : undefined;
+  const background = startBackground(opts, renderer, gzip, logger, youngGc);
   const stats = { scrapes: 0, gzip: 0, openMetrics: 0, errors: 0 };
   const ctx: MetricsContext = {
     renderer,
@@ -245,6 +334,7 @@ export async function startPrometheusServer(opts: PrometheusServerOptions): Prom
     gzip,
     background,
     stats,
+    youngGc,
   };
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const fail = (err: unknown) => {

@@ -6,7 +6,8 @@
 // work left for a scrape is about one second of changes whatever the scrape interval.
 // Output equals serializePrometheus(StoreMetricProducer.collect()) byte for byte (tested against the SDK).
 
-import type { FamilyDescriptor, MetricsSource, ObjectMetrics, ResourceName } from '@kso/metrics';
+import type { FamilyDescriptor, MetricsSource, ObjectMetrics, Point, ResourceName } from '@kso/metrics';
+import { Piece } from './piece.ts';
 import {
   type ExpositionFormat,
   type FamilyMeta,
@@ -52,7 +53,7 @@ export class StoreRenderer {
    */
   readonly stats = { bodyHits: 0, bodyRenders: 0, objectRenders: 0, segmentBuilds: 0, blockBuilds: 0 };
   /** Header Buffers reused across renders so per-piece caches (gzip members) keep hitting. */
-  private headerCache = new Map<string, Buffer>();
+  private headerCache = new Map<string, Piece>();
   /**
    * The segment each object's text currently lives in (weak: replaced and deleted objects drop out, and an
    * old segment is freed once no live object points to it).
@@ -128,12 +129,11 @@ export class StoreRenderer {
 
   /** The store's exposition as one Buffer (convenience; the server writes the pieces without copying). */
   renderStore(source: MetricsSource, format: ExpositionFormat = 'text'): Buffer {
-    const b = this.renderPieces(source, format);
-    return b.pieces.length === 1 ? (b.pieces[0] as Buffer) : Buffer.concat(b.pieces, b.length);
+    return bodyText(this.renderPieces(source, format));
   }
 
   /**
-   * Renders the store's families (no trailer, no `# no registered metrics`) as a list of Buffers to be written
+   * Renders the store's families (no trailer, no `# no registered metrics`) as a list of pieces to be written
    * in order: concatenating 70 MB per scrape would cost more than everything else. No pieces when no resource
    * has objects. Returns the same Body instance while nothing changed.
    */
@@ -210,9 +210,10 @@ export class StoreRenderer {
     const w = objs.length + 1;
     const base = candidate !== undefined && alignedWith(candidate, objs) ? candidate : undefined;
     const offsets = new Uint32Array(fams.length * w);
-    const blocks: (Buffer | undefined)[] = [];
+    const blocks: (Piece | undefined)[] = [];
+    const changes = base === undefined ? [] : changesIn(base, objs, fresh);
     for (let f = 0; f < fams.length; f++) {
-      if (base !== undefined && sameFamilyBytes(base, f, fresh)) {
+      if (base !== undefined && sameFamilyText(base, f, changes)) {
         offsets.set(base.offsets.subarray(f * w, f * w + w), f * w);
         blocks.push(base.blocks[f]);
         continue;
@@ -288,13 +289,13 @@ export class StoreRenderer {
         });
       });
     }
-    const pieces: Buffer[] = [];
+    const pieces: Piece[] = [];
     let total = 0;
     for (const g of groupFamilies(items)) {
       const text = familyHeader(g.meta, format, this.opts.unitComments);
       let h = this.headerCache.get(text);
       if (h === undefined) {
-        h = Buffer.from(text);
+        h = new Piece(Buffer.from(text));
         this.headerCache.set(text, h);
       }
       pieces.push(h);
@@ -315,15 +316,24 @@ export class StoreRenderer {
 
 /** An exposition as ordered byte pieces. */
 export interface Body {
-  readonly pieces: readonly Buffer[];
+  readonly pieces: readonly Piece[];
   readonly length: number;
+}
+
+/** A body's text as one Buffer (inflating pieces held only as gzip; `kso render`, tests, the Pushgateway sink). */
+export function bodyText(b: Body): Buffer {
+  if (b.pieces.length === 1) return (b.pieces[0] as Piece).text();
+  return Buffer.concat(
+    b.pieces.map((p) => p.text()),
+    b.length,
+  );
 }
 
 interface Segment {
   objs: ObjectMetrics[];
   fams: readonly FamilyDescriptor[];
   /** Per family: the concatenated text of the segment's objects (undefined when empty). */
-  blocks: (Buffer | undefined)[];
+  blocks: (Piece | undefined)[];
   /** offsets[f * (objs.length + 1) + k]: where object k's text starts in blocks[f] (last entry: its length). */
   offsets: Uint32Array;
   /** Its last object is a boundary (otherwise it was the resource's last segment when built). */
@@ -341,17 +351,60 @@ function alignedWith(old: Segment, objs: readonly ObjectMetrics[]): boolean {
   return true;
 }
 
-/** Every newly rendered object's family-f text equals what the aligned old segment holds at its position. */
-function sameFamilyBytes(old: Segment, f: number, fresh: readonly { k: number; r: Rendered }[]): boolean {
+/** A rendered object of an aligned segment next to the one it replaces: position, new text, both objects' points. */
+interface Change {
+  k: number;
+  r: Rendered;
+  was: readonly (readonly Point[])[];
+  now: readonly (readonly Point[])[];
+}
+
+/** Reads each replaced and replacing object's points once (a store may generate them on every read). */
+function changesIn(
+  old: Segment,
+  objs: readonly ObjectMetrics[],
+  fresh: readonly { k: number; r: Rendered }[],
+): Change[] {
+  return fresh.map(({ k, r }) => ({
+    k,
+    r,
+    was: (old.objs[k] as ObjectMetrics).families,
+    now: (objs[k] as ObjectMetrics).families,
+  }));
+}
+
+/**
+ * Every newly rendered object's family-f text equals what the aligned old segment holds at its position. Text
+ * is a function of the family and the points (names, label order, values; Object.is tells -0 from 0 and
+ * matches NaN), so equal lengths and equal points mean equal bytes, without inflating an old block that is held
+ * only as gzip (Piece).
+ */
+function sameFamilyText(old: Segment, f: number, changes: readonly Change[]): boolean {
   const ow = f * (old.objs.length + 1);
-  const block = old.blocks[f];
-  for (const { k, r } of fresh) {
-    const a = old.offsets[ow + k] as number;
-    const e = old.offsets[ow + k + 1] as number;
-    const ra = r.starts[f] as number;
-    const re = r.starts[f + 1] as number;
-    if (e - a !== re - ra) return false;
-    if (re > ra && r.buf.compare(block as Buffer, a, e, ra, re) !== 0) return false;
+  for (const { k, r, was, now } of changes) {
+    const len = (old.offsets[ow + k + 1] as number) - (old.offsets[ow + k] as number);
+    if (len !== (r.starts[f + 1] as number) - (r.starts[f] as number)) return false;
+    if (len > 0 && !samePoints(was[f] ?? [], now[f] ?? [])) return false;
+  }
+  return true;
+}
+
+function samePoints(a: readonly Point[], b: readonly Point[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!samePoint(a[i] as Point, b[i] as Point)) return false;
+  return true;
+}
+
+function samePoint(a: Point, b: Point): boolean {
+  if (!Object.is(a.value, b.value)) return false;
+  if (a.attributes === b.attributes) return true;
+  const ka = Object.keys(a.attributes);
+  const kb = Object.keys(b.attributes);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i] as string;
+    if (k !== kb[i] || a.attributes[k] !== b.attributes[k]) return false;
   }
   return true;
 }
@@ -360,7 +413,7 @@ function sameFamilyBytes(old: Segment, f: number, fresh: readonly { k: number; r
  * Family f's block of a segment built from `runs`, with each object's start written to offsets[at ..] (and the
  * block's length after the last). Undefined when the family has no text in the segment.
  */
-function writeBlock(runs: readonly Run[], f: number, offsets: Uint32Array, at: number): Buffer | undefined {
+function writeBlock(runs: readonly Run[], f: number, offsets: Uint32Array, at: number): Piece | undefined {
   let len = 0;
   for (const r of runs) {
     if ('buf' in r) len += (r.starts[f + 1] as number) - (r.starts[f] as number);
@@ -374,6 +427,9 @@ function writeBlock(runs: readonly Run[], f: number, offsets: Uint32Array, at: n
   const b = len === 0 ? undefined : Buffer.allocUnsafeSlow(len);
   let pos = 0;
   let j = at;
+  // An old block held only as gzip is inflated once here, however many runs copy from it.
+  let from: Piece | undefined;
+  let fromText: Buffer | undefined;
   for (const r of runs) {
     if ('buf' in r) {
       offsets[j++] = pos;
@@ -387,10 +443,16 @@ function writeBlock(runs: readonly Run[], f: number, offsets: Uint32Array, at: n
     const a = so[ow + r.from] as number;
     for (let k = r.from; k < r.to; k++) offsets[j++] = pos + (so[ow + k] as number) - a;
     const e = so[ow + r.to] as number;
-    if (e > a) pos += (r.seg.blocks[f] as Buffer).copy(b as Buffer, pos, a, e);
+    if (e <= a) continue;
+    const p = r.seg.blocks[f] as Piece;
+    if (p !== from) {
+      from = p;
+      fromText = p.text();
+    }
+    pos += (fromText as Buffer).copy(b as Buffer, pos, a, e);
   }
   offsets[j] = pos;
-  return b;
+  return b === undefined ? undefined : new Piece(b);
 }
 
 /** a equals b[at .. at + a.length). */

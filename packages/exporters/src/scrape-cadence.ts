@@ -31,6 +31,17 @@ export class ScrapeCadence {
   }
 
   /**
+   * A client that takes the text uncompressed has scraped at least twice and not missed more than two of its
+   * scrapes (back-to-back counts: someone looping curl). One-off scrapes do not count.
+   */
+  readsText(now: number): boolean {
+    for (const c of this.#clients.values()) {
+      if (!c.gzip && c.intervalMs > 0 && now - c.last <= 3 * Math.max(c.intervalMs, MIN_INTERVAL_MS)) return true;
+    }
+    return false;
+  }
+
+  /**
    * The next expected scrape: the earliest of every client's last scrape plus its last gap, among clients with a
    * cadence that have not missed more than two of their scrapes. Undefined when no client has one.
    */

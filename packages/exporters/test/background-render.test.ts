@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { pino } from 'pino';
+import { BackgroundRender } from '../src/background-render.ts';
 import { GzipCache } from '../src/gzip-cache.ts';
-import { startPrometheusServer } from '../src/index.ts';
+import { StoreRenderer, startPrometheusServer } from '../src/index.ts';
+import { Piece } from '../src/piece.ts';
 import { ScrapeCadence } from '../src/scrape-cadence.ts';
 import { syntheticPod } from '../src/testing/index.ts';
 import { realisticSource } from './helpers.ts';
@@ -36,12 +39,48 @@ test('cadence: an HA pair on two grids gives the earlier scrape and both kinds; 
   assert.equal(b2b.next(200), undefined);
 });
 
+test('cadence: text is wanted while an uncompressed client keeps scraping, not for a one-off scrape', () => {
+  const c = new ScrapeCadence();
+  const plain = { format: 'text', gzip: false } as const;
+  c.observe('prom', TEXT, 0);
+  c.observe('prom', TEXT, 15_000);
+  assert.equal(c.readsText(15_100), false, 'gzip clients only');
+  c.observe('curl', plain, 16_000);
+  assert.equal(c.readsText(16_100), false, 'one uncompressed scrape is no reader yet');
+  c.observe('curl', plain, 31_000);
+  assert.equal(c.readsText(31_100), true, 'a second one 15 s later is');
+  assert.equal(c.readsText(31_000 + 45_000), true, 'kept through two missed scrapes');
+  assert.equal(c.readsText(31_000 + 45_001), false, 'then forgotten');
+  c.observe('curl', TEXT, 40_000);
+  assert.equal(c.readsText(40_100), false, 'the same client now asks for gzip');
+});
+
+test('background: a large drop of text is followed by one collection; small drops wait for the usual one', async (t) => {
+  let collections = 0;
+  const source = realisticSource();
+  const bg = new BackgroundRender({
+    renderer: new StoreRenderer(),
+    source,
+    everyMs: 60_000,
+    logger: pino({ level: 'silent' }),
+    prepare: async () => {},
+    gc: () => collections++,
+  });
+  t.after(() => bg.stop());
+  bg.dropped(1 << 20);
+  bg.dropped(64 << 20);
+  bg.dropped(64 << 20);
+  await new Promise((r) => setTimeout(r, 1_300));
+  assert.equal(collections, 1);
+  assert.equal(bg.stats.collections, 1);
+});
+
 test('gzip cache: unchanged pieces keep their members; the members inflate to the body', async () => {
   const z = new GzipCache(1);
-  const a = Buffer.from('a 1\n'.repeat(1000));
-  const b = Buffer.from('b 2\n');
+  const a = new Piece(Buffer.from('a 1\n'.repeat(1000)));
+  const b = new Piece(Buffer.from('b 2\n'));
   const first = await z.body({ pieces: [a, b], length: a.length + b.length });
-  const c = Buffer.from('c 3\n');
+  const c = new Piece(Buffer.from('c 3\n'));
   const second = await z.body({ pieces: [a, c], length: a.length + c.length });
   assert.equal(second[0], first[0], 'the unchanged piece was not compressed again');
   assert.equal(gunzipSync(Buffer.concat(second)).toString(), `${'a 1\n'.repeat(1000)}c 3\n`);

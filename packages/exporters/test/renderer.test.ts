@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type MetricsSource, StoreRenderer } from '../src/index.ts';
-import { isBoundary } from '../src/renderer.ts';
+import { bodyText, isBoundary } from '../src/renderer.ts';
 import { buildSyntheticSource, type SyntheticSource, syntheticPod } from '../src/testing/index.ts';
 
 const PODS = 600;
@@ -35,7 +35,7 @@ test('renderer: an update renders only the changed object and keeps unchanged se
     replaced.length <= source.families('pods').length,
     `only one segment's blocks are new (${replaced.length} of ${second.pieces.length})`,
   );
-  const out = Buffer.concat(second.pieces, second.length).toString();
+  const out = bodyText(second).toString();
   assert.equal(out, fresh(source));
   assert.ok(out.includes(`pod="${syntheticPod(300).name}",uid="${syntheticPod(300).uid}",container="app"} 99\n`));
 
@@ -129,7 +129,7 @@ test('renderer: an in-place update rewrites only the blocks whose bytes changed 
   assert.equal(r.stats.blockBuilds - before, rebuiltSegments, 'one block per rebuilt segment');
   const old = new Set(first.pieces);
   assert.equal(second.pieces.filter((p) => !old.has(p)).length, rebuiltSegments);
-  assert.equal(Buffer.concat(second.pieces, second.length).toString(), fresh(source));
+  assert.equal(bodyText(second).toString(), fresh(source));
 
   // An update that changes nothing in the text keeps every block (and the body's pieces) as they were.
   source.setPod(syntheticPod(300, { restarts: 340 }));
@@ -164,7 +164,7 @@ test('renderer: prerender renders changed objects ahead, and the next body uses 
   const renders = r.stats.objectRenders;
   const body = r.renderPieces(source);
   assert.equal(r.stats.objectRenders, renders, 'the body build renders nothing itself');
-  const out = Buffer.concat(body.pieces, body.length).toString();
+  const out = bodyText(body).toString();
   assert.equal(out, fresh(source));
   assert.ok(out.includes(`pod="${syntheticPod(5).name}",uid="${syntheticPod(5).uid}",container="app"} 99\n`));
 });
