@@ -17,7 +17,7 @@
 // stamped with Q. Every output byte is a literal or a copy; a literal at a mark would give P's byte, a copy
 // between a mark and a non-mark byte (P's bytes are distinct, so also between marks at different positions)
 // would differ under Q: equality proves the bytes right for any time. A piece that fails is sent live.
-import { constants, crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync, inflateRawSync, type ZlibOptions } from 'node:zlib';
 
 /** The placeholder time, 8 distinct bytes, and its complement. */
 const P = Uint8Array.of(0x9d, 0x3b, 0xe7, 0x51, 0xc4, 0x28, 0xfa, 0x6e);
@@ -30,9 +30,19 @@ const SYNC = constants.Z_SYNC_FLUSH;
 const LIVE_DICT = 4096;
 /** Compression between yields to the event loop (a scrape of the Prometheus bridge may be waiting). */
 const SLICE_MS = 10;
+/** A live run is compressed in stretches of at most this much (~2 ms each), not in one long call. */
+const LIVE_RUN = 256 * 1024;
 
 /** Counters over the process (tests, benchmarks). */
-export const deflateStats = { compressed: 0, failed: 0, reused: 0, liveBytes: 0, cachedBytes: 0 };
+export const deflateStats = {
+  compressed: 0,
+  failed: 0,
+  reused: 0,
+  liveBytes: 0,
+  cachedBytes: 0,
+  pieceMs: 0,
+  layoutMs: 0,
+};
 
 /**
  * Units (one object's bytes of one family section, or one object's ResourceMetrics) in stream order. version(i)
@@ -91,15 +101,12 @@ function compressPiece(seq: UnitSeq, p: Piece): Buffer | null {
     seq.copy(i, scratch, pos, scratchMarks);
     pos += seq.len(i);
   }
-  if (p.from === p.to) dictLen = pos;
   stamp(scratch, scratchMarks, P);
-  const dict = scratch.subarray(Math.max(0, dictLen - 32768), dictLen);
   const piece = scratch.subarray(dictLen, total);
-  const opts = { level: constants.Z_BEST_SPEED, memLevel: 9, finishFlush: SYNC };
-  const z = deflateRawSync(piece, dict.length > 0 ? { ...opts, dictionary: dict } : opts);
+  const z = deflateRawSync(piece, zlibOptions(scratch, dictLen, piece.length, true));
   deflateStats.compressed++;
   stamp(scratch, scratchMarks, Q);
-  const back = inflateRawSync(z, dict.length > 0 ? { finishFlush: SYNC, dictionary: dict } : { finishFlush: SYNC });
+  const back = inflateRawSync(z, zlibOptions(scratch, dictLen, piece.length, false));
   if (!back.equals(piece)) {
     deflateStats.failed++;
     return null;
@@ -110,10 +117,46 @@ function compressPiece(seq: UnitSeq, p: Piece): Buffer | null {
   return out;
 }
 
-function sameDeps(a: Float64Array, b: Float64Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/**
+ * zlib options for one piece of `len` bytes after `dictLen` bytes of dictionary in buf. The window is only as
+ * large as dictionary + piece need: every zlib handle is allocated and reported to V8 as external memory, and
+ * at the defaults (~400 KiB per handle) thousands of pieces per push cost more in allocation and the garbage
+ * collections it triggers than in compression. Output chunks are sized to the piece for the same reason.
+ */
+function zlibOptions(buf: Buffer, dictLen: number, len: number, deflate: boolean): ZlibOptions {
+  const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(dictLen + len + 262))));
+  const d = Math.min(dictLen, 1 << windowBits);
+  const o: ZlibOptions = {
+    windowBits,
+    finishFlush: SYNC,
+    chunkSize: Math.max(1024, deflate ? (len >> 2) + 64 : len),
+    ...(d > 0 ? { dictionary: buf.subarray(dictLen - d, dictLen) } : {}),
+  };
+  if (deflate) {
+    o.level = constants.Z_BEST_SPEED;
+    o.memLevel = Math.max(1, windowBits - 7);
+  }
+  return o;
+}
+
+/** The versions of the non-empty units [a, b). */
+function depsOf(seq: UnitSeq, a: number, b: number): Float64Array {
+  let n = 0;
+  for (let i = a; i < b; i++) if (seq.len(i) > 0) n++;
+  const d = new Float64Array(n);
+  n = 0;
+  for (let i = a; i < b; i++) if (seq.len(i) > 0) d[n++] = seq.version(i);
+  return d;
+}
+
+/** Whether deps are the versions of the non-empty units [a, b). */
+function sameDeps(deps: Float64Array, seq: UnitSeq, a: number, b: number): boolean {
+  let n = 0;
+  for (let i = a; i < b; i++) {
+    if (seq.len(i) === 0) continue;
+    if (n >= deps.length || deps[n++] !== seq.version(i)) return false;
+  }
+  return n === deps.length;
 }
 
 /**
@@ -136,6 +179,7 @@ export class DeflatePieces {
 
   /** Recomputes the pieces of `seq`, keeping the entries (and their output) whose units are unchanged. */
   layout(seq: UnitSeq): void {
+    const t = performance.now();
     const pieces: Piece[] = [];
     const entries = new Map<number, Entry>();
     const n = seq.length;
@@ -151,25 +195,19 @@ export class DeflatePieces {
     }
     this.pieces = pieces;
     this.#entries = entries;
+    deflateStats.layoutMs += performance.now() - t;
   }
 
   #piece(seq: UnitSeq, from: number, to: number, entries: Map<number, Entry>): Piece {
     let dictFrom = from;
     for (let d = 0; dictFrom > 0 && d < this.dictBytes; ) d += seq.len(--dictFrom);
-    const deps: number[] = [];
     let first = -1;
-    for (let i = dictFrom; i < to; i++) {
-      if (seq.len(i) === 0) continue;
-      if (first < 0 && i >= from) first = seq.version(i);
-      deps.push(seq.version(i));
-    }
-    const d = Float64Array.from(deps);
+    for (let i = from; i < to && first < 0; i++) if (seq.len(i) > 0) first = seq.version(i);
+    // Most pieces are unchanged: compare with the kept entry in place, allocating only for a changed one.
     const old = this.#entries.get(first);
-    let entry: Entry;
-    if (old && sameDeps(old.deps, d)) {
-      entry = old;
-      deflateStats.reused++;
-    } else entry = { deps: d, z: undefined };
+    let entry = old && sameDeps(old.deps, seq, dictFrom, to) ? old : undefined;
+    if (entry) deflateStats.reused++;
+    else entry = { deps: depsOf(seq, dictFrom, to), z: undefined };
     entries.set(first, entry);
     return { from, to, dictFrom, entry };
   }
@@ -213,7 +251,11 @@ function rawSegment(seq: UnitSeq, a: number, b: number): Segment {
 function pieceOutput(s: Segment): Buffer | null {
   const p = s.piece?.p;
   if (!p || !s.piece) return null;
-  if (p.entry.z === undefined) p.entry.z = compressPiece(s.piece.seq, p);
+  if (p.entry.z === undefined) {
+    const t = performance.now();
+    p.entry.z = compressPiece(s.piece.seq, p);
+    deflateStats.pieceMs += performance.now() - t;
+  }
   return p.entry.z;
 }
 
@@ -269,6 +311,7 @@ export async function gzipSegments(segments: readonly Segment[]): Promise<Buffer
     } else {
       pending.push(...s.raw);
       pendingBytes += n;
+      if (pendingBytes >= LIVE_RUN) flush();
     }
     if (history.length > 64) history.splice(0, history.length - 16);
     if (performance.now() - last > SLICE_MS) {

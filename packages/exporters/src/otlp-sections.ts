@@ -14,7 +14,12 @@ import type { ObjectMetrics } from '@kso/metrics';
 import { type Chunk, stampMarks } from './otlp-chunks.ts';
 import { DeflatePieces, type Segment, type UnitSeq, uidKey } from './otlp-deflate.ts';
 
-/** Mean piece size and dictionary of a family section's compressed pieces (measured: see the README). */
+/**
+ * Mean piece size and dictionary of a family section's compressed pieces. Measured at 10k pods (~160 bytes
+ * per object and family): 2 KiB / 1 KiB sends 10.1 MiB per push (whole-stream gzip 9.5) and compresses ~3.4k
+ * pieces per push under the bench's churn; 1 KiB pieces 11.3 MiB for as much work (a piece's fixed cost,
+ * ~30 µs, dominates), 512 bytes 13.1 MiB; capping piece size at twice the mean compressed more pieces.
+ */
 const PIECE_BYTES = 2048;
 const PIECE_DICT = 1024;
 
