@@ -111,7 +111,7 @@ function compressPiece(seq: UnitSeq, p: Piece): Buffer | null {
     deflateStats.failed++;
     return null;
   }
-  // zlib's output is a view of its 16 KiB chunk: a kept piece must not pin that.
+  // zlib's output is a view of its larger output chunk: a kept piece must not pin that.
   const out = Buffer.allocUnsafeSlow(z.length);
   z.copy(out);
   return out;
