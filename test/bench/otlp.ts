@@ -204,8 +204,9 @@ export async function runOtlpBench(opts: {
     }));
     if ('proc' in receiver) procs.push(receiver);
     else log(`otlp: k8s_cluster column skipped — ${receiver.skipped}`);
-    // One interval of warm-up: first pushes encode everything (the cache fill), not the steady state.
-    await sleep(intervalS * 1000 + 2_000);
+    // Two intervals of warm-up: first pushes encode and compress everything (the cache fill: ~3 s of CPU for
+    // the gzip pieces at 10k pods), not the steady state.
+    await sleep(2 * intervalS * 1000 + 2_000);
     const pull = procs.find((p) => p.name === 'pull') as Proc;
     const start = new Map(procs.map((p) => [p.name, procUsage(p.pid)]));
     const at0 = new Map(pushes.map((p) => [p.name, { pushes: p.sink.pushes.length, bytes: p.sink.bytes }]));

@@ -31,6 +31,9 @@ export interface Chunk {
   famMarkEnds?: Uint32Array;
   /** entity: the push time last written into the marks (flat chunks are stamped in their sections). */
   stampedMs: number;
+  /** entity: content identity and uid hash of the chunk as a gzip unit (otlp-deflate.ts). */
+  deflateId?: number;
+  deflateKey?: number;
 }
 
 /** The fixed parts of an entity ResourceMetrics: kso's scope, the schema URL, the cluster attributes. */

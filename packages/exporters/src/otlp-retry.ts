@@ -113,7 +113,7 @@ export async function exportRequests(
   let rejected = 0;
   for (let i = 0; i < requests.length; i++) {
     const req = requests[i] as PlannedRequest;
-    const { sent, unreachable } = await sendWithRetry(d, c, req.parts(), req.points, outcome);
+    const { sent, unreachable } = await sendWithRetry(d, c, req, req.points, outcome);
     if (sent) continue;
     outcome.delivered = false;
     if (unreachable) {

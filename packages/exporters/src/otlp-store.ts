@@ -22,6 +22,7 @@ import {
   familyMeta,
   stampMarks,
 } from './otlp-chunks.ts';
+import { DeflatePieces, gzipSegments, type Segment, type UnitSeq, uidKey } from './otlp-deflate.ts';
 import {
   ProtoWriter,
   type ScopeInfo,
@@ -31,7 +32,15 @@ import {
   writeNanos,
   writeStringKeyValue,
 } from './otlp-proto.ts';
-import { FlatSections, type Section } from './otlp-sections.ts';
+import { FlatSections, type Section, sectionSegments } from './otlp-sections.ts';
+
+/**
+ * Mean piece size and dictionary of the entity shape's compressed pieces (an entity chunk is ~3.5 KiB). Measured
+ * at 10k pods: 8 KiB / 2 KiB sends 1.65 MiB per push (whole-stream gzip 1.79); 4 KiB pieces 1.81 MiB for the
+ * same compression work; 16 KiB pieces fail the time check far more often (sent live).
+ */
+const ENTITY_PIECE_BYTES = 8192;
+const ENTITY_PIECE_DICT = 2048;
 
 export interface StoreEncoderOptions {
   scope: ScopeInfo;
@@ -48,6 +57,10 @@ export interface PlannedRequest {
   parts(): Buffer[];
   /** The same bytes in one buffer (tests, benchmarks). */
   write(): Buffer;
+  /** The same bytes as gzip segments: stretches whose compressed output may be kept between pushes. */
+  segments(): Segment[];
+  /** The body as one gzip member, reusing the kept compressed pieces (otlp-deflate.ts). */
+  gzip(): Promise<Buffer[]>;
 }
 
 export interface BatchLimits {
@@ -55,23 +68,85 @@ export interface BatchLimits {
   maxPoints: number;
 }
 
-/** A slice of one family's section going into a request. */
+/** A slice of one family's section going into a request: bytes a..b, objects oa..ob. */
 interface Part {
   meta: FamilyMeta;
-  buf: Buffer;
+  s: Section;
   a: number;
   b: number;
+  oa: number;
+  ob: number;
   points: number;
 }
 
-function request(points: number, bytes: number, parts: () => Buffer[]): PlannedRequest {
-  return { points, bytes, parts, write: () => Buffer.concat(parts(), bytes) };
+function request(
+  points: number,
+  bytes: number,
+  parts: () => Buffer[],
+  segments: () => Segment[] = () => [{ raw: parts() }],
+): PlannedRequest {
+  return {
+    points,
+    bytes,
+    parts,
+    write: () => Buffer.concat(parts(), bytes),
+    segments,
+    gzip: () => gzipSegments(segments()),
+  };
+}
+
+/** Whether two chunks of one object are byte-identical outside their time marks (b is stamped here, unsent). */
+function sameChunk(a: Chunk, b: Chunk): boolean {
+  if (a.buf.length !== b.buf.length || a.marks.length !== b.marks.length) return false;
+  for (let i = 0; i < a.marks.length; i++) if (a.marks[i] !== b.marks[i]) return false;
+  if (a.marks.length > 0) {
+    const m = a.marks[0] as number;
+    stampMarks(b.buf, b.marks, 0, b.marks.length, a.buf.subarray(m, m + 8));
+  }
+  return a.buf.equals(b.buf);
+}
+
+/** One push's entity chunks as deflate units: chunk i's ResourceMetrics bytes. */
+class ChunkUnits implements UnitSeq {
+  readonly chunks: readonly Chunk[];
+  readonly ids: { n: number };
+  constructor(chunks: readonly Chunk[], ids: { n: number }) {
+    this.chunks = chunks;
+    this.ids = ids;
+  }
+  get length(): number {
+    return this.chunks.length;
+  }
+  len(i: number): number {
+    return (this.chunks[i] as Chunk).buf.length;
+  }
+  version(i: number): number {
+    const c = this.chunks[i] as Chunk;
+    c.deflateId ??= ++this.ids.n;
+    return c.deflateId;
+  }
+  key(i: number): number {
+    return (this.chunks[i] as Chunk).deflateKey ?? 0;
+  }
+  copy(i: number, dst: Buffer, pos: number, marks: number[]): void {
+    const c = this.chunks[i] as Chunk;
+    c.buf.copy(dst, pos);
+    for (const m of c.marks) marks.push(m + pos);
+  }
+  slices(a: number, b: number, out: Buffer[]): void {
+    for (let i = a; i < b; i++) out.push((this.chunks[i] as Chunk).buf);
+  }
 }
 
 export class StoreEncoder {
   readonly opts: StoreEncoderOptions;
   /** entity shape: each object's chunk (the flat shape keeps its bytes in its sections instead). */
   #cache = new WeakMap<ObjectMetrics, Chunk>();
+  /** entity shape: each uid's chunk at the last push, to keep it when a changed object encodes the same bytes. */
+  #byUid = new Map<string, Chunk>();
+  #nextByUid = new Map<string, Chunk>();
+  #entityPieces = new DeflatePieces(ENTITY_PIECE_BYTES, ENTITY_PIECE_DICT);
+  #chunkIds = { n: 0 };
   #meta = new WeakMap<readonly FamilyDescriptor[], FamilyMeta[]>();
   #sections = new Map<ResourceName, { metas: FamilyMeta[]; sections: FlatSections }>();
   #frame: EntityFrame;
@@ -143,8 +218,12 @@ export class StoreEncoder {
       let c = this.#cache.get(obj);
       if (c === undefined) {
         c = encodeEntityChunk(this.#scratch, obj, metas, this.#frame);
+        const prev = this.#byUid.get(obj.uid);
+        if (prev && sameChunk(prev, c)) c = prev;
+        else c.deflateKey = uidKey(obj.uid);
         this.#cache.set(obj, c);
       }
+      this.#nextByUid.set(obj.uid, c);
       yield c;
     }
   }
@@ -172,10 +251,12 @@ export class StoreEncoder {
     if (selfRm && selfRm.points > 0) {
       const first = out[0];
       out[0] = first
-        ? request(first.points + selfRm.points, first.bytes + selfRm.bytes.length, () => [
-            ...first.parts(),
-            selfRm.bytes,
-          ])
+        ? request(
+            first.points + selfRm.points,
+            first.bytes + selfRm.bytes.length,
+            () => [...first.parts(), selfRm.bytes],
+            () => [...first.segments(), { raw: [selfRm.bytes] }],
+          )
         : request(selfRm.points, selfRm.bytes.length, () => [selfRm.bytes]);
     }
     return out;
@@ -183,13 +264,29 @@ export class StoreEncoder {
 
   #planEntity(src: MetricsSource, nowMs: number, now: Uint8Array, limits: BatchLimits): PlannedRequest[] {
     const out: PlannedRequest[] = [];
+    const all: Chunk[] = [];
+    const units = new ChunkUnits(all, this.#chunkIds);
+    const pieces = this.#entityPieces;
+    let laidOut = false;
     let cur: Buffer[] = [];
     let bytes = 0;
     let points = 0;
     const close = () => {
       if (cur.length === 0) return;
       const list = cur;
-      out.push(request(points, bytes, () => list));
+      const a = all.length - list.length;
+      const b = all.length;
+      const segments = () => {
+        // The pieces of the whole push, laid out at its first gzip request (none for zstd or no compression).
+        if (!laidOut) {
+          pieces.layout(units);
+          laidOut = true;
+        }
+        const segs: Segment[] = [];
+        pieces.segments(units, a, b, segs);
+        return segs;
+      };
+      out.push(request(points, bytes, () => list, segments));
       cur = [];
       bytes = 0;
       points = 0;
@@ -204,11 +301,15 @@ export class StoreEncoder {
         }
         if (cur.length > 0 && (bytes + c.buf.length > limits.maxBytes || points + c.points > limits.maxPoints)) close();
         cur.push(c.buf);
+        all.push(c);
         bytes += c.buf.length;
         points += c.points;
       }
     }
     close();
+    // Deleted objects' chunks must not stay reachable.
+    [this.#byUid, this.#nextByUid] = [this.#nextByUid, this.#byUid];
+    this.#nextByUid.clear();
     return out;
   }
 
@@ -257,7 +358,7 @@ export class StoreEncoder {
         if (s.nMarks === 0) continue;
         const overhead = meta.header.length + 16;
         if (reqBytes + s.len + overhead <= budget.maxBytes && reqPoints + s.nMarks <= budget.maxPoints) {
-          add({ meta, buf: s.buf, a: 0, b: s.len, points: s.nMarks });
+          add({ meta, s, a: 0, b: s.len, oa: 0, ob: s.starts.length - 1, points: s.nMarks });
           continue;
         }
         splitSection(s, meta, budget, () => ({ bytes: reqBytes, points: reqPoints }), add, close);
@@ -283,7 +384,7 @@ export class StoreEncoder {
     }
     const rmBody = resource.length + 1 + varintSize(smBody) + smBody;
     const total = 1 + varintSize(rmBody) + rmBody;
-    const build = (): Buffer[] => {
+    const framing = (): { head: Buffer; cuts: number[] } => {
       const w = new ProtoWriter(64 + resource.length + scope.length + parts.length * 96);
       w.byte(TAG.requestResourceMetrics);
       w.varint(rmBody);
@@ -302,16 +403,30 @@ export class StoreEncoder {
         w.varint(dataLens[i] as number);
         cuts.push(w.pos);
       }
-      const head = w.buf;
+      return { head: w.buf, cuts };
+    };
+    const build = (): Buffer[] => {
+      const { head, cuts } = framing();
       const out: Buffer[] = [head.subarray(0, cuts[0])];
       for (let i = 0; i < parts.length; i++) {
         const p = parts[i] as Part;
-        out.push(head.subarray(cuts[i], cuts[i + 1]), p.buf.subarray(p.a, p.b));
+        out.push(head.subarray(cuts[i], cuts[i + 1]), p.s.buf.subarray(p.a, p.b));
         if (p.meta.trailer.length > 0) out.push(p.meta.trailer);
       }
       return out;
     };
-    return request(points, total, build);
+    const segments = (): Segment[] => {
+      const { head, cuts } = framing();
+      const out: Segment[] = [{ raw: [head.subarray(0, cuts[0])] }];
+      for (let i = 0; i < parts.length; i++) {
+        const p = parts[i] as Part;
+        out.push({ raw: [head.subarray(cuts[i], cuts[i + 1])] });
+        sectionSegments(p.s, p.oa, p.ob, out);
+        if (p.meta.trailer.length > 0) out.push({ raw: [p.meta.trailer] });
+      }
+      return out;
+    };
+    return request(points, total, build, segments);
   }
 }
 
@@ -330,8 +445,10 @@ function splitSection(
   const overhead = meta.header.length + 16;
   const objects = s.starts.length - 1;
   let a = 0;
+  let oa = 0;
   let pb = 0;
   let pp = 0;
+  let ob = 0;
   for (let o = 0; o < objects; o++) {
     const np = (s.markStarts[o + 1] as number) - (s.markStarts[o] as number);
     if (np === 0) continue;
@@ -339,15 +456,18 @@ function splitSection(
     const len = (s.starts[o + 1] as number) - start;
     const cur = current();
     if (cur.bytes + pb + overhead + len > budget.maxBytes || cur.points + pp + np > budget.maxPoints) {
-      if (pp > 0) add({ meta, buf: s.buf, a, b: a + pb, points: pp });
+      if (pp > 0) add({ meta, s, a, b: a + pb, oa, ob, points: pp });
       if (current().points > 0) close();
-      a = start;
       pb = 0;
       pp = 0;
     }
-    if (pp === 0) a = start;
+    if (pp === 0) {
+      a = start;
+      oa = o;
+    }
     pb += len;
     pp += np;
+    ob = o + 1;
   }
-  if (pp > 0) add({ meta, buf: s.buf, a, b: a + pb, points: pp });
+  if (pp > 0) add({ meta, s, a, b: a + pb, oa, ob, points: pp });
 }

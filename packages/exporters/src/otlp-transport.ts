@@ -37,8 +37,21 @@ export interface SendResult {
   code?: number;
 }
 
-/** A serialized request: one buffer, or consecutive pieces sent (and compressed) in turn without joining them. */
-export type Body = Buffer | readonly Buffer[];
+/**
+ * A request that can give its own gzip member (the store encoder's: compressed pieces kept between pushes,
+ * otlp-deflate.ts); other compressions read its parts.
+ */
+export interface PiecewiseBody {
+  parts(): readonly Buffer[];
+  gzip(): Promise<Buffer[]>;
+}
+
+/** A serialized request: one buffer, consecutive pieces sent (and compressed) in turn without joining them, or a PiecewiseBody. */
+export type Body = Buffer | readonly Buffer[] | PiecewiseBody;
+
+function isPiecewise(b: Body): b is PiecewiseBody {
+  return typeof (b as PiecewiseBody).gzip === 'function';
+}
 
 export interface OtlpTransport {
   send(body: Body, timeoutMs: number): Promise<SendResult>;
@@ -84,6 +97,10 @@ function networkFailure(err: unknown): SendResult {
  * dominates a push's CPU).
  */
 export function compress(body: Body, c: Compression | undefined): Promise<Buffer[]> {
+  if (isPiecewise(body)) {
+    if (c === 'gzip') return body.gzip();
+    body = body.parts();
+  }
   const parts = coalesce(Buffer.isBuffer(body) ? [body] : body);
   if (c !== 'gzip' && c !== 'zstd') return Promise.resolve(parts);
   const z =

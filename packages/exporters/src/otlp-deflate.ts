@@ -1,0 +1,344 @@
+// Gzip whose cost follows what changed. Compressing a whole push again costs ~7.6 ms per MiB (73 MiB at 10k
+// pods, ksm), however little changed, and zlib cannot go 5x faster; so the compressed bytes are kept between
+// pushes like the uncompressed ones. A gzip member is a header, raw deflate blocks, CRC32 and length; raw
+// deflate output that ends in a sync flush is byte-aligned and not final, so such outputs can be concatenated,
+// and the member is closed with one final empty block. A request's body is cut into pieces (runs of objects'
+// bytes, content-defined so that an insert or delete only moves the boundaries next to it); each piece is
+// compressed once with the bytes just before it in the stream as its dictionary, and its output stays valid as
+// long as the units it and its dictionary cover are unchanged. One changed object then costs one or two piece
+// compressions instead of the whole body. What is not a cached piece (framing, the first piece of a stream,
+// pieces whose dictionary is not in this request) is compressed at send time: it is small.
+//
+// Timestamps: every point's time_unix_nano changes at every push. Pieces are compressed with a fixed
+// placeholder P at every mark (in the piece and in its dictionary); within a push every mark holds the same
+// time, so deflate expresses marks as copies of earlier marks and the output does not depend on the value,
+// unless a mark byte ended up a literal or a copy mixed mark and non-mark bytes. Each fresh piece is checked
+// once: inflated with the dictionary stamped with Q (every byte differs from P's), it must give the piece
+// stamped with Q. Every output byte is a literal or a copy; a literal at a mark would give P's byte, a copy
+// between a mark and a non-mark byte (P's bytes are distinct, so also between marks at different positions)
+// would differ under Q: equality proves the bytes right for any time. A piece that fails is sent live.
+import { constants, crc32, deflateRawSync, inflateRawSync, type ZlibOptions } from 'node:zlib';
+
+/** The placeholder time, 8 distinct bytes, and its complement. */
+const P = Uint8Array.of(0x9d, 0x3b, 0xe7, 0x51, 0xc4, 0x28, 0xfa, 0x6e);
+const Q = P.map((x) => ~x & 0xff);
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+/** A final, empty fixed-Huffman block: ends the deflate stream after the sync-flushed pieces. */
+const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
+const SYNC = constants.Z_SYNC_FLUSH;
+/** Dictionary of a live run: the stream bytes just before it (setting a 32 KiB dictionary costs ~60 µs). */
+const LIVE_DICT = 4096;
+/** Compression between yields to the event loop (a scrape of the Prometheus bridge may be waiting). */
+const SLICE_MS = 10;
+/** A live run is compressed in stretches of at most this much (~2 ms each), not in one long call. */
+const LIVE_RUN = 256 * 1024;
+
+/** Counters over the process (tests, benchmarks). */
+export const deflateStats = {
+  compressed: 0,
+  failed: 0,
+  reused: 0,
+  liveBytes: 0,
+  cachedBytes: 0,
+  pieceMs: 0,
+  layoutMs: 0,
+};
+
+/**
+ * Units (one object's bytes of one family section, or one object's ResourceMetrics) in stream order. version(i)
+ * identifies unit i's content: equal versions mean equal bytes outside the marks.
+ */
+export interface UnitSeq {
+  readonly length: number;
+  len(i: number): number;
+  version(i: number): number;
+  /** uint32 hash of unit i's identity (uid): content-defined piece boundaries. */
+  key(i: number): number;
+  /** Copies unit i's bytes to dst at pos and appends its mark offsets (in dst) to marks. */
+  copy(i: number, dst: Buffer, pos: number, marks: number[]): void;
+  /** The stamped bytes of units [a, b) as views, appended to out. */
+  slices(a: number, b: number, out: Buffer[]): void;
+}
+
+interface Entry {
+  /** Versions of the non-empty units of the dictionary and the piece. */
+  deps: Float64Array;
+  /** undefined: not compressed yet; null: failed the check (sent live). */
+  z: Buffer | null | undefined;
+}
+
+interface Piece {
+  from: number;
+  to: number;
+  /** First unit of the dictionary (= from: none). */
+  dictFrom: number;
+  entry: Entry;
+}
+
+/** One stretch of a request body: stamped bytes, and the piece whose cached output may stand for them. */
+export interface Segment {
+  raw: Buffer[];
+  piece?: { cache: DeflatePieces; seq: UnitSeq; p: Piece };
+}
+
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+const scratchMarks: number[] = [];
+
+function stamp(b: Buffer, marks: readonly number[], t: Uint8Array): void {
+  for (const o of marks) for (let k = 0; k < 8; k++) b[o + k] = t[k] as number;
+}
+
+/** Compresses piece p with its dictionary at P and checks it at Q; null when the output depends on the time. */
+function compressPiece(seq: UnitSeq, p: Piece): Buffer | null {
+  let total = 0;
+  for (let i = p.dictFrom; i < p.to; i++) total += seq.len(i);
+  if (scratch.length < total) scratch = Buffer.allocUnsafeSlow(Math.max(total, scratch.length * 2));
+  scratchMarks.length = 0;
+  let pos = 0;
+  let dictLen = 0;
+  for (let i = p.dictFrom; i < p.to; i++) {
+    if (i === p.from) dictLen = pos;
+    seq.copy(i, scratch, pos, scratchMarks);
+    pos += seq.len(i);
+  }
+  stamp(scratch, scratchMarks, P);
+  const piece = scratch.subarray(dictLen, total);
+  const z = deflateRawSync(piece, zlibOptions(scratch, dictLen, piece.length, true));
+  deflateStats.compressed++;
+  stamp(scratch, scratchMarks, Q);
+  const back = inflateRawSync(z, zlibOptions(scratch, dictLen, piece.length, false));
+  if (!back.equals(piece)) {
+    deflateStats.failed++;
+    return null;
+  }
+  // zlib's output is a view of its larger output chunk: a kept piece must not pin that.
+  const out = Buffer.allocUnsafeSlow(z.length);
+  z.copy(out);
+  return out;
+}
+
+/**
+ * zlib options for one piece of `len` bytes after `dictLen` bytes of dictionary in buf. The window is only as
+ * large as dictionary + piece need: every zlib handle is allocated and reported to V8 as external memory, and
+ * at the defaults (~400 KiB per handle) thousands of pieces per push cost more in allocation and the garbage
+ * collections it triggers than in compression. Output chunks are sized to the piece for the same reason.
+ */
+function zlibOptions(buf: Buffer, dictLen: number, len: number, deflate: boolean): ZlibOptions {
+  const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(dictLen + len + 262))));
+  const d = Math.min(dictLen, 1 << windowBits);
+  const o: ZlibOptions = {
+    windowBits,
+    finishFlush: SYNC,
+    chunkSize: Math.max(1024, deflate ? (len >> 2) + 64 : len),
+    ...(d > 0 ? { dictionary: buf.subarray(dictLen - d, dictLen) } : {}),
+  };
+  if (deflate) {
+    o.level = constants.Z_BEST_SPEED;
+    o.memLevel = Math.max(1, windowBits - 7);
+  }
+  return o;
+}
+
+/** The versions of the non-empty units [a, b). */
+function depsOf(seq: UnitSeq, a: number, b: number): Float64Array {
+  let n = 0;
+  for (let i = a; i < b; i++) if (seq.len(i) > 0) n++;
+  const d = new Float64Array(n);
+  n = 0;
+  for (let i = a; i < b; i++) if (seq.len(i) > 0) d[n++] = seq.version(i);
+  return d;
+}
+
+/** Whether deps are the versions of the non-empty units [a, b). */
+function sameDeps(deps: Float64Array, seq: UnitSeq, a: number, b: number): boolean {
+  let n = 0;
+  for (let i = a; i < b; i++) {
+    if (seq.len(i) === 0) continue;
+    if (n >= deps.length || deps[n++] !== seq.version(i)) return false;
+  }
+  return n === deps.length;
+}
+
+/**
+ * The pieces of one unit sequence and their compressed bytes, kept across pushes. `target` is the mean piece
+ * size: a boundary falls after unit i when its key is below len(i)/target of the key space, so it depends on
+ * the unit alone (stable under inserts and deletes elsewhere). `dictBytes`: how much of the preceding stream a
+ * piece is compressed against (more compresses better, but makes a piece depend on more neighbours).
+ */
+export class DeflatePieces {
+  pieces: Piece[] = [];
+  #entries = new Map<number, Entry>();
+
+  readonly target: number;
+  readonly dictBytes: number;
+
+  constructor(target: number, dictBytes: number) {
+    this.target = target;
+    this.dictBytes = dictBytes;
+  }
+
+  /** Recomputes the pieces of `seq`, keeping the entries (and their output) whose units are unchanged. */
+  layout(seq: UnitSeq): void {
+    const t = performance.now();
+    const pieces: Piece[] = [];
+    const entries = new Map<number, Entry>();
+    const n = seq.length;
+    let from = 0;
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const len = seq.len(i);
+      bytes += len;
+      if (i < n - 1 && !(len > 0 && seq.key(i) < (len / this.target) * 4294967296)) continue;
+      if (bytes > 0) pieces.push(this.#piece(seq, from, i + 1, entries));
+      from = i + 1;
+      bytes = 0;
+    }
+    this.pieces = pieces;
+    this.#entries = entries;
+    deflateStats.layoutMs += performance.now() - t;
+  }
+
+  #piece(seq: UnitSeq, from: number, to: number, entries: Map<number, Entry>): Piece {
+    let dictFrom = from;
+    for (let d = 0; dictFrom > 0 && d < this.dictBytes; ) d += seq.len(--dictFrom);
+    let first = -1;
+    for (let i = from; i < to && first < 0; i++) if (seq.len(i) > 0) first = seq.version(i);
+    // Most pieces are unchanged: compare with the kept entry in place, allocating only for a changed one.
+    const old = this.#entries.get(first);
+    let entry = old && sameDeps(old.deps, seq, dictFrom, to) ? old : undefined;
+    if (entry) deflateStats.reused++;
+    else entry = { deps: depsOf(seq, dictFrom, to), z: undefined };
+    entries.set(first, entry);
+    return { from, to, dictFrom, entry };
+  }
+
+  /**
+   * The segments of units [a, b) sent as one contiguous stretch of a request: a piece inside it whose
+   * dictionary is inside it too may use its cached output; the rest is raw bytes compressed at send time.
+   */
+  segments(seq: UnitSeq, a: number, b: number, out: Segment[]): void {
+    const ps = this.pieces;
+    let lo = 0;
+    let hi = ps.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((ps[mid] as Piece).to <= a) lo = mid + 1;
+      else hi = mid;
+    }
+    let covered = a;
+    for (let k = lo; k < ps.length; k++) {
+      const p = ps[k] as Piece;
+      if (p.from >= b) break;
+      if (p.from >= a && p.to <= b && p.dictFrom >= a && p.dictFrom < p.from) {
+        if (covered < p.from) out.push(rawSegment(seq, covered, p.from));
+        const raw: Buffer[] = [];
+        seq.slices(p.from, p.to, raw);
+        out.push({ raw, piece: { cache: this, seq, p } });
+        covered = p.to;
+      }
+    }
+    if (covered < b) out.push(rawSegment(seq, covered, b));
+  }
+}
+
+function rawSegment(seq: UnitSeq, a: number, b: number): Segment {
+  const raw: Buffer[] = [];
+  seq.slices(a, b, raw);
+  return { raw };
+}
+
+/** The cached output of a piece segment, compressing it first when its units changed; null: send it live. */
+function pieceOutput(s: Segment): Buffer | null {
+  const p = s.piece?.p;
+  if (!p || !s.piece) return null;
+  if (p.entry.z === undefined) {
+    const t = performance.now();
+    p.entry.z = compressPiece(s.piece.seq, p);
+    deflateStats.pieceMs += performance.now() - t;
+  }
+  return p.entry.z;
+}
+
+/** Last `n` bytes of the stream before the pending run (or fewer at the start). */
+function tailOf(history: readonly Buffer[], n: number): Buffer {
+  const parts: Buffer[] = [];
+  let have = 0;
+  for (let i = history.length - 1; i >= 0 && have < n; i--) {
+    const h = history[i] as Buffer;
+    const take = Math.min(h.length, n - have);
+    parts.push(h.subarray(h.length - take));
+    have += take;
+  }
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts.reverse(), have);
+}
+
+/**
+ * One gzip member for the segments (one request body): cached piece outputs where valid, the rest compressed
+ * here against the bytes before it, CRC32 over the stamped bytes. Yields to the event loop every ~10 ms.
+ */
+export async function gzipSegments(segments: readonly Segment[]): Promise<Buffer[]> {
+  const out: Buffer[] = [GZIP_HEADER];
+  const history: Buffer[] = [];
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let crc = 0;
+  let size = 0;
+  let last = performance.now();
+  const flush = () => {
+    if (pendingBytes === 0) return;
+    const run = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+    const dict = tailOf(history, LIVE_DICT);
+    const opts = { level: constants.Z_BEST_SPEED, memLevel: 9, finishFlush: SYNC };
+    out.push(deflateRawSync(run, dict.length > 0 ? { ...opts, dictionary: dict } : opts));
+    deflateStats.liveBytes += pendingBytes;
+    history.push(...pending);
+    pending = [];
+    pendingBytes = 0;
+  };
+  for (const s of segments) {
+    let n = 0;
+    for (const r of s.raw) {
+      crc = crc32(r, crc);
+      n += r.length;
+    }
+    size += n;
+    const z = pieceOutput(s);
+    if (z) {
+      flush();
+      out.push(z);
+      history.push(...s.raw);
+      deflateStats.cachedBytes += n;
+    } else {
+      pending.push(...s.raw);
+      pendingBytes += n;
+      if (pendingBytes >= LIVE_RUN) flush();
+    }
+    if (history.length > 64) history.splice(0, history.length - 16);
+    if (performance.now() - last > SLICE_MS) {
+      await new Promise<void>((r) => setImmediate(r));
+      last = performance.now();
+    }
+  }
+  flush();
+  out.push(FINAL_BLOCK);
+  const trailer = Buffer.allocUnsafe(8);
+  trailer.writeUInt32LE(crc >>> 0, 0);
+  trailer.writeUInt32LE(size % 4294967296, 4);
+  out.push(trailer);
+  return out;
+}
+
+/** FNV-1a of a uid, finalised so that its low and high bits are both well mixed (piece boundaries). */
+export function uidKey(uid: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < uid.length; i++) {
+    h ^= uid.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

@@ -1,0 +1,196 @@
+// Gzip from kept compressed pieces (otlp-deflate.ts): whatever changed between pushes and whatever the push
+// time, the member a request sends must inflate to exactly the uncompressed request, since a Collector decodes
+// it as one gzip stream; pieces must be reused when their bytes did not change (the point of keeping them) and
+// compressed again when they or their dictionary did.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { MetricsStore } from '@kso/metrics';
+import { StoreEncoder, scopeFor } from '../src/index.ts';
+import { DeflatePieces, deflateStats, gzipSegments, type Segment, type UnitSeq } from '../src/otlp-deflate.ts';
+
+/** Reproducible choices in [0, 1): the n-th is a hash of (seed, n), so a failing case replays. */
+function choices(seed: string): () => number {
+  let n = 0;
+  return () => createHash('sha256').update(`${seed}:${n++}`).digest().readUInt32LE(0) / 4294967296;
+}
+
+function pod(i: number, restarts: number, phase = 'Running') {
+  return {
+    metadata: { name: `p-${i}`, namespace: `ns-${i % 5}`, uid: `pod-${i}`, labels: { app: `a${i % 3}` } },
+    spec: { nodeName: `node-${i % 7}`, containers: [{ name: 'main' }, ...(i % 2 ? [{ name: 'side' }] : [])] },
+    status: {
+      phase,
+      containerStatuses: [{ name: 'main', restartCount: restarts, ready: true, state: { running: {} } }],
+    },
+  };
+}
+
+function job(i: number, active: number) {
+  return { metadata: { name: `j-${i}`, namespace: 'ns-0', uid: `job-${i}` }, spec: {}, status: { active } };
+}
+
+async function checkPush(enc: StoreEncoder, store: MetricsStore, nowMs: number, maxBytes: number) {
+  const reqs = enc.plan(store, nowMs, { maxBytes, maxPoints: 50_000 }, undefined, { 'service.name': 'kso' }, {});
+  for (const r of reqs) {
+    const member = Buffer.concat(await r.gzip());
+    assert.ok(gunzipSync(member).equals(r.write()), 'the gzip member inflates to the request');
+  }
+  return reqs.length;
+}
+
+for (const schema of ['ksm', 'semconv'] as const)
+  test(`gzip from kept pieces (${schema}): random changes and push times inflate to the exact request`, async () => {
+    const rnd = choices(schema);
+    const store = new MetricsStore({ schema, resources: ['jobs', 'pods'], now: () => 1_700_000_000_000 });
+    const restarts = new Map<number, number>();
+    let next = 0;
+    for (; next < 400; next++) {
+      store.upsertObject('pods', pod(next, 0));
+      restarts.set(next, 0);
+    }
+    for (let i = 0; i < 30; i++) store.upsertObject('jobs', job(i, 1));
+    const scope = scopeFor(schema);
+    const enc = new StoreEncoder({ scope, ...(scope.schemaUrl ? { schemaUrl: scope.schemaUrl } : {}) });
+    let t = 1_700_000_000_000;
+    let requests = 0;
+    for (let push = 0; push < 25; push++) {
+      const live = [...restarts.keys()];
+      const pick = () => live[Math.floor(rnd() * live.length)] as number;
+      const changes = Math.floor(rnd() * 30);
+      for (let c = 0; c < changes; c++) {
+        const r = rnd();
+        if (r < 0.15) {
+          restarts.set(next, 0);
+          store.upsertObject('pods', pod(next++, 0));
+        } else if (r < 0.3) {
+          const i = pick();
+          if (restarts.delete(i)) store.remove('pods', `pod-${i}`);
+        } else if (r < 0.4) {
+          // A new version of the object whose points did not change: its kept bytes must stay.
+          const i = pick();
+          if (restarts.has(i)) store.upsertObject('pods', pod(i, restarts.get(i) as number));
+        } else if (r < 0.45) store.upsertObject('jobs', job(Math.floor(rnd() * 30), Math.floor(rnd() * 3)));
+        else {
+          const i = pick();
+          if (!restarts.has(i)) continue;
+          restarts.set(i, (restarts.get(i) as number) + 1);
+          store.upsertObject('pods', pod(i, restarts.get(i) as number, rnd() < 0.1 ? 'Failed' : 'Running'));
+        }
+      }
+      // Arbitrary times, fractions of a millisecond included: every byte of the 8-byte time varies.
+      t += 1 + Math.floor(rnd() * 1e9) + rnd();
+      requests += await checkPush(enc, store, t, rnd() < 0.3 ? 20_000 : 3.5 * 1024 * 1024);
+    }
+    assert.ok(requests > 25, 'some pushes were split into several requests');
+  });
+
+for (const schema of ['ksm', 'semconv'] as const)
+  test(`gzip from kept pieces (${schema}): an unchanged store compresses nothing again, one changed pod a few pieces`, async () => {
+    const store = new MetricsStore({ schema, resources: ['pods'], now: () => 1_700_000_000_000 });
+    for (let i = 0; i < 600; i++) store.upsertObject('pods', pod(i, 0));
+    const scope = scopeFor(schema);
+    const enc = new StoreEncoder({ scope, ...(scope.schemaUrl ? { schemaUrl: scope.schemaUrl } : {}) });
+    const big = 64 * 1024 * 1024;
+    await checkPush(enc, store, 1_700_000_015_000, big);
+    const first = deflateStats.compressed;
+    await checkPush(enc, store, 1_700_000_030_000, big);
+    assert.equal(deflateStats.compressed, first, 'the second push reused every piece');
+    const reused = deflateStats.reused;
+    // A changed version whose bytes are the same: nothing to compress.
+    store.upsertObject('pods', pod(300, 0));
+    await checkPush(enc, store, 1_700_000_045_000, big);
+    assert.equal(deflateStats.compressed, first, 'an object re-encoded to the same bytes keeps its pieces');
+    assert.ok(deflateStats.reused > reused);
+    store.upsertObject('pods', pod(300, 4));
+    await checkPush(enc, store, 1_700_000_060_000, big);
+    const again = deflateStats.compressed - first;
+    assert.ok(again > 0, 'the changed pod was compressed again');
+    // ksm: the restart families' pieces around pod 300 (and their successors); semconv: its piece and the next.
+    assert.ok(again <= (schema === 'ksm' ? 12 : 3), `only pieces next to the change: ${again}`);
+  });
+
+/** Units over hand-made bytes: unit i is bufs[i] with its time marks at marks[i]. */
+function units(bufs: Buffer[], marks: number[][], versions: number[]): UnitSeq {
+  return {
+    get length() {
+      return bufs.length;
+    },
+    len: (i) => (bufs[i] as Buffer).length,
+    version: (i) => versions[i] as number,
+    // Every unit ends a piece: pieces of one unit each.
+    key: () => 0,
+    copy(i, dst, pos, out) {
+      (bufs[i] as Buffer).copy(dst, pos);
+      for (const m of marks[i] as number[]) out.push(m + pos);
+    },
+    slices(a, b, out) {
+      out.push(...bufs.slice(a, b));
+    },
+  };
+}
+
+function stampAll(bufs: Buffer[], marks: number[][], t: bigint): void {
+  for (let i = 0; i < bufs.length; i++)
+    for (const m of marks[i] as number[]) (bufs[i] as Buffer).writeBigUInt64LE(t, m);
+}
+
+async function member(cache: DeflatePieces, seq: UnitSeq): Promise<Buffer> {
+  const segs: Segment[] = [{ raw: [Buffer.from('framing')] }];
+  cache.segments(seq, 0, seq.length, segs);
+  return Buffer.concat(await gzipSegments(segs));
+}
+
+test('a piece whose output would depend on the time fails the check and is sent live, correctly', async () => {
+  // The placeholder's own bytes as data in the dictionary: deflate copies the piece's time mark from there,
+  // which would decode to the placeholder instead of the push time.
+  const P = Buffer.from([0x9d, 0x3b, 0xe7, 0x51, 0xc4, 0x28, 0xfa, 0x6e]);
+  const bufs = [
+    Buffer.concat([Buffer.from('attributes of object zero '), P, Buffer.from(' tail')]),
+    Buffer.concat([Buffer.from('attributes of object one '), Buffer.alloc(8), Buffer.from(' tail')]),
+  ];
+  const marks = [[], [25]];
+  const seq = units(bufs, marks, [1, 2]);
+  const cache = new DeflatePieces(1, 4096);
+  cache.layout(seq);
+  const failed = deflateStats.failed;
+  for (const t of [1_700_000_000_000_000_000n, 123n, 0xffff_ffff_ffff_ffffn]) {
+    stampAll(bufs, marks, t);
+    const body = Buffer.concat([Buffer.from('framing'), ...bufs]);
+    assert.ok(gunzipSync(await member(cache, seq)).equals(body), `time ${t}`);
+  }
+  assert.equal(deflateStats.failed, failed + 1, 'checked once, rejected, then sent live');
+});
+
+test('a piece is compressed again when its dictionary changed, and only then', async () => {
+  const n = 6;
+  const bufs = Array.from({ length: n }, (_, i) =>
+    Buffer.concat([Buffer.from(`{"namespace":"ns-1","pod":"pod-${i}","time":`), Buffer.alloc(8), Buffer.from('}')]),
+  );
+  const marks = bufs.map(() => [42]);
+  const versions = bufs.map((_, i) => i + 1);
+  const seq = units(bufs, marks, versions);
+  // A dictionary of one unit: piece k depends on units k-1 and k.
+  const cache = new DeflatePieces(1, 1);
+  let t = 1_700_000_000_000_000_000n;
+  const check = async () => {
+    t += 15_000_000_000n;
+    stampAll(bufs, marks, t);
+    cache.layout(seq);
+    assert.ok(gunzipSync(await member(cache, seq)).equals(Buffer.concat([Buffer.from('framing'), ...bufs])));
+  };
+  await check();
+  const base = deflateStats.compressed;
+  await check();
+  assert.equal(deflateStats.compressed, base, 'nothing changed: nothing compressed');
+  bufs[2] = Buffer.concat([
+    Buffer.from(`{"namespace":"ns-1","pod":"pod-X","time":`),
+    Buffer.alloc(8),
+    Buffer.from('}'),
+  ]);
+  versions[2] = 100;
+  await check();
+  // Piece 2 (its bytes) and piece 3 (its dictionary); piece 0 has no dictionary and is always sent live.
+  assert.equal(deflateStats.compressed, base + 2, 'the changed unit and its successor');
+});
