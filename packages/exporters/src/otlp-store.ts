@@ -13,6 +13,7 @@
 //   identifying/descriptive attributes, points keep only the enum attributes (`pointAttributes`); each object's
 //   chunk is kept by object identity and sent as it is.
 import type { FamilyDescriptor, MetricsSource, ObjectMetrics, ResourceName } from '@kso/metrics';
+import { KeptArena, Pieces, ScratchArena } from './otlp-arena.ts';
 import {
   type Chunk,
   type EntityFrame,
@@ -80,6 +81,9 @@ export class StoreEncoder {
   #entityExtraKey = '';
   /** Scratch writer for per-object encoding. */
   #scratch = new ProtoWriter(64 * 1024);
+  /** Bytes of the kept entity chunks, and of the flat chunks of one push (otlp-arena.ts). */
+  #kept = new KeptArena();
+  #pushChunks = new ScratchArena();
 
   constructor(opts: StoreEncoderOptions) {
     this.opts = opts;
@@ -142,9 +146,10 @@ export class StoreEncoder {
     for (const obj of src.entries(r)) {
       let c = this.#cache.get(obj);
       if (c === undefined) {
-        c = encodeEntityChunk(this.#scratch, obj, metas, this.#frame);
+        c = encodeEntityChunk(this.#scratch, obj, metas, this.#frame, this.#kept);
         this.#cache.set(obj, c);
       }
+      this.#kept.keep(c);
       yield c;
     }
   }
@@ -183,17 +188,18 @@ export class StoreEncoder {
 
   #planEntity(src: MetricsSource, nowMs: number, now: Uint8Array, limits: BatchLimits): PlannedRequest[] {
     const out: PlannedRequest[] = [];
-    let cur: Buffer[] = [];
+    let cur = new Pieces();
     let bytes = 0;
     let points = 0;
     const close = () => {
-      if (cur.length === 0) return;
-      const list = cur;
+      if (cur.list.length === 0) return;
+      const list = cur.list;
       out.push(request(points, bytes, () => list));
-      cur = [];
+      cur = new Pieces();
       bytes = 0;
       points = 0;
     };
+    this.#kept.beginWalk();
     for (const r of src.resources()) {
       if (src.size(r) === 0) continue;
       for (const c of this.#entityChunks(src, r, this.#metaOf(src.families(r)))) {
@@ -202,7 +208,8 @@ export class StoreEncoder {
           stampMarks(c.buf, c.marks, 0, c.marks.length, now);
           c.stampedMs = nowMs;
         }
-        if (cur.length > 0 && (bytes + c.buf.length > limits.maxBytes || points + c.points > limits.maxPoints)) close();
+        if (cur.list.length > 0 && (bytes + c.buf.length > limits.maxBytes || points + c.points > limits.maxPoints))
+          close();
         cur.push(c.buf);
         bytes += c.buf.length;
         points += c.points;
@@ -215,6 +222,7 @@ export class StoreEncoder {
   /** Every served resource's sections, up to date and stamped, with their family metadata. */
   #flatSections(src: MetricsSource, nowMs: number, now: Uint8Array) {
     const per: { metas: FamilyMeta[]; sections: Section[] }[] = [];
+    this.#pushChunks.reset();
     for (const r of src.resources()) {
       const metas = this.#metaOf(src.families(r));
       let entry = this.#sections.get(r);
@@ -223,7 +231,7 @@ export class StoreEncoder {
         this.#sections.set(r, entry);
       }
       const objs = [...src.entries(r)];
-      entry.sections.update(objs, (obj) => encodeFlatChunk(this.#scratch, obj, metas), nowMs, now);
+      entry.sections.update(objs, (obj) => encodeFlatChunk(this.#scratch, obj, metas, this.#pushChunks), nowMs, now);
       per.push({ metas, sections: entry.sections.sections });
     }
     // A resource no longer served (resharding, --resources) must not keep its sections alive.
