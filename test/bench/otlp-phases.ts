@@ -3,13 +3,14 @@
 // writes/s do in a 15 s interval) and runs plan (collection: walk the store, encode changed objects, stamp the
 // push time), write (assemble request bodies), compress, and send to a sink in a child process (so the sink's
 // CPU is not ours). Run: node test/bench/otlp-phases.ts [pods] [--changed N] [--pushes N] [--schema ksm|semconv]
-// (add --cpu-prof to see functions). The `otlp` bench section measures the same push end to end in `kso run`.
+// [--compression gzip,zstd,none] [--profile DIR] (a .cpuprofile of the measured pushes per schema and
+// compression, without start-up and cache fill; --expose-gc runs a collection before each push). The `otlp` bench section measures the same push end to end in `kso run`.
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { StoreEncoder, scopeFor } from '@kso/exporters';
-import { type Compression, compress, createTransport } from '@kso/exporters/otlp-transport';
+import { type Compression, compress, createTransport, type OtlpTransport } from '@kso/exporters/otlp-transport';
 import { startKubeSim } from '@kso/kube-sim';
-import { type MetricsSource, MetricsStore } from '@kso/metrics';
+import { type MetricsSource, MetricsStore, type ObjectMetrics } from '@kso/metrics';
 import { round } from './stats.ts';
 
 const { values, positionals } = parseArgs({
@@ -20,8 +21,12 @@ const { values, positionals } = parseArgs({
     schema: { type: 'string', default: 'ksm,semconv' },
     compression: { type: 'string', default: 'gzip,zstd,none' },
     sink: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
+
+/** kso's defaults (otlp-push.ts). */
+const limits = { maxBytes: 3.5 * 1024 * 1024, maxPoints: 50_000 };
 
 // Child mode: an h2 gRPC sink that drains and answers OK.
 if (values.sink !== undefined) {
@@ -50,6 +55,73 @@ async function listAll(base: string, path: string): Promise<Record<string, unkno
   return items;
 }
 
+/** CPU profile of the measured pushes only (not the start-up or the cache fill), with --profile DIR. */
+async function profiler(dir: string | undefined) {
+  if (!dir) return { start: async () => {}, stop: async (_name: string) => {} };
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync, mkdirSync } = await import('node:fs');
+  mkdirSync(dir, { recursive: true });
+  const s = new Session();
+  s.connect();
+  await s.post('Profiler.enable');
+  await s.post('Profiler.setSamplingInterval', { interval: 200 });
+  return {
+    start: () => s.post('Profiler.start').then(() => undefined),
+    async stop(name: string) {
+      const { profile } = await s.post('Profiler.stop');
+      writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));
+    },
+  };
+}
+
+type Sums = Record<'touch' | 'generate' | 'plan' | 'idlePlan' | 'write' | 'compress' | 'send' | 'raw' | 'sent', number>;
+
+/**
+ * One push, phase by phase. `generate` reads the changed objects' points once, apart (plan pays the same again:
+ * the store generates points on each read); `idlePlan` is a second plan with nothing changed (the per-push
+ * cost over all objects: walk, stamping, request planning). Neither is part of the push's total.
+ */
+async function measuredPush(
+  enc: StoreEncoder,
+  src: MetricsSource,
+  touch: () => ObjectMetrics[],
+  c: Compression,
+  transport: OtlpTransport,
+  sum: Sums,
+): Promise<void> {
+  let t = cpuMs();
+  const lap = () => {
+    const n = cpuMs();
+    const d = n - t;
+    t = n;
+    return d;
+  };
+  const changed = touch();
+  sum.touch += lap();
+  // With --expose-gc: collect the store's garbage from the changes first, so that its GC is not charged
+  // to whichever push phase happens to trigger it.
+  (globalThis as { gc?: () => void }).gc?.();
+  lap();
+  for (const o of changed) void o.families;
+  sum.generate += lap();
+  const reqs = enc.plan(src, Date.now(), limits);
+  sum.plan += lap();
+  for (const r of reqs) {
+    const body = r.parts();
+    sum.write += lap();
+    sum.raw += r.bytes;
+    // gzip: the request's own member, from the compressed pieces it keeps between pushes.
+    const z = await compress(c === 'gzip' ? r : body, c);
+    sum.compress += lap();
+    for (const p of z) sum.sent += p.length;
+    const res = await transport.send(z, 30_000);
+    if (!res.ok) throw new Error(res.error);
+    sum.send += lap();
+  }
+  enc.plan(src, Date.now() + 1, limits);
+  sum.idlePlan += lap();
+}
+
 async function main(): Promise<void> {
   const pods = Number(positionals[0] ?? 10_000);
   const changed = Number(values.changed);
@@ -68,65 +140,53 @@ async function main(): Promise<void> {
   await sim.close();
   const child = fork(new URL(import.meta.url), ['--sink', '1'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const sinkUrl = await new Promise<string>((r) => child.once('message', (m) => r(String(m))));
+  const prof = await profiler(values.profile);
   const rows: string[] = [
-    '| schema | compression | plan ms | write ms | compress ms | send ms | total ms | MiB raw | MiB sent |',
+    '| schema | compression | plan ms | (generate) | (idle plan) | write ms | compress ms | send ms | total ms | MiB raw | MiB sent |',
   ];
-  rows.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  rows.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const schema of (values.schema as string).split(',') as ('ksm' | 'semconv')[]) {
     const store = new MetricsStore({ schema, resources: ['jobs', 'pods', 'cronjobs'] });
     for (const r of ['jobs', 'pods', 'cronjobs'] as const) for (const o of objects[r]) store.upsertObject(r, o);
     let k = 0;
     const touch = () => {
+      const out: ObjectMetrics[] = [];
       for (let i = 0; i < changed; i++) {
         const p = structuredClone(objects.pods[(k++ * 7919) % objects.pods.length]) as {
           status?: { containerStatuses?: { restartCount?: number }[] };
         };
         const cs = p.status?.containerStatuses?.[0];
         if (cs) cs.restartCount = 1000 + k;
-        store.upsertObject('pods', p);
+        out.push(store.upsertObject('pods', p));
       }
+      return out;
     };
     for (const c of (values.compression as string).split(',') as Compression[]) {
       const scope = scopeFor(schema);
       const enc = new StoreEncoder({ scope, ...(scope.schemaUrl ? { schemaUrl: scope.schemaUrl } : {}) });
       const transport = createTransport({ protocol: 'grpc', endpoint: sinkUrl, compression: 'none' });
       const src: MetricsSource = store;
-      const limits = { maxBytes: 3.5 * 1024 * 1024, maxPoints: 50_000 };
       // The cache fill (and, for gzip, the kept compressed pieces), not the steady state.
       for (const r of enc.plan(src, Date.now(), limits)) if (c === 'gzip') await compress(r, c);
-      const sum = { plan: 0, write: 0, compress: 0, send: 0, raw: 0, sent: 0 };
-      for (let i = 0; i < pushes; i++) {
-        touch();
-        // With --expose-gc: collect the store's garbage from the changes first, so that its GC is not charged
-        // to whichever push phase happens to trigger it.
-        (globalThis as { gc?: () => void }).gc?.();
-        let t = cpuMs();
-        const lap = () => {
-          const n = cpuMs();
-          const d = n - t;
-          t = n;
-          return d;
-        };
-        const reqs = enc.plan(src, Date.now(), limits);
-        sum.plan += lap();
-        for (const r of reqs) {
-          const body = r.parts();
-          sum.write += lap();
-          sum.raw += r.bytes;
-          // gzip: the request's own member, from the compressed pieces it keeps between pushes.
-          const z = await compress(c === 'gzip' ? r : body, c);
-          sum.compress += lap();
-          for (const p of z) sum.sent += p.length;
-          const res = await transport.send(z, 30_000);
-          if (!res.ok) throw new Error(res.error);
-          sum.send += lap();
-        }
-      }
+      const sum: Sums = {
+        touch: 0,
+        generate: 0,
+        plan: 0,
+        idlePlan: 0,
+        write: 0,
+        compress: 0,
+        send: 0,
+        raw: 0,
+        sent: 0,
+      };
+      await prof.start();
+      for (let i = 0; i < pushes; i++) await measuredPush(enc, src, touch, c, transport, sum);
+      await prof.stop(`${schema}-${c}`);
       transport.close();
       const per = (x: number) => round(x / pushes, 0);
       const total = sum.plan + sum.write + sum.compress + sum.send;
       rows.push(
-        `| ${schema} | ${c} | ${per(sum.plan)} | ${per(sum.write)} | ${per(sum.compress)} | ${per(sum.send)} | ${per(total)} | ${round(sum.raw / pushes / 1048576, 1)} | ${round(sum.sent / pushes / 1048576, 2)} |`,
+        `| ${schema} | ${c} | ${per(sum.plan)} | ${per(sum.generate)} | ${per(sum.idlePlan)} | ${per(sum.write)} | ${per(sum.compress)} | ${per(sum.send)} | ${per(total)} | ${round(sum.raw / pushes / 1048576, 1)} | ${round(sum.sent / pushes / 1048576, 2)} |`,
       );
       log(rows[rows.length - 1] as string);
     }

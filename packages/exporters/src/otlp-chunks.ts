@@ -6,6 +6,7 @@
 // family-major with the other objects' points, see otlp-sections.ts);
 // entity chunk (semconv): whole tagged ResourceMetrics, one per entity the object's points describe, sent as is.
 import type { FamilyDescriptor, ObjectMetrics, Point } from '@kso/metrics';
+import type { KeptArena, ScratchArena, Slab } from './otlp-arena.ts';
 import { ProtoWriter, TAG, varintSize, writeStringKeyValue } from './otlp-proto.ts';
 
 /** What every chunk of one family needs, derived once per family list. */
@@ -34,6 +35,8 @@ export interface Chunk {
   /** entity: content identity and uid hash of the chunk as a gzip unit (otlp-deflate.ts). */
   deflateId?: number;
   deflateKey?: number;
+  /** The arena slab holding buf (otlp-arena.ts), when it is cut from one. */
+  slab?: Slab | undefined;
 }
 
 /** The fixed parts of an entity ResourceMetrics: kso's scope, the schema URL, the cluster attributes. */
@@ -168,8 +171,16 @@ function writePoint(
   }
 }
 
-/** The flat chunk: every family's points with all their attributes, family by family. */
-export function encodeFlatChunk(w: ProtoWriter, obj: ObjectMetrics, metas: readonly FamilyMeta[]): Chunk {
+/**
+ * The flat chunk: every family's points with all their attributes, family by family. Its bytes go to `scratch`
+ * when given (valid until its next reset), else to a buffer of their own.
+ */
+export function encodeFlatChunk(
+  w: ProtoWriter,
+  obj: ObjectMetrics,
+  metas: readonly FamilyMeta[],
+  scratch?: ScratchArena,
+): Chunk {
   const families = obj.families;
   const n = metas.length;
   w.reset();
@@ -182,7 +193,8 @@ export function encodeFlatChunk(w: ProtoWriter, obj: ObjectMetrics, metas: reado
     famMarkEnds[i] = w.marks.length;
   }
   const marks = Uint32Array.from(w.marks);
-  return { buf: w.finish(), marks, points: marks.length, famEnds, famMarkEnds, stampedMs: -1 };
+  const buf = scratch ? scratch.copy(w.buf.subarray(0, w.pos)) : w.finish();
+  return { buf, marks, points: marks.length, famEnds, famMarkEnds, stampedMs: -1 };
 }
 
 interface EntityGroup {
@@ -240,12 +252,16 @@ function groupByEntity(obj: ObjectMetrics, metas: readonly FamilyMeta[]): Entity
   return groups;
 }
 
-/** The entity chunk: one tagged ResourceMetrics per entity, its identity on the Resource, enum attributes on points. */
+/**
+ * The entity chunk: one tagged ResourceMetrics per entity, its identity on the Resource, enum attributes on
+ * points. Its bytes are cut from `arena` when given (see otlp-arena.ts), else a buffer of their own.
+ */
 export function encodeEntityChunk(
   w: ProtoWriter,
   obj: ObjectMetrics,
   metas: readonly FamilyMeta[],
   frame: EntityFrame,
+  arena?: KeptArena,
 ): Chunk {
   w.reset();
   for (const g of groupByEntity(obj, metas)) {
@@ -272,7 +288,9 @@ export function encodeEntityChunk(
     });
   }
   const marks = Uint32Array.from(w.marks);
-  return { buf: w.finish(), marks, points: marks.length, stampedMs: -1 };
+  if (!arena) return { buf: w.finish(), marks, points: marks.length, stampedMs: -1 };
+  const { buf, slab } = arena.copy(w.buf.subarray(0, w.pos));
+  return { buf, marks, points: marks.length, stampedMs: -1, slab };
 }
 
 /**

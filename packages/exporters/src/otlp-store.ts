@@ -13,6 +13,7 @@
 //   identifying/descriptive attributes, points keep only the enum attributes (`pointAttributes`); each object's
 //   chunk is kept by object identity and sent as it is.
 import type { FamilyDescriptor, MetricsSource, ObjectMetrics, ResourceName } from '@kso/metrics';
+import { KeptArena, Pieces, ScratchArena } from './otlp-arena.ts';
 import {
   type Chunk,
   type EntityFrame,
@@ -155,6 +156,9 @@ export class StoreEncoder {
   #entityExtraKey = '';
   /** Scratch writer for per-object encoding. */
   #scratch = new ProtoWriter(64 * 1024);
+  /** Bytes of the kept entity chunks, and of the flat chunks of one push (otlp-arena.ts). */
+  #kept = new KeptArena();
+  #pushChunks = new ScratchArena();
 
   constructor(opts: StoreEncoderOptions) {
     this.opts = opts;
@@ -217,13 +221,15 @@ export class StoreEncoder {
     for (const obj of src.entries(r)) {
       let c = this.#cache.get(obj);
       if (c === undefined) {
-        c = encodeEntityChunk(this.#scratch, obj, metas, this.#frame);
+        c = encodeEntityChunk(this.#scratch, obj, metas, this.#frame, this.#kept);
         const prev = this.#byUid.get(obj.uid);
+        // The fresh copy's slab space is left unkept, so the arena counts it as garbage.
         if (prev && sameChunk(prev, c)) c = prev;
         else c.deflateKey = uidKey(obj.uid);
         this.#cache.set(obj, c);
       }
       this.#nextByUid.set(obj.uid, c);
+      this.#kept.keep(c);
       yield c;
     }
   }
@@ -268,14 +274,17 @@ export class StoreEncoder {
     const units = new ChunkUnits(all, this.#chunkIds);
     const pieces = this.#entityPieces;
     let laidOut = false;
-    let cur: Buffer[] = [];
+    let cur = new Pieces();
+    /** Index in `all` of the current request's first chunk (its list joins neighbouring chunks). */
+    let first = 0;
     let bytes = 0;
     let points = 0;
     const close = () => {
-      if (cur.length === 0) return;
-      const list = cur;
-      const a = all.length - list.length;
+      if (cur.list.length === 0) return;
+      const list = cur.list;
+      const a = first;
       const b = all.length;
+      first = b;
       const segments = () => {
         // The pieces of the whole push, laid out at its first gzip request (none for zstd or no compression).
         if (!laidOut) {
@@ -287,10 +296,11 @@ export class StoreEncoder {
         return segs;
       };
       out.push(request(points, bytes, () => list, segments));
-      cur = [];
+      cur = new Pieces();
       bytes = 0;
       points = 0;
     };
+    this.#kept.beginWalk();
     for (const r of src.resources()) {
       if (src.size(r) === 0) continue;
       for (const c of this.#entityChunks(src, r, this.#metaOf(src.families(r)))) {
@@ -299,7 +309,8 @@ export class StoreEncoder {
           stampMarks(c.buf, c.marks, 0, c.marks.length, now);
           c.stampedMs = nowMs;
         }
-        if (cur.length > 0 && (bytes + c.buf.length > limits.maxBytes || points + c.points > limits.maxPoints)) close();
+        if (cur.list.length > 0 && (bytes + c.buf.length > limits.maxBytes || points + c.points > limits.maxPoints))
+          close();
         cur.push(c.buf);
         all.push(c);
         bytes += c.buf.length;
@@ -316,6 +327,7 @@ export class StoreEncoder {
   /** Every served resource's sections, up to date and stamped, with their family metadata. */
   #flatSections(src: MetricsSource, nowMs: number, now: Uint8Array) {
     const per: { metas: FamilyMeta[]; sections: Section[] }[] = [];
+    this.#pushChunks.reset();
     for (const r of src.resources()) {
       const metas = this.#metaOf(src.families(r));
       let entry = this.#sections.get(r);
@@ -324,7 +336,7 @@ export class StoreEncoder {
         this.#sections.set(r, entry);
       }
       const objs = [...src.entries(r)];
-      entry.sections.update(objs, (obj) => encodeFlatChunk(this.#scratch, obj, metas), nowMs, now);
+      entry.sections.update(objs, (obj) => encodeFlatChunk(this.#scratch, obj, metas, this.#pushChunks), nowMs, now);
       per.push({ metas, sections: entry.sections.sections });
     }
     // A resource no longer served (resharding, --resources) must not keep its sections alive.

@@ -101,8 +101,11 @@ export function compress(body: Body, c: Compression | undefined): Promise<Buffer
     if (c === 'gzip') return body.gzip();
     body = body.parts();
   }
+  // Uncompressed pieces go out as they are: the transports cork their writes into one writev, while joining
+  // them cost a fresh copy of the whole body per push (~45 MiB at 10k pods for semconv) and the garbage
+  // collections that much new memory brings.
+  if (c !== 'gzip' && c !== 'zstd') return Promise.resolve(Buffer.isBuffer(body) ? [body] : [...body]);
   const parts = coalesce(Buffer.isBuffer(body) ? [body] : body);
-  if (c !== 'gzip' && c !== 'zstd') return Promise.resolve(parts);
   const z =
     c === 'gzip'
       ? createGzip({ level: zlibConstants.Z_BEST_SPEED, memLevel: 9, chunkSize: COMPRESS_CHUNK })
@@ -151,6 +154,17 @@ export function coalesce(parts: readonly Buffer[]): Buffer[] {
   }
   flush();
   return out;
+}
+
+/** Writes every piece corked, so the stream hands them to the socket in one writev, then ends the request. */
+function writeAll(
+  stream: { cork(): void; uncork(): void; write(b: Buffer): unknown; end(): unknown },
+  pieces: readonly Buffer[],
+): void {
+  stream.cork();
+  for (const p of pieces) stream.write(p);
+  stream.uncork();
+  stream.end();
 }
 
 function byteLength(parts: readonly Buffer[]): number {
@@ -338,8 +352,7 @@ class GrpcTransport implements OtlpTransport {
         finish(networkFailure(err));
       });
       req.on('close', () => finish(grpcResult(status.grpc, status.http, status.message)));
-      for (const p of pieces) req.write(p);
-      req.end();
+      writeAll(req, pieces);
     });
   }
 
@@ -408,8 +421,7 @@ class HttpTransport implements OtlpTransport {
         res.on('error', (err) => finish(networkFailure(err)));
       });
       r.on('error', (err) => finish(networkFailure(err)));
-      for (const p of payload) r.write(p);
-      r.end();
+      writeAll(r, payload);
     });
   }
 

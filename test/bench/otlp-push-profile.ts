@@ -1,0 +1,182 @@
+// One OTLP-pushing `kso run` per schema on a kube-sim `scale` cluster with churn, started as deployed
+// (KSO_NODE_FLAGS) plus `--trace-gc` (and `--cpu-prof` with --cpu-prof), so a push's CPU can be taken apart in
+// the real process: where the `otlp` bench section says how much a push costs, this says where it goes. With
+// --cpu-prof, one .cpuprofile per process in --dir (the whole run; the printed window, in seconds after start,
+// is the measured part; V8's sampler thread costs CPU of its own, so take totals from a run without it). Prints, per
+// process, the CPU seconds of the window, the pushes the sink saw and the garbage collections of the window
+// (scavenges and mark-compacts, with the pause milliseconds V8 reports and how many landed within 2 s after a
+// push started).
+//   node test/bench/otlp-push-profile.ts [pods] [--schemas idle,ksm,semconv] [--compression none] [--window 150]
+//     [--baseline CHECKOUT] [--cpu-prof] [--dir DIR] [--interval 15] [--churn 50] [--extra "--node-flag ..."]
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { KSO_NODE_FLAGS } from '@kso/cli';
+import { startKubeSim } from '@kso/kube-sim';
+import { freePort, httpGet, spawnPeer, waitUntil } from '@kso/peers';
+import { startSink } from './otlp.ts';
+import { procUsage } from './proc.ts';
+import { round } from './stats.ts';
+
+const KSO_BIN = fileURLToPath(new URL('../../packages/cli/bin/kso.js', import.meta.url));
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    schemas: { type: 'string', default: 'idle,ksm,semconv' },
+    compression: { type: 'string', default: 'none' },
+    window: { type: 'string', default: '150' },
+    interval: { type: 'string', default: '15' },
+    churn: { type: 'string', default: '50' },
+    dir: { type: 'string', default: join(tmpdir(), 'kso-otlp-profile') },
+    extra: { type: 'string', default: '' },
+    'cpu-prof': { type: 'boolean', default: false },
+    baseline: { type: 'string' },
+  },
+});
+
+interface Gc {
+  atMs: number;
+  kind: string;
+  pauseMs: number;
+  /** What started it, as V8 words it (`allocation failure`, `finalize incremental marking via task`, ...). */
+  reason: string;
+}
+
+/** `[pid:0x..]    1234 ms: Mark-Compact 80.1 (90.2) -> 60.3 (92.0) MB, pooled: 0 MB, 12.34 / 0.00 ms ...` */
+function parseTraceGc(out: string): Gc[] {
+  const gcs: Gc[] = [];
+  for (const line of out.split('\n')) {
+    const m =
+      /\s(\d+) ms: (Scavenge|Mark-Compact|Minor Mark-Sweep)[^,]*,(?: pooled: [\d.]+ MB,)? ([\d.]+) \/ [\d.]+ ms/.exec(
+        line,
+      );
+    if (!m) continue;
+    const reason = /current mu = [\d.]+\) ([^;]*)/.exec(line)?.[1]?.trim() ?? '';
+    gcs.push({ atMs: Number(m[1]), kind: m[2] as string, pauseMs: Number(m[3]), reason });
+  }
+  return gcs;
+}
+
+/** `reason ×n` for each distinct reason. */
+function reasons(gcs: Gc[]): string {
+  const n = new Map<string, number>();
+  for (const g of gcs) n.set(g.reason, (n.get(g.reason) ?? 0) + 1);
+  return [...n].map(([r, c]) => `${r || '?'} ×${c}`).join(', ');
+}
+
+const pods = Number(positionals[0] ?? 10_000);
+const intervalS = Number(values.interval);
+const windowS = Number(values.window);
+const log = (s: string) => process.stderr.write(`[otlp-profile ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+mkdirSync(values.dir, { recursive: true });
+const sim = await startKubeSim({
+  port: 0,
+  scenario: 'scale',
+  scale: { pods, jobs: Math.round(pods / 5), churnPerSecond: Number(values.churn) },
+});
+const tmp = mkdtempSync(join(tmpdir(), 'kso-otlp-profile-'));
+const kubeconfig = join(tmp, 'kubeconfig');
+await sim.writeKubeconfig(kubeconfig);
+interface Pushing {
+  schema: string;
+  proc: ReturnType<typeof spawnPeer>;
+  sink: Awaited<ReturnType<typeof startSink>>;
+  t0: number;
+  /** --trace-gc lines (the peer keeps only a short tail of its output). */
+  gcLines: string[];
+}
+const procs: Pushing[] = [];
+try {
+  const runs = values.schemas.split(',').map((schema) => ({ schema, name: schema, bin: KSO_BIN }));
+  // --baseline DIR: the same processes from another checkout, side by side (same-run ratios).
+  if (values.baseline)
+    for (const r of [...runs])
+      if (r.schema !== 'idle')
+        runs.push({ ...r, name: `${r.schema}@baseline`, bin: join(values.baseline, 'packages/cli/bin/kso.js') });
+  for (const { schema, name, bin } of runs) {
+    const sink = await startSink((intervalS * 1000) / 2);
+    const port = await freePort();
+    const t0 = Date.now();
+    const proc = spawnPeer(`kso ${name}`, process.execPath, [
+      ...KSO_NODE_FLAGS,
+      ...(values['cpu-prof']
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${values.dir}`,
+            `--cpu-prof-name=${name}-${values.compression}-${pods}.cpuprofile`,
+          ]
+        : []),
+      '--trace-gc',
+      ...values.extra.split(' ').filter((x) => x !== ''),
+      bin,
+      'run',
+      `--kubeconfig=${kubeconfig}`,
+      '--prometheus-host=127.0.0.1',
+      `--prometheus-port=${port}`,
+      '--resources=jobs,pods,cronjobs',
+      // `idle`: the same process without a push, to subtract (watch, churn and the bridge's own work).
+      ...(schema === 'idle'
+        ? []
+        : [
+            `--schema=${schema}`,
+            `--otlp-endpoint=${sink.url}`,
+            `--otlp-interval=${intervalS}s`,
+            `--otlp-compression=${values.compression}`,
+          ]),
+    ]);
+    const gcLines: string[] = [];
+    let rest = '';
+    proc.child.stdout?.on('data', (b: Buffer) => {
+      const lines = (rest + b.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      for (const l of lines) if (/ ms: (Scavenge|Mark-Compact|Minor Mark-Sweep)/.test(l)) gcLines.push(l);
+    });
+    await waitUntil(
+      `kso ${name} ready`,
+      async () => (await httpGet(`http://127.0.0.1:${port}/readyz`)).status === 200,
+      {
+        timeoutMs: Math.max(120_000, pods * 12),
+        peer: proc,
+      },
+    );
+    procs.push({ schema: name, proc, sink, t0, gcLines });
+    log(`kso ${name} ready`);
+  }
+  await sleep(intervalS * 1000 + 2_000);
+  const start = procs.map((p) => ({ cpu: procUsage(p.proc.child.pid as number).cpuS, pushes: p.sink.pushes.length }));
+  const w0 = Date.now();
+  log(`measuring ${windowS}s...`);
+  await sleep(windowS * 1000);
+  const w1 = Date.now();
+  const cpu = procs.map((p, i) => procUsage(p.proc.child.pid as number).cpuS - (start[i]?.cpu ?? 0));
+  const idleCpu = cpu[procs.findIndex((p) => p.schema === 'idle')];
+  for (const [i, p] of procs.entries()) {
+    const u = procUsage(p.proc.child.pid as number);
+    const pushes = p.sink.pushes.filter((t) => t >= w0 && t < w1);
+    const perPush =
+      idleCpu !== undefined && pushes.length > 0
+        ? `, ${round((((cpu[i] as number) - idleCpu) * 1000) / pushes.length, 0)} ms per push over idle`
+        : '';
+    // trace-gc times are ms since the process started (≈ spawn time t0).
+    const gcs = parseTraceGc(p.gcLines.join('\n')).filter((g) => p.t0 + g.atMs >= w0 && p.t0 + g.atMs < w1);
+    const inPush = (g: Gc) => pushes.some((t) => p.t0 + g.atMs >= t - 2_000 && p.t0 + g.atMs < t + 2_000);
+    const sum = (k: string) => gcs.filter((g) => g.kind === k).reduce((a, g) => a + g.pauseMs, 0);
+    const mc = gcs.filter((g) => g.kind === 'Mark-Compact');
+    process.stdout.write(
+      `${p.schema}: CPU ${round(cpu[i] as number, 2)} s in ${windowS} s, ${pushes.length} pushes${perPush}, RSS ${round(u.rssMb, 0)} MB; ` +
+        `window ${round((w0 - p.t0) / 1000, 1)}–${round((w1 - p.t0) / 1000, 1)} s after start; ` +
+        `GC: ${gcs.length - mc.length} scavenges ${round(sum('Scavenge') + sum('Minor Mark-Sweep'), 0)} ms, ` +
+        `${mc.length} mark-compacts ${round(sum('Mark-Compact'), 0)} ms (${mc.filter(inPush).length} within 2 s of a push; ${reasons(mc)})\n`,
+    );
+  }
+} finally {
+  for (const p of procs) await p.proc.stop(60_000);
+  for (const p of procs) await p.sink.close();
+  await sim.close();
+  rmSync(tmp, { recursive: true, force: true });
+  log(`profiles in ${values.dir}`);
+}
