@@ -18,6 +18,7 @@
 // between a mark and a non-mark byte (P's bytes are distinct, so also between marks at different positions)
 // would differ under Q: equality proves the bytes right for any time. A piece that fails is sent live.
 import { constants, crc32, deflateRawSync, inflateRawSync, type ZlibOptions } from 'node:zlib';
+import { fnv1a32 } from './fnv.ts';
 
 /** The placeholder time, 8 distinct bytes, and its complement. */
 const P = Uint8Array.of(0x9d, 0x3b, 0xe7, 0x51, 0xc4, 0x28, 0xfa, 0x6e);
@@ -330,11 +331,7 @@ export async function gzipSegments(segments: readonly Segment[]): Promise<Buffer
 
 /** FNV-1a of a uid, finalised so that its low and high bits are both well mixed (piece boundaries). */
 export function uidKey(uid: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < uid.length; i++) {
-    h ^= uid.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  let h = fnv1a32(uid);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

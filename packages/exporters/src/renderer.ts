@@ -7,6 +7,7 @@
 // Output equals serializePrometheus(StoreMetricProducer.collect()) byte for byte (tested against the SDK).
 
 import type { FamilyDescriptor, MetricsSource, ObjectMetrics, Point, ResourceName } from '@kso/metrics';
+import { fnv1a32 } from './fnv.ts';
 import { Piece } from './piece.ts';
 import {
   type ExpositionFormat,
@@ -467,10 +468,5 @@ function sameRange(a: readonly ObjectMetrics[], b: readonly ObjectMetrics[], at:
  * tests that need to hit segment ends.
  */
 export function isBoundary(uid: string): boolean {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < uid.length; i++) {
-    h ^= uid.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return ((h >>> 0) & (SEGMENT_TARGET - 1)) === 0;
+  return (fnv1a32(uid) & (SEGMENT_TARGET - 1)) === 0;
 }
