@@ -1,5 +1,5 @@
 // One OTLP-pushing `kso run` per schema on a kube-sim `scale` cluster with churn, started as deployed
-// (KSO_NODE_FLAGS) plus `--trace-gc` (and `--cpu-prof` with --cpu-prof), so a push's CPU can be taken apart in
+// (node flags and malloc settings, spawnKsoRun) plus `--trace-gc` (and `--cpu-prof` with --cpu-prof), so a push's CPU can be taken apart in
 // the real process: where the `otlp` bench section says how much a push costs, this says where it goes. With
 // --cpu-prof, one .cpuprofile per process in --dir (the whole run; the printed window, in seconds after start,
 // is the measured part; V8's sampler thread costs CPU of its own, so take totals from a run without it). Prints, per
@@ -12,16 +12,14 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KSO_NODE_FLAGS } from '@kso/cli';
 import { startKubeSim } from '@kso/kube-sim';
-import { freePort, httpGet, spawnPeer, waitUntil } from '@kso/peers';
+import { freePort, httpGet, type PeerProcess, waitUntil } from '@kso/peers';
 import { startSink } from './otlp.ts';
 import { procUsage } from './proc.ts';
 import { round } from './stats.ts';
-
-const KSO_BIN = fileURLToPath(new URL('../../packages/cli/bin/kso.js', import.meta.url));
+import { KSO_BIN, spawnKsoRun } from './targets.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -83,7 +81,7 @@ const kubeconfig = join(tmp, 'kubeconfig');
 await sim.writeKubeconfig(kubeconfig);
 interface Pushing {
   schema: string;
-  proc: ReturnType<typeof spawnPeer>;
+  proc: PeerProcess;
   sink: Awaited<ReturnType<typeof startSink>>;
   t0: number;
   /** --trace-gc lines (the peer keeps only a short tail of its output). */
@@ -101,33 +99,33 @@ try {
     const sink = await startSink((intervalS * 1000) / 2);
     const port = await freePort();
     const t0 = Date.now();
-    const proc = spawnPeer(`kso ${name}`, process.execPath, [
-      ...KSO_NODE_FLAGS,
-      ...(values['cpu-prof']
-        ? [
-            '--cpu-prof',
-            `--cpu-prof-dir=${values.dir}`,
-            `--cpu-prof-name=${name}-${values.compression}-${pods}.cpuprofile`,
-          ]
-        : []),
-      '--trace-gc',
-      ...values.extra.split(' ').filter((x) => x !== ''),
+    const proc = spawnKsoRun(`kso ${name}`, {
+      kubeconfig,
+      port,
       bin,
-      'run',
-      `--kubeconfig=${kubeconfig}`,
-      '--prometheus-host=127.0.0.1',
-      `--prometheus-port=${port}`,
-      '--resources=jobs,pods,cronjobs',
+      nodeArgs: [
+        ...KSO_NODE_FLAGS,
+        ...(values['cpu-prof']
+          ? [
+              '--cpu-prof',
+              `--cpu-prof-dir=${values.dir}`,
+              `--cpu-prof-name=${name}-${values.compression}-${pods}.cpuprofile`,
+            ]
+          : []),
+        '--trace-gc',
+        ...values.extra.split(' ').filter((x) => x !== ''),
+      ],
       // `idle`: the same process without a push, to subtract (watch, churn and the bridge's own work).
-      ...(schema === 'idle'
-        ? []
-        : [
-            `--schema=${schema}`,
-            `--otlp-endpoint=${sink.url}`,
-            `--otlp-interval=${intervalS}s`,
-            `--otlp-compression=${values.compression}`,
-          ]),
-    ]);
+      args:
+        schema === 'idle'
+          ? []
+          : [
+              `--schema=${schema}`,
+              `--otlp-endpoint=${sink.url}`,
+              `--otlp-interval=${intervalS}s`,
+              `--otlp-compression=${values.compression}`,
+            ],
+    });
     const gcLines: string[] = [];
     let rest = '';
     proc.child.stdout?.on('data', (b: Buffer) => {

@@ -16,14 +16,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { KSO_NODE_FLAGS } from '@kso/cli';
 import { type KubeSim, startKubeSim } from '@kso/kube-sim';
 import { freePort, httpGet, type PeerProcess, peerBinary, spawnPeer, waitUntil } from '@kso/peers';
 import { procUsage } from './proc.ts';
 import { round } from './stats.ts';
-
-const KSO_BIN = fileURLToPath(new URL('../../packages/cli/bin/kso.js', import.meta.url));
+import { spawnKsoRun } from './targets.ts';
 
 interface Sink {
   url: string;
@@ -69,16 +66,7 @@ interface Proc {
 
 async function startKso(name: string, kubeconfig: string, args: string[], timeoutMs: number): Promise<Proc> {
   const port = await freePort();
-  const proc = spawnPeer(`kso ${name}`, process.execPath, [
-    ...KSO_NODE_FLAGS,
-    KSO_BIN,
-    'run',
-    `--kubeconfig=${kubeconfig}`,
-    '--prometheus-host=127.0.0.1',
-    `--prometheus-port=${port}`,
-    '--resources=jobs,pods,cronjobs',
-    ...args,
-  ]);
+  const proc = spawnKsoRun(`kso ${name}`, { kubeconfig, port, args });
   const base = `http://127.0.0.1:${port}`;
   await waitUntil(`kso ${name} ready`, async () => (await httpGet(`${base}/readyz`)).status === 200, {
     timeoutMs,

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { KSO_MALLOC_ENV, KSO_NODE_FLAGS } from '@kso/cli';
-import { freePort, peerBinary, spawnPeer } from '@kso/peers';
+import { freePort, type PeerProcess, peerBinary, spawnPeer } from '@kso/peers';
 import { findPid } from './proc.ts';
 
 export interface Target {
@@ -18,7 +18,33 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-const KSO_BIN = fileURLToPath(new URL('../../packages/cli/bin/kso.js', import.meta.url));
+export const KSO_BIN = fileURLToPath(new URL('../../packages/cli/bin/kso.js', import.meta.url));
+
+/**
+ * `kso run` as deployed (node flags and glibc malloc settings of packages/config/src/node-flags.ts) on the
+ * bench's resources, serving on 127.0.0.1:port: every section starts it here, so that none measures a process
+ * configured otherwise. `nodeArgs` go before the entry (profiling flags after KSO_NODE_FLAGS), `args` after `run`.
+ */
+export function spawnKsoRun(
+  name: string,
+  o: { kubeconfig: string; port: number; nodeArgs?: readonly string[]; bin?: string; args?: readonly string[] },
+): PeerProcess {
+  return spawnPeer(
+    name,
+    process.execPath,
+    [
+      ...(o.nodeArgs ?? KSO_NODE_FLAGS),
+      o.bin ?? KSO_BIN,
+      'run',
+      `--kubeconfig=${o.kubeconfig}`,
+      '--prometheus-host=127.0.0.1',
+      `--prometheus-port=${o.port}`,
+      '--resources=jobs,pods,cronjobs',
+      ...(o.args ?? []),
+    ],
+    { env: { ...process.env, ...KSO_MALLOC_ENV } },
+  );
+}
 
 /** `bin`: another checkout's packages/cli/bin/kso.js (the bench's --kso-baseline), default this one's. */
 export async function startKso(
@@ -28,20 +54,7 @@ export async function startKso(
 ): Promise<Target> {
   const port = await freePort();
   const spawnedAt = performance.now();
-  const proc = spawnPeer(
-    'kso',
-    process.execPath,
-    [
-      ...nodeArgs,
-      bin,
-      'run',
-      `--kubeconfig=${kubeconfig}`,
-      '--prometheus-host=127.0.0.1',
-      `--prometheus-port=${port}`,
-      '--resources=jobs,pods,cronjobs',
-    ],
-    { env: { ...process.env, ...KSO_MALLOC_ENV } },
-  );
+  const proc = spawnKsoRun('kso', { kubeconfig, port, nodeArgs, bin });
   const pid = proc.child.pid;
   if (pid === undefined) throw new Error(`kso did not start: ${proc.output()}`);
   const base = `http://127.0.0.1:${port}`;
