@@ -3,7 +3,8 @@
 // writes/s do in a 15 s interval) and runs plan (collection: walk the store, encode changed objects, stamp the
 // push time), write (assemble request bodies), compress, and send to a sink in a child process (so the sink's
 // CPU is not ours). Run: node test/bench/otlp-phases.ts [pods] [--changed N] [--pushes N] [--schema ksm|semconv]
-// [--compression gzip,zstd,none] [--profile DIR] (a .cpuprofile of the measured pushes per schema and
+// [--compression gzip,zstd,none] [--alloc] (bytes allocated per push by function, garbage included: what the
+// young-generation collections pay for) [--profile DIR] (a .cpuprofile of the measured pushes per schema and
 // compression, without start-up and cache fill; --expose-gc runs a collection before each push). The `otlp` bench section measures the same push end to end in `kso run`.
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -22,6 +23,7 @@ const { values, positionals } = parseArgs({
     compression: { type: 'string', default: 'gzip,zstd,none' },
     sink: { type: 'string' },
     profile: { type: 'string' },
+    alloc: { type: 'boolean', default: false },
   },
 });
 
@@ -53,6 +55,55 @@ async function listAll(base: string, path: string): Promise<Record<string, unkno
     cont = body.metadata.continue ?? '';
   } while (cont);
   return items;
+}
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/**
+ * Allocation sampling of the measured pushes (--alloc), objects later collected included: prints the bytes
+ * allocated per push by the functions allocating most (self), so garbage can be traced to its source.
+ */
+async function allocations(on: boolean, pushes: number) {
+  if (!on) return { start: async () => {}, stop: async (_name: string) => {} };
+  const { Session } = await import('node:inspector/promises');
+  const s = new Session();
+  s.connect();
+  return {
+    start: () =>
+      s
+        .post('HeapProfiler.startSampling', {
+          samplingInterval: 1024,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        })
+        .then(() => undefined),
+    async stop(name: string) {
+      const { profile } = (await s.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapNode } };
+      const by = new Map<string, number>();
+      let total = 0;
+      const frame = (n: HeapNode) => {
+        const f = n.callFrame;
+        return `${f.functionName || '(anon)'} ${f.url.replace(/.*\/(packages|node_modules)\//, '')}:${f.lineNumber + 1}`;
+      };
+      // Keyed with the caller: builtins (`next`, `map`) say little on their own.
+      const walk = (n: HeapNode, parent: string) => {
+        const k = `${frame(n)} < ${parent}`;
+        by.set(k, (by.get(k) ?? 0) + n.selfSize);
+        total += n.selfSize;
+        for (const c of n.children) walk(c, frame(n));
+      };
+      walk(profile.head, '');
+      const mib = (b: number) => round(b / pushes / 1048576, 2);
+      const top = [...by].sort((a, b) => b[1] - a[1]).slice(0, 25);
+      process.stderr.write(
+        `[otlp-phases] ${name}: ${mib(total)} MiB allocated per push (sampled)\n${top.map(([k, b]) => `  ${mib(b)}  ${k}`).join('\n')}\n`,
+      );
+    },
+  };
 }
 
 /** CPU profile of the measured pushes only (not the start-up or the cache fill), with --profile DIR. */
@@ -141,6 +192,7 @@ async function main(): Promise<void> {
   const child = fork(new URL(import.meta.url), ['--sink', '1'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const sinkUrl = await new Promise<string>((r) => child.once('message', (m) => r(String(m))));
   const prof = await profiler(values.profile);
+  const alloc = await allocations(values.alloc, Number(values.pushes));
   const rows: string[] = [
     '| schema | compression | plan ms | (generate) | (idle plan) | write ms | compress ms | send ms | total ms | MiB raw | MiB sent |',
   ];
@@ -180,7 +232,9 @@ async function main(): Promise<void> {
         sent: 0,
       };
       await prof.start();
+      await alloc.start();
       for (let i = 0; i < pushes; i++) await measuredPush(enc, src, touch, c, transport, sum);
+      await alloc.stop(`${schema}-${c}`);
       await prof.stop(`${schema}-${c}`);
       transport.close();
       const per = (x: number) => round(x / pushes, 0);

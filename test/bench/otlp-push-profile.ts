@@ -17,7 +17,7 @@ import { KSO_NODE_FLAGS } from '@kso/cli';
 import { startKubeSim } from '@kso/kube-sim';
 import { freePort, httpGet, type PeerProcess, waitUntil } from '@kso/peers';
 import { startSink } from './otlp.ts';
-import { procUsage } from './proc.ts';
+import { procUsage, threadCpu } from './proc.ts';
 import { round } from './stats.ts';
 import { KSO_BIN, spawnKsoRun } from './targets.ts';
 
@@ -145,7 +145,11 @@ try {
     log(`kso ${name} ready`);
   }
   await sleep(intervalS * 1000 + 2_000);
-  const start = procs.map((p) => ({ cpu: procUsage(p.proc.child.pid as number).cpuS, pushes: p.sink.pushes.length }));
+  const start = procs.map((p) => ({
+    cpu: procUsage(p.proc.child.pid as number).cpuS,
+    threads: threadCpu(p.proc.child.pid as number),
+    pushes: p.sink.pushes.length,
+  }));
   const w0 = Date.now();
   log(`measuring ${windowS}s...`);
   await sleep(windowS * 1000);
@@ -164,11 +168,19 @@ try {
     const inPush = (g: Gc) => pushes.some((t) => p.t0 + g.atMs >= t - 2_000 && p.t0 + g.atMs < t + 2_000);
     const sum = (k: string) => gcs.filter((g) => g.kind === k).reduce((a, g) => a + g.pauseMs, 0);
     const mc = gcs.filter((g) => g.kind === 'Mark-Compact');
+    // Where the window's CPU went by thread kind: the main thread, V8's helpers (concurrent GC), the pool.
+    const t1 = threadCpu(p.proc.child.pid as number);
+    const t0 = start[i]?.threads ?? {};
+    const byThread = Object.entries(t1)
+      .map(([k, v]) => [k, v - (t0[k] ?? 0)] as const)
+      .filter(([, v]) => v > 0)
+      .map(([k, v]) => `${k} ${round(v, 2)}`)
+      .join(', ');
     process.stdout.write(
       `${p.schema}: CPU ${round(cpu[i] as number, 2)} s in ${windowS} s, ${pushes.length} pushes${perPush}, RSS ${round(u.rssMb, 0)} MB; ` +
         `window ${round((w0 - p.t0) / 1000, 1)}–${round((w1 - p.t0) / 1000, 1)} s after start; ` +
         `GC: ${gcs.length - mc.length} scavenges ${round(sum('Scavenge') + sum('Minor Mark-Sweep'), 0)} ms, ` +
-        `${mc.length} mark-compacts ${round(sum('Mark-Compact'), 0)} ms (${mc.filter(inPush).length} within 2 s of a push; ${reasons(mc)})\n`,
+        `${mc.length} mark-compacts ${round(sum('Mark-Compact'), 0)} ms (${mc.filter(inPush).length} within 2 s of a push; ${reasons(mc)}); threads (CPU s): ${byThread}\n`,
     );
   }
 } finally {

@@ -36,3 +36,23 @@ export function findPid(...fragments: string[]): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * CPU seconds per thread kind of a process (/proc/<pid>/task/<tid>/{comm,stat}): the main JS thread is the one
+ * whose tid is the pid; the others are grouped by name (`V8 DefaultWorke`: V8's GC and compiler helpers,
+ * `libuv-worker`: the thread pool, e.g. async zlib). Threads that exited are not counted.
+ */
+export function threadCpu(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = Number(tid) === pid ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      out[name] = (out[name] ?? 0) + (Number(rest[11]) + Number(rest[12])) / TICKS_PER_S;
+    } catch {
+      // Thread exited while reading.
+    }
+  }
+  return out;
+}

@@ -169,6 +169,9 @@ export async function startAgent(c: RunConfig, logger: Logger, deps: AgentDeps =
   const meterProvider = selfMetrics(p, resource, readers, push);
   const servers = pullReader ? await startServers(c, p, pullReader, logger) : undefined;
   if (servers) prewarmOnServe(p, servers.prometheus, logger);
+  // The bridge generates every changed object's points for its text within a second; the push encodes the
+  // object right then instead of generating the same points again at its next interval.
+  if (servers && push) servers.prometheus.renderer.onRender = (obj, fams) => push.preencode(obj, fams);
 
   let stopping: Promise<{ otlp?: ExportOutcome }> | undefined;
   const stop = (opts: { timeoutMs?: number } = {}) => {

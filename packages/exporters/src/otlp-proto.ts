@@ -58,8 +58,11 @@ export class ProtoWriter {
     this.byte(tag);
     this.ensure(8);
     this.marks.push(this.pos);
-    this.buf.fill(0, this.pos, this.pos + 8);
-    this.pos += 8;
+    // Byte stores: a fill() per point is a native call for 8 bytes.
+    const b = this.buf;
+    const p = this.pos;
+    for (let i = 0; i < 8; i++) b[p + i] = 0;
+    this.pos = p + 8;
   }
 
   ensure(n: number): void {
@@ -111,7 +114,7 @@ export class ProtoWriter {
   /** sfixed64 of an integer-valued number (non-integers are truncated toward zero). */
   sfixed64(v: number): void {
     this.ensure(8);
-    this.buf.writeBigInt64LE(BigInt(Math.trunc(Number.isFinite(v) ? v : 0)), this.pos);
+    writeInt64(this.buf, this.pos, Math.trunc(Number.isFinite(v) ? v : 0));
     this.pos += 8;
   }
 
@@ -185,9 +188,37 @@ export function varintSize(n: number): number {
 export function writeNanos(buf: Buffer, off: number, ms: number): void {
   const whole = Math.floor(ms);
   const frac = Math.round((ms - whole) * 1e6);
-  // ms × 1e6 exceeds 2^53: split into 2^32 words via BigInt once per value (cheap next to the cached bytes).
-  const ns = BigInt(whole) * 1_000_000n + BigInt(frac);
-  buf.writeBigUInt64LE(ns, off);
+  // ms × 1e6 exceeds 2^53, so it is computed in 2^32 words, each partial product below 2^53 (exact): every
+  // encoded point writes its start time, where a BigInt per point was a measurable part of encoding.
+  if (whole < 0 || whole >= 2 ** 44) {
+    buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(whole) * 1_000_000n + BigInt(frac)), off);
+    return;
+  }
+  const lo = (whole % 4294967296) * 1e6 + frac;
+  const hi = Math.floor(whole / 4294967296) * 1e6 + Math.floor(lo / 4294967296);
+  put32(buf, off, lo % 4294967296);
+  put32(buf, off + 4, hi);
+}
+
+/** Little-endian uint32 of 0 ≤ v < 2^32 as byte stores. */
+function put32(b: Buffer, off: number, v: number): void {
+  b[off] = v & 0xff;
+  b[off + 1] = (v >>> 8) & 0xff;
+  b[off + 2] = (v >>> 16) & 0xff;
+  b[off + 3] = v >>> 24;
+}
+
+/** Little-endian two's-complement int64 of an integer; safe integers without a BigInt (int values per point). */
+export function writeInt64(buf: Buffer, off: number, v: number): void {
+  if (!Number.isSafeInteger(v)) {
+    buf.writeBigInt64LE(BigInt.asIntN(64, BigInt(v)), off);
+    return;
+  }
+  // v = hi × 2^32 + lo with 0 ≤ lo < 2^32; hi is negative for negative v and fits int32 (|v| < 2^53).
+  const hi = Math.floor(v / 4294967296);
+  const lo = v - hi * 4294967296;
+  put32(buf, off, lo);
+  put32(buf, off + 4, hi >>> 0);
 }
 
 export function writeStringKeyValue(w: ProtoWriter, tag: number, key: string, value: string): void {

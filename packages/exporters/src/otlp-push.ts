@@ -3,7 +3,7 @@
 // receiver's message limit and hands them to the retrying exporter (otlp-retry.ts) over our own gRPC/HTTP
 // transport. While the endpoint is down the outage tracker (otlp-outage.ts) only probes: nothing is collected
 // or encoded, and one line is logged per outage.
-import type { MetricsSource } from '@kso/metrics';
+import type { FamilyDescriptor, MetricsSource, ObjectMetrics } from '@kso/metrics';
 import { defaultResource, type Resource } from '@opentelemetry/resources';
 import { MeterProvider, type MetricData, type MetricProducer, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { type Logger, pino } from 'pino';
@@ -66,6 +66,11 @@ export interface OtlpPush {
   meterProvider: MeterProvider | undefined;
   start(): void;
   forceFlush(): Promise<ExportOutcome>;
+  /**
+   * Encodes a changed object ahead of the next push while its points are at hand (StoreEncoder.preencode):
+   * wire it to the Prometheus bridge's StoreRenderer.onRender. Does nothing while the endpoint is down.
+   */
+  preencode(obj: ObjectMetrics, fams: readonly FamilyDescriptor[]): void;
   shutdown(opts?: { timeoutMs?: number }): Promise<ExportOutcome>;
   stats(): OtlpPushStats;
 }
@@ -189,6 +194,7 @@ async function collectOwn(
 /** One push's data: the store's planned requests with kso's own metrics in the first. */
 interface Collector {
   collect(): Promise<ReturnType<StoreEncoder['plan']>>;
+  readonly encoder: StoreEncoder;
 }
 
 function createCollector(o: OtlpPushOptions, reader: PullReader, logger: Logger): Collector {
@@ -196,6 +202,7 @@ function createCollector(o: OtlpPushOptions, reader: PullReader, logger: Logger)
   const scope = scopeFor(o.source.schema);
   const encoder = new StoreEncoder({ scope, ...(scope.schemaUrl ? { schemaUrl: scope.schemaUrl } : {}) });
   return {
+    encoder,
     async collect() {
       const own = await collectOwn(reader, o.extraProducers ?? [], () => o.resource ?? defaultResource());
       for (const e of own.errors) logger.warn({ err: e }, 'metric producer failed; exporting the rest');
@@ -253,6 +260,10 @@ export function createOtlpPush(o: OtlpPushOptions): OtlpPush {
     meterProvider,
     start: loop.start,
     forceFlush: loop.flush,
+    preencode(obj, fams) {
+      // Nothing is encoded for a push that cannot be sent (the outage probe's rule).
+      if (!outage.down) collector.encoder.preencode(obj, fams);
+    },
     async shutdown(opts = {}) {
       const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
       // Cut the running cycle's retry sleeps short: the final export supersedes it.

@@ -42,6 +42,12 @@ import { FlatSections, type Section, sectionSegments } from './otlp-sections.ts'
  */
 const ENTITY_PIECE_BYTES = 8192;
 const ENTITY_PIECE_DICT = 2048;
+/**
+ * Flat chunks encoded ahead of a push (preencode) are held until it; past this many bytes (a relist renders
+ * every object) the rest is left to the push, so the pre-encoded bytes never approach a second copy of the
+ * sections.
+ */
+const PREENCODE_MAX_BYTES = 16 << 20;
 
 export interface StoreEncoderOptions {
   scope: ScopeInfo;
@@ -145,7 +151,16 @@ export class StoreEncoder {
   #cache = new WeakMap<ObjectMetrics, Chunk>();
   /** entity shape: each uid's chunk at the last push, to keep it when a changed object encodes the same bytes. */
   #byUid = new Map<string, Chunk>();
-  #nextByUid = new Map<string, Chunk>();
+  /** Pushes planned (the entity walks' round). */
+  #walk = 0;
+  /** The shape of the last plan (preencode does nothing before the first). */
+  #shape: 'entity' | 'flat' | undefined;
+  /** flat shape: chunks encoded ahead of the next plan (preencode), their bytes and family metadata. */
+  #pre = new WeakMap<ObjectMetrics, { chunk: Chunk; metas: FamilyMeta[] }>();
+  #preChunks = new ScratchArena();
+  #preBytes = 0;
+  /** flat shape: objects whose bytes the sections hold (or held), which preencode need not encode. */
+  #inSections = new WeakSet<ObjectMetrics>();
   #entityPieces = new DeflatePieces(ENTITY_PIECE_BYTES, ENTITY_PIECE_DICT);
   #chunkIds = { n: 0 };
   #meta = new WeakMap<readonly FamilyDescriptor[], FamilyMeta[]>();
@@ -216,22 +231,57 @@ export class StoreEncoder {
     return rs.length > 0 && rs.every((r) => src.families(r).every((f) => f.pointAttributes !== undefined));
   }
 
+  /**
+   * Encodes `obj` now, for the next plan: called by the Prometheus bridge right after it generated the object's
+   * points for its text (StoreRenderer.onRender), while the store still holds them, so a changed object's
+   * points are generated once for both exporters instead of once each. Entity chunks go where the plan keeps
+   * them; flat chunks are held until the next plan takes them. Nothing before the first plan (the shape is not
+   * known, and the first plan encodes every object anyway).
+   */
+  preencode(obj: ObjectMetrics, fams: readonly FamilyDescriptor[]): void {
+    if (this.#shape === 'entity') {
+      if (!this.#cache.has(obj)) this.#cache.set(obj, this.#encodeEntity(obj, this.#metaOf(fams)));
+    } else if (this.#shape === 'flat') {
+      if (this.#preBytes > PREENCODE_MAX_BYTES || this.#inSections.has(obj) || this.#pre.has(obj)) return;
+      const metas = this.#metaOf(fams);
+      const chunk = encodeFlatChunk(this.#scratch, obj, metas, this.#preChunks);
+      this.#pre.set(obj, { chunk, metas });
+      this.#preBytes += chunk.buf.length;
+    }
+  }
+
+  /** A new or changed object's entity chunk: the last push's one when the bytes are the same. */
+  #encodeEntity(obj: ObjectMetrics, metas: FamilyMeta[]): Chunk {
+    const c = encodeEntityChunk(this.#scratch, obj, metas, this.#frame, this.#kept);
+    const prev = this.#byUid.get(obj.uid);
+    // The fresh copy's slab space is left unkept, so the arena counts it as garbage.
+    if (prev && sameChunk(prev, c)) return prev;
+    c.deflateKey = uidKey(obj.uid);
+    return c;
+  }
+
   /** An entity chunk per object of the resource, encoding the new and changed ones (kept by object identity). */
   *#entityChunks(src: MetricsSource, r: ResourceName, metas: FamilyMeta[]): Iterable<Chunk> {
+    const walk = this.#walk;
     for (const obj of src.entries(r)) {
       let c = this.#cache.get(obj);
       if (c === undefined) {
-        c = encodeEntityChunk(this.#scratch, obj, metas, this.#frame, this.#kept);
-        const prev = this.#byUid.get(obj.uid);
-        // The fresh copy's slab space is left unkept, so the arena counts it as garbage.
-        if (prev && sameChunk(prev, c)) c = prev;
-        else c.deflateKey = uidKey(obj.uid);
+        c = this.#encodeEntity(obj, metas);
         this.#cache.set(obj, c);
       }
-      this.#nextByUid.set(obj.uid, c);
+      // A chunk the previous walk met is its uid's entry already: only new and changed chunks are written
+      // (refilling a map of every object per push was garbage of its own).
+      if (c.walk !== walk - 1) this.#byUid.set(obj.uid, c);
+      c.walk = walk;
       this.#kept.keep(c);
       yield c;
     }
+  }
+
+  /** Deleted objects' chunks must not stay reachable: drops the uids the last walk (`walked` objects) missed. */
+  #pruneByUid(walked: number): void {
+    if (this.#byUid.size <= walked) return;
+    for (const [uid, c] of this.#byUid) if (c.walk !== this.#walk) this.#byUid.delete(uid);
   }
 
   /**
@@ -251,9 +301,10 @@ export class StoreEncoder {
     this.#setEntityAttributes(entityAttributes);
     const now = Buffer.allocUnsafe(8);
     writeNanos(now, 0, nowMs);
-    const out = StoreEncoder.entityShaped(src)
-      ? this.#planEntity(src, nowMs, now, limits)
-      : this.#planFlat(src, nowMs, now, limits);
+    this.#walk++;
+    this.#shape = StoreEncoder.entityShaped(src) ? 'entity' : 'flat';
+    const out =
+      this.#shape === 'entity' ? this.#planEntity(src, nowMs, now, limits) : this.#planFlat(src, nowMs, now, limits);
     if (selfRm && selfRm.points > 0) {
       const first = out[0];
       out[0] = first
@@ -301,8 +352,10 @@ export class StoreEncoder {
       points = 0;
     };
     this.#kept.beginWalk();
+    let walked = 0;
     for (const r of src.resources()) {
       if (src.size(r) === 0) continue;
+      walked += src.size(r);
       for (const c of this.#entityChunks(src, r, this.#metaOf(src.families(r)))) {
         if (c.points === 0) continue;
         if (c.stampedMs !== nowMs) {
@@ -318,9 +371,7 @@ export class StoreEncoder {
       }
     }
     close();
-    // Deleted objects' chunks must not stay reachable.
-    [this.#byUid, this.#nextByUid] = [this.#nextByUid, this.#byUid];
-    this.#nextByUid.clear();
+    this.#pruneByUid(walked);
     return out;
   }
 
@@ -336,32 +387,44 @@ export class StoreEncoder {
         this.#sections.set(r, entry);
       }
       const objs = [...src.entries(r)];
-      entry.sections.update(objs, (obj) => encodeFlatChunk(this.#scratch, obj, metas, this.#pushChunks), nowMs, now);
+      entry.sections.update(objs, (obj) => this.#flatChunk(obj, metas), nowMs, now);
       per.push({ metas, sections: entry.sections.sections });
     }
+    // What was encoded ahead is in the sections now (or belonged to objects replaced since).
+    this.#pre = new WeakMap();
+    this.#preChunks.reset();
+    this.#preBytes = 0;
     // A resource no longer served (resharding, --resources) must not keep its sections alive.
     for (const r of this.#sections.keys()) if (!src.resources().includes(r)) this.#sections.delete(r);
     return per;
   }
 
+  /** A new or changed object's flat chunk for the sections: the one encoded ahead (preencode), else now. */
+  #flatChunk(obj: ObjectMetrics, metas: FamilyMeta[]): Chunk {
+    this.#inSections.add(obj);
+    const pre = this.#pre.get(obj);
+    if (pre !== undefined && pre.metas === metas) return pre.chunk;
+    return encodeFlatChunk(this.#scratch, obj, metas, this.#pushChunks);
+  }
+
   #planFlat(src: MetricsSource, nowMs: number, now: Uint8Array, limits: BatchLimits): PlannedRequest[] {
     const out: PlannedRequest[] = [];
     let parts: Part[] = [];
-    let reqBytes = 0;
-    let reqPoints = 0;
+    /** The open request's size so far (read by splitSection for every object of a family it cuts). */
+    const req = { bytes: 0, points: 0 };
     const fixed = this.#resource.length + this.#frame.scope.length + 16;
     const budget = { maxBytes: limits.maxBytes - fixed, maxPoints: limits.maxPoints };
     const add = (p: Part) => {
       parts.push(p);
-      reqBytes += p.b - p.a + p.meta.header.length + 16;
-      reqPoints += p.points;
+      req.bytes += p.b - p.a + p.meta.header.length + 16;
+      req.points += p.points;
     };
     const close = () => {
       if (parts.length === 0) return;
-      out.push(this.#flatRequest(parts, reqPoints));
+      out.push(this.#flatRequest(parts, req.points));
       parts = [];
-      reqBytes = 0;
-      reqPoints = 0;
+      req.bytes = 0;
+      req.points = 0;
     };
     for (const { metas, sections } of this.#flatSections(src, nowMs, now)) {
       for (let f = 0; f < metas.length; f++) {
@@ -369,11 +432,11 @@ export class StoreEncoder {
         const meta = metas[f] as FamilyMeta;
         if (s.nMarks === 0) continue;
         const overhead = meta.header.length + 16;
-        if (reqBytes + s.len + overhead <= budget.maxBytes && reqPoints + s.nMarks <= budget.maxPoints) {
+        if (req.bytes + s.len + overhead <= budget.maxBytes && req.points + s.nMarks <= budget.maxPoints) {
           add({ meta, s, a: 0, b: s.len, oa: 0, ob: s.starts.length - 1, points: s.nMarks });
           continue;
         }
-        splitSection(s, meta, budget, () => ({ bytes: reqBytes, points: reqPoints }), add, close);
+        splitSection(s, meta, budget, req, add, close);
       }
     }
     close();
@@ -450,7 +513,8 @@ function splitSection(
   s: Section,
   meta: FamilyMeta,
   budget: BatchLimits,
-  current: () => { bytes: number; points: number },
+  /** The open request's bytes and points, kept up to date by add and close. */
+  cur: { readonly bytes: number; readonly points: number },
   add: (p: Part) => void,
   close: () => void,
 ): void {
@@ -466,10 +530,9 @@ function splitSection(
     if (np === 0) continue;
     const start = s.starts[o] as number;
     const len = (s.starts[o + 1] as number) - start;
-    const cur = current();
     if (cur.bytes + pb + overhead + len > budget.maxBytes || cur.points + pp + np > budget.maxPoints) {
       if (pp > 0) add({ meta, s, a, b: a + pb, oa, ob, points: pp });
-      if (current().points > 0) close();
+      if (cur.points > 0) close();
       pb = 0;
       pp = 0;
     }

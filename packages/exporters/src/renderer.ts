@@ -67,6 +67,12 @@ export class StoreRenderer {
   private pending = new WeakMap<ObjectMetrics, { fams: readonly FamilyDescriptor[]; r: Rendered }>();
   /** Bytes put in `pending` since the last body build (an upper bound: superseded entries still count). */
   private pendingBytes = 0;
+  /**
+   * Called right after an object's points were generated for its text, while the store still holds them (it
+   * keeps the last object's points): the OTLP push encodes the object then, so its points are generated once
+   * for both exporters (see OtlpPush.preencode).
+   */
+  onRender: ((obj: ObjectMetrics, fams: readonly FamilyDescriptor[]) => void) | undefined;
 
   constructor(opts: Omit<PromTextOptions, 'format'> = {}) {
     this.opts = resolveOptions(opts);
@@ -100,6 +106,7 @@ export class StoreRenderer {
     }
     starts[fams.length] = pos;
     this.stats.objectRenders++;
+    this.onRender?.(obj, fams);
     return { buf: Buffer.from(all), starts };
   }
 
