@@ -148,21 +148,40 @@ export class ScratchArena {
 
 /**
  * A request's pieces, joining a piece to the previous one when it directly follows it in the same memory, so
- * unchanged neighbours' chunks go out as one view.
+ * unchanged neighbours' chunks go out as one view. The view of a joined run is made once, when the run ends
+ * (a Buffer per joined chunk was ~12k short-lived objects per push at 10k pods).
  */
 export class Pieces {
-  readonly list: Buffer[] = [];
-  #last: Buffer | undefined;
+  readonly #list: Buffer[] = [];
+  /** The run being extended: its first piece and its length so far. */
+  #first: Buffer | undefined;
+  #len = 0;
 
   push(b: Buffer): void {
-    const last = this.#last;
-    if (last !== undefined && last.buffer === b.buffer && last.byteOffset + last.length === b.byteOffset) {
-      const joined = Buffer.from(last.buffer, last.byteOffset, last.length + b.length);
-      this.list[this.list.length - 1] = joined;
-      this.#last = joined;
+    const f = this.#first;
+    if (f !== undefined && f.buffer === b.buffer && f.byteOffset + this.#len === b.byteOffset) {
+      this.#len += b.length;
       return;
     }
-    this.list.push(b);
-    this.#last = b;
+    this.#end();
+    this.#first = b;
+    this.#len = b.length;
+  }
+
+  get empty(): boolean {
+    return this.#first === undefined && this.#list.length === 0;
+  }
+
+  /** The pieces (ends the current run: pieces pushed later start a new one). */
+  get list(): Buffer[] {
+    this.#end();
+    return this.#list;
+  }
+
+  #end(): void {
+    const f = this.#first;
+    if (f === undefined) return;
+    this.#list.push(this.#len === f.length ? f : Buffer.from(f.buffer, f.byteOffset, this.#len));
+    this.#first = undefined;
   }
 }

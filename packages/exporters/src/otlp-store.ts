@@ -331,7 +331,7 @@ export class StoreEncoder {
     let bytes = 0;
     let points = 0;
     const close = () => {
-      if (cur.list.length === 0) return;
+      if (cur.empty) return;
       const list = cur.list;
       const a = first;
       const b = all.length;
@@ -362,8 +362,7 @@ export class StoreEncoder {
           stampMarks(c.buf, c.marks, 0, c.marks.length, now);
           c.stampedMs = nowMs;
         }
-        if (cur.list.length > 0 && (bytes + c.buf.length > limits.maxBytes || points + c.points > limits.maxPoints))
-          close();
+        if (!cur.empty && (bytes + c.buf.length > limits.maxBytes || points + c.points > limits.maxPoints)) close();
         cur.push(c.buf);
         all.push(c);
         bytes += c.buf.length;

@@ -159,3 +159,28 @@ test('Pieces joins views that follow each other in the same memory, and only tho
     ],
   );
 });
+
+test('Pieces hands out a piece that joined nothing as itself, and a joined run as one view made when it ends', () => {
+  const a = Buffer.alloc(100, 1);
+  const p = new Pieces();
+  assert.ok(p.empty);
+  const lone = a.subarray(0, 10);
+  p.push(lone);
+  assert.ok(!p.empty);
+  p.push(Buffer.alloc(5));
+  p.push(a.subarray(20, 30));
+  p.push(a.subarray(30, 45));
+  const list = p.list;
+  assert.equal(list[0], lone, 'the same Buffer, no new view');
+  assert.deepEqual(
+    list.slice(1).map((b) => b.length),
+    [5, 25],
+  );
+  assert.equal(list[2]?.byteOffset, a.byteOffset + 20);
+  // Reading the list ends the run: a later adjacent piece starts a new one.
+  p.push(a.subarray(45, 50));
+  assert.deepEqual(
+    p.list.map((b) => b.length),
+    [10, 5, 25, 5],
+  );
+});
