@@ -320,7 +320,7 @@ function measureEntities(families: readonly (readonly Point[])[], metas: readonl
         entityValues[n++] = p.attributes[k] as string;
       }
       let g = last >= 0 && sameEntity(groups[last] as string[], n) ? last : -1;
-      if (g < 0) g = groups.findIndex((x) => sameEntity(x, n));
+      for (let j = 0; g < 0 && j < groups.length; j++) if (sameEntity(groups[j] as string[], n)) g = j;
       if (g < 0) {
         const res: string[] = new Array(2 * n);
         for (let j = 0; j < n; j++) {

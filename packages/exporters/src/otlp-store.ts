@@ -260,22 +260,22 @@ export class StoreEncoder {
     return c;
   }
 
-  /** An entity chunk per object of the resource, encoding the new and changed ones (kept by object identity). */
-  *#entityChunks(src: MetricsSource, r: ResourceName, metas: FamilyMeta[]): Iterable<Chunk> {
-    const walk = this.#walk;
-    for (const obj of src.entries(r)) {
-      let c = this.#cache.get(obj);
-      if (c === undefined) {
-        c = this.#encodeEntity(obj, metas);
-        this.#cache.set(obj, c);
-      }
-      // A chunk the previous walk met is its uid's entry already: only new and changed chunks are written
-      // (refilling a map of every object per push was garbage of its own).
-      if (c.walk !== walk - 1) this.#byUid.set(obj.uid, c);
-      c.walk = walk;
-      this.#kept.keep(c);
-      yield c;
+  /**
+   * The object's entity chunk for this push's walk, encoding it when new or changed (kept by object identity).
+   * A plain call per object, not a generator: a generator's result objects were ~2 MiB per push at 10k pods.
+   */
+  #entityChunk(obj: ObjectMetrics, metas: FamilyMeta[], walk: number): Chunk {
+    let c = this.#cache.get(obj);
+    if (c === undefined) {
+      c = this.#encodeEntity(obj, metas);
+      this.#cache.set(obj, c);
     }
+    // A chunk the previous walk met is its uid's entry already: only new and changed chunks are written
+    // (refilling a map of every object per push was garbage of its own).
+    if (c.walk !== walk - 1) this.#byUid.set(obj.uid, c);
+    c.walk = walk;
+    this.#kept.keep(c);
+    return c;
   }
 
   /** Deleted objects' chunks must not stay reachable: drops the uids the last walk (`walked` objects) missed. */
@@ -356,7 +356,9 @@ export class StoreEncoder {
     for (const r of src.resources()) {
       if (src.size(r) === 0) continue;
       walked += src.size(r);
-      for (const c of this.#entityChunks(src, r, this.#metaOf(src.families(r)))) {
+      const metas = this.#metaOf(src.families(r));
+      for (const obj of src.entries(r)) {
+        const c = this.#entityChunk(obj, metas, this.#walk);
         if (c.points === 0) continue;
         if (c.stampedMs !== nowMs) {
           stampMarks(c.buf, c.marks, 0, c.marks.length, now);
