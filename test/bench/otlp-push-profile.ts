@@ -5,10 +5,11 @@
 // is the measured part; V8's sampler thread costs CPU of its own, so take totals from a run without it). Prints, per
 // process, the CPU seconds of the window, the pushes the sink saw and the garbage collections of the window
 // (scavenges and mark-compacts, with the pause milliseconds V8 reports and how many landed within 2 s after a
-// push started).
+// push started) and the window's CPU by thread (main JS thread, V8's helper threads: concurrent marking and
+// parallel scavenges, which no main-thread profile shows); every --trace-gc line goes to DIR/<name>.gc.log.
 //   node test/bench/otlp-push-profile.ts [pods] [--schemas idle,ksm,semconv] [--compression none] [--window 150]
 //     [--baseline CHECKOUT] [--cpu-prof] [--dir DIR] [--interval 15] [--churn 50] [--extra "--node-flag ..."]
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -165,6 +166,8 @@ try {
         : '';
     // trace-gc times are ms since the process started (≈ spawn time t0).
     const gcs = parseTraceGc(p.gcLines.join('\n')).filter((g) => p.t0 + g.atMs >= w0 && p.t0 + g.atMs < w1);
+    // Every --trace-gc line of the process (heap sizes before/after, what finished each marking), to read apart.
+    writeFileSync(join(values.dir, `${p.schema}-${values.compression}-${pods}.gc.log`), `${p.gcLines.join('\n')}\n`);
     const inPush = (g: Gc) => pushes.some((t) => p.t0 + g.atMs >= t - 2_000 && p.t0 + g.atMs < t + 2_000);
     const sum = (k: string) => gcs.filter((g) => g.kind === k).reduce((a, g) => a + g.pauseMs, 0);
     const mc = gcs.filter((g) => g.kind === 'Mark-Compact');
