@@ -132,7 +132,9 @@ try {
     proc.child.stdout?.on('data', (b: Buffer) => {
       const lines = (rest + b.toString('utf8')).split('\n');
       rest = lines.pop() ?? '';
-      for (const l of lines) if (/ ms: (Scavenge|Mark-Compact|Minor Mark-Sweep)/.test(l)) gcLines.push(l);
+      // (--extra --trace-incremental-marking adds what started each marking: allocation limit, external memory.)
+      for (const l of lines)
+        if (/ ms: (Scavenge|Mark-Compact|Minor Mark-Sweep)|IncrementalMarking\] Start/.test(l)) gcLines.push(l);
     });
     await waitUntil(
       `kso ${name} ready`,
