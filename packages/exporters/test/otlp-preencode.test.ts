@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type MetricsSource, MetricsStore, type ObjectMetrics, type ResourceName } from '@kso/metrics';
-import { StoreEncoder, StoreRenderer, scopeFor } from '../src/index.ts';
+import { createOtlpPush, StoreEncoder, StoreRenderer, scopeFor } from '../src/index.ts';
 
 function pod(i: number, restarts = 0) {
   return {
@@ -116,4 +116,42 @@ test('the bridge hands each object it renders to the push (StoreRenderer.onRende
   t += 15_000;
   assert.deepEqual(push(enc, src, t), push(new StoreEncoder(opts), store, t));
   assert.equal(reads.n, 0, 'the push took the objects the bridge handed over');
+});
+
+test('OtlpPush.preencode encodes nothing while the endpoint is down (the outage rule), and does once it answers', async () => {
+  const store = new MetricsStore({ schema: 'semconv', resources: ['pods'] });
+  for (let i = 0; i < 5; i++) store.upsertObject('pods', pod(i));
+  const { src, reads, view } = counting(store);
+  let up = false;
+  const transport = {
+    send: async () =>
+      up
+        ? { ok: true, retryable: false, unreachable: false }
+        : { ok: false, retryable: true, unreachable: true, error: 'ECONNREFUSED' },
+    close() {},
+  };
+  const push = createOtlpPush({
+    protocol: 'grpc',
+    endpoint: 'http://127.0.0.1:1',
+    intervalMs: 60_000,
+    timeoutMs: 1_000,
+    retry: { initialMs: 1, maxMs: 1, maxElapsedMs: 1 },
+    source: src,
+    ownMeterProvider: false,
+    autoStart: false,
+    transport,
+  });
+  const first = await push.forceFlush();
+  assert.equal(first.delivered, false, 'the first push found the endpoint down');
+  store.upsertObject('pods', pod(1, 4));
+  reads.n = 0;
+  push.preencode(view('pods', 'pod-1'), store.families('pods'));
+  assert.equal(reads.n, 0, 'nothing encoded during the outage');
+  up = true;
+  assert.equal((await push.forceFlush()).delivered, true);
+  store.upsertObject('pods', pod(2, 4));
+  reads.n = 0;
+  push.preencode(view('pods', 'pod-2'), store.families('pods'));
+  assert.equal(reads.n, 1, 'encoded ahead once the endpoint answers');
+  await push.shutdown({ timeoutMs: 1_000 });
 });
