@@ -3,7 +3,8 @@
 // writes/s do in a 15 s interval) and runs plan (collection: walk the store, encode changed objects, stamp the
 // push time), write (assemble request bodies), compress, and send to a sink in a child process (so the sink's
 // CPU is not ours). Run: node test/bench/otlp-phases.ts [pods] [--changed N] [--pushes N] [--schema ksm|semconv]
-// [--compression gzip,zstd,none] [--profile DIR] (a .cpuprofile of the measured pushes per schema and
+// [--compression gzip,zstd,none] [--replaced N] [--profile DIR] (--replaced: of the changed pods, N are deletions of a
+// random pod and N creations of a new one, as kube-sim's churn does: 75 + 75 of 750 per 15 s) (a .cpuprofile of the measured pushes per schema and
 // compression, without start-up and cache fill; --expose-gc runs a collection before each push). The `otlp` bench section measures the same push end to end in `kso run`.
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -17,6 +18,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     changed: { type: 'string', default: '750' },
+    replaced: { type: 'string', default: '0' },
     pushes: { type: 'string', default: '5' },
     schema: { type: 'string', default: 'ksm,semconv' },
     compression: { type: 'string', default: 'gzip,zstd,none' },
@@ -125,6 +127,7 @@ async function measuredPush(
 async function main(): Promise<void> {
   const pods = Number(positionals[0] ?? 10_000);
   const changed = Number(values.changed);
+  const replaced = Number(values.replaced);
   const pushes = Number(values.pushes);
   const log = (s: string) => process.stderr.write(`[otlp-phases] ${s}\n`);
   const sim = await startKubeSim({
@@ -149,12 +152,24 @@ async function main(): Promise<void> {
     const store = new MetricsStore({ schema, resources: ['jobs', 'pods', 'cronjobs'] });
     for (const r of ['jobs', 'pods', 'cronjobs'] as const) for (const o of objects[r]) store.upsertObject(r, o);
     let k = 0;
+    type RawPod = { metadata: { uid: string; name: string }; status?: { containerStatuses?: { restartCount?: number }[] } };
+    const live = [...objects.pods] as RawPod[];
+    let created = 0;
     const touch = () => {
       const out: ObjectMetrics[] = [];
-      for (let i = 0; i < changed; i++) {
-        const p = structuredClone(objects.pods[(k++ * 7919) % objects.pods.length]) as {
-          status?: { containerStatuses?: { restartCount?: number }[] };
-        };
+      for (let i = 0; i < replaced; i++) {
+        const victim = (k++ * 7919) % live.length;
+        store.remove('pods', (live[victim] as RawPod).metadata.uid);
+        live[victim] = live[live.length - 1] as RawPod;
+        live.pop();
+        const p = structuredClone(live[(k * 104729) % live.length]) as RawPod;
+        p.metadata.uid = `replaced-${created}`;
+        p.metadata.name = `replaced-${created++}`;
+        live.push(p);
+        out.push(store.upsertObject('pods', p));
+      }
+      for (let i = 2 * replaced; i < changed; i++) {
+        const p = structuredClone(live[(k++ * 7919) % live.length]) as RawPod;
         const cs = p.status?.containerStatuses?.[0];
         if (cs) cs.restartCount = 1000 + k;
         out.push(store.upsertObject('pods', p));
