@@ -152,7 +152,10 @@ async function main(): Promise<void> {
     const store = new MetricsStore({ schema, resources: ['jobs', 'pods', 'cronjobs'] });
     for (const r of ['jobs', 'pods', 'cronjobs'] as const) for (const o of objects[r]) store.upsertObject(r, o);
     let k = 0;
-    type RawPod = { metadata: { uid: string; name: string }; status?: { containerStatuses?: { restartCount?: number }[] } };
+    type RawPod = {
+      metadata: { uid: string; name: string };
+      status?: { containerStatuses?: { restartCount?: number }[] };
+    };
     const live = [...objects.pods] as RawPod[];
     let created = 0;
     const touch = () => {
