@@ -27,6 +27,7 @@ import {
   type ZlibOptions,
 } from 'node:zlib';
 import { fnv1a32 } from './fnv.ts';
+import { crcCombine, markSum, multmodp, timeDelta, x8n } from './otlp-crc.ts';
 
 /** The placeholder time, 8 distinct bytes, and its complement. */
 const P = Uint8Array.of(0x9d, 0x3b, 0xe7, 0x51, 0xc4, 0x28, 0xfa, 0x6e);
@@ -74,6 +75,11 @@ interface Entry {
   deps: Float64Array;
   /** undefined: not compressed yet; null: failed the check (sent live). */
   z: Buffer | null | undefined;
+  /** With z: the piece's CRC-32 at P, S of its marks, x^(8 len) and its first mark (-1: none), see otlp-crc.ts. */
+  crcP: number;
+  markS: number;
+  shift: number;
+  firstMark: number;
 }
 
 interface Piece {
@@ -97,7 +103,10 @@ function stamp(b: Buffer, marks: readonly number[], t: Uint8Array): void {
   for (const o of marks) for (let k = 0; k < 8; k++) b[o + k] = t[k] as number;
 }
 
-/** Compresses piece p with its dictionary at P and checks it at Q; null when the output depends on the time. */
+/**
+ * Compresses piece p with its dictionary at P and checks it at Q; null when the output depends on the time.
+ * Sets the entry's CRC terms from the stamped-at-P bytes it has at hand.
+ */
 function compressPiece(seq: UnitSeq, p: Piece): Buffer | null {
   let total = 0;
   for (let i = p.dictFrom; i < p.to; i++) total += seq.len(i);
@@ -115,6 +124,13 @@ function compressPiece(seq: UnitSeq, p: Piece): Buffer | null {
   const d = Math.min(dictLen, 1 << windowBits);
   const dict = scratch.subarray(dictLen - d, dictLen);
   const piece = scratch.subarray(dictLen, total);
+  const e = p.entry;
+  e.crcP = crc32(piece);
+  e.shift = x8n(piece.length);
+  let m = 0;
+  while (m < scratchMarks.length && (scratchMarks[m] as number) < dictLen) m++;
+  e.firstMark = m < scratchMarks.length ? (scratchMarks[m] as number) - dictLen : -1;
+  e.markS = markSum(scratchMarks, m, dictLen, piece.length);
   const coders = pieceCoders(windowBits);
   const z = coders ? coders.deflate(dict, piece) : oneShotDeflate(dict, piece, windowBits);
   deflateStats.compressed++;
@@ -390,7 +406,7 @@ export class DeflatePieces {
     const old = this.#entries.get(first);
     let entry = old && sameDeps(old.deps, seq, dictFrom, to) ? old : undefined;
     if (entry) deflateStats.reused++;
-    else entry = { deps: depsOf(seq, dictFrom, to), z: undefined };
+    else entry = { deps: depsOf(seq, dictFrom, to), z: undefined, crcP: 0, markS: 0, shift: 0, firstMark: -1 };
     entries.set(first, entry);
     return { from, to, dictFrom, entry };
   }
@@ -442,6 +458,16 @@ function pieceOutput(s: Segment): Buffer | null {
   return p.entry.z;
 }
 
+/** The 8 bytes at offset `at` of the concatenated views into out. */
+function readAt(raw: readonly Buffer[], at: number, out: Buffer): void {
+  let k = 0;
+  for (const r of raw) {
+    for (let i = Math.max(0, at - k); i < r.length && i + k < at + 8; i++) out[i + k - at] = r[i] as number;
+    k += r.length;
+    if (k >= at + 8) return;
+  }
+}
+
 /** Last `n` bytes of the stream before the pending run (or fewer at the start). */
 function tailOf(history: readonly Buffer[], n: number): Buffer {
   const parts: Buffer[] = [];
@@ -476,14 +502,22 @@ export async function gzipSegments(segments: readonly Segment[]): Promise<Buffer
     pending = [];
     pendingBytes = 0;
   };
+  // The push time at the marks, as read from the first kept piece with marks (every mark of a push holds it).
+  const time = Buffer.alloc(8);
+  let delta = -1;
   for (const s of segments) {
     let n = 0;
-    for (const r of s.raw) {
-      crc = crc32(r, crc);
-      n += r.length;
-    }
+    for (const r of s.raw) n += r.length;
     size += n;
     const z = pieceOutput(s);
+    const e = s.piece?.p.entry;
+    if (z && e) {
+      if (e.firstMark >= 0 && delta < 0) {
+        readAt(s.raw, e.firstMark, time);
+        delta = timeDelta(time, P);
+      }
+      crc = crcCombine(crc, e.firstMark < 0 ? e.crcP : (e.crcP ^ multmodp(e.markS, delta)) >>> 0, e.shift);
+    } else for (const r of s.raw) crc = crc32(r, crc);
     if (z) {
       flush();
       out.push(z);
