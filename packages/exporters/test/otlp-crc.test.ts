@@ -50,5 +50,4 @@ test('a piece CRC at any time follows from its CRC at the placeholder and the su
     assert.equal((crcP ^ multmodp(s, timeDelta(t, P))) >>> 0, crc32(stamp(t)), seed);
   }
   assert.equal(markSum([], 0, 0, 10), 0, 'no marks: the CRC does not depend on the time');
-  assert.throws(() => markSum([10, 2], 0, 0, 20), /order/);
 });
