@@ -85,15 +85,30 @@ interface Entry {
 interface Piece {
   from: number;
   to: number;
+  /** Bytes of units [from, to). */
+  bytes: number;
   /** First unit of the dictionary (= from: none). */
   dictFrom: number;
   entry: Entry;
 }
 
-/** One stretch of a request body: stamped bytes, and the piece whose cached output may stand for them. */
+/**
+ * One stretch of a request body: stamped bytes, or the piece whose cached output may stand for them (its bytes
+ * as views only when needed: a sent-live piece, the dictionary of a live run, the push time; a push has ~36k
+ * pieces at 10k pods for ksm, and a view per piece and push was young-generation garbage for nothing).
+ */
 export interface Segment {
-  raw: Buffer[];
-  piece?: { cache: DeflatePieces; seq: UnitSeq; p: Piece };
+  raw?: Buffer[];
+  piece?: { seq: UnitSeq; p: Piece };
+}
+
+/** The stamped bytes of a segment as views. */
+function rawOf(s: Segment): Buffer[] {
+  if (s.raw) return s.raw;
+  const raw: Buffer[] = [];
+  if (s.piece) s.piece.seq.slices(s.piece.p.from, s.piece.p.to, raw);
+  s.raw = raw;
+  return raw;
 }
 
 let scratch = Buffer.allocUnsafeSlow(64 * 1024);
@@ -388,7 +403,7 @@ export class DeflatePieces {
       const len = seq.len(i);
       bytes += len;
       if (i < n - 1 && !(len > 0 && seq.key(i) < (len / this.target) * 4294967296)) continue;
-      if (bytes > 0) pieces.push(this.#piece(seq, from, i + 1, entries));
+      if (bytes > 0) pieces.push(this.#piece(seq, from, i + 1, bytes, entries));
       from = i + 1;
       bytes = 0;
     }
@@ -397,7 +412,7 @@ export class DeflatePieces {
     deflateStats.layoutMs += performance.now() - t;
   }
 
-  #piece(seq: UnitSeq, from: number, to: number, entries: Map<number, Entry>): Piece {
+  #piece(seq: UnitSeq, from: number, to: number, bytes: number, entries: Map<number, Entry>): Piece {
     let dictFrom = from;
     for (let d = 0; dictFrom > 0 && d < this.dictBytes; ) d += seq.len(--dictFrom);
     let first = -1;
@@ -408,7 +423,7 @@ export class DeflatePieces {
     if (entry) deflateStats.reused++;
     else entry = { deps: depsOf(seq, dictFrom, to), z: undefined, crcP: 0, markS: 0, shift: 0, firstMark: -1 };
     entries.set(first, entry);
-    return { from, to, dictFrom, entry };
+    return { from, to, bytes, dictFrom, entry };
   }
 
   /**
@@ -430,9 +445,7 @@ export class DeflatePieces {
       if (p.from >= b) break;
       if (p.from >= a && p.to <= b && p.dictFrom >= a && p.dictFrom < p.from) {
         if (covered < p.from) out.push(rawSegment(seq, covered, p.from));
-        const raw: Buffer[] = [];
-        seq.slices(p.from, p.to, raw);
-        out.push({ raw, piece: { cache: this, seq, p } });
+        out.push({ piece: { seq, p } });
         covered = p.to;
       }
     }
@@ -468,15 +481,19 @@ function readAt(raw: readonly Buffer[], at: number, out: Buffer): void {
   }
 }
 
-/** Last `n` bytes of the stream before the pending run (or fewer at the start). */
-function tailOf(history: readonly Buffer[], n: number): Buffer {
+/** Last `n` bytes of the stream before the pending run (or fewer at the start); history: views or pieces. */
+function tailOf(history: readonly (Buffer | Segment)[], n: number): Buffer {
   const parts: Buffer[] = [];
   let have = 0;
   for (let i = history.length - 1; i >= 0 && have < n; i--) {
-    const h = history[i] as Buffer;
-    const take = Math.min(h.length, n - have);
-    parts.push(h.subarray(h.length - take));
-    have += take;
+    const x = history[i] as Buffer | Segment;
+    const bufs = Buffer.isBuffer(x) ? [x] : rawOf(x);
+    for (let j = bufs.length - 1; j >= 0 && have < n; j--) {
+      const h = bufs[j] as Buffer;
+      const take = Math.min(h.length, n - have);
+      parts.push(h.subarray(h.length - take));
+      have += take;
+    }
   }
   return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts.reverse(), have);
 }
@@ -487,7 +504,7 @@ function tailOf(history: readonly Buffer[], n: number): Buffer {
  */
 export async function gzipSegments(segments: readonly Segment[]): Promise<Buffer[]> {
   const out: Buffer[] = [GZIP_HEADER];
-  const history: Buffer[] = [];
+  const history: (Buffer | Segment)[] = [];
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let crc = 0;
@@ -507,24 +524,25 @@ export async function gzipSegments(segments: readonly Segment[]): Promise<Buffer
   let delta = -1;
   for (const s of segments) {
     let n = 0;
-    for (const r of s.raw) n += r.length;
+    if (s.raw) for (const r of s.raw) n += r.length;
+    else n = s.piece?.p.bytes ?? 0;
     size += n;
     const z = pieceOutput(s);
     const e = s.piece?.p.entry;
     if (z && e) {
       if (e.firstMark >= 0 && delta < 0) {
-        readAt(s.raw, e.firstMark, time);
+        readAt(rawOf(s), e.firstMark, time);
         delta = timeDelta(time, P);
       }
       crc = crcCombine(crc, e.firstMark < 0 ? e.crcP : (e.crcP ^ multmodp(e.markS, delta)) >>> 0, e.shift);
-    } else for (const r of s.raw) crc = crc32(r, crc);
+    } else for (const r of rawOf(s)) crc = crc32(r, crc);
     if (z) {
       flush();
       out.push(z);
-      history.push(...s.raw);
+      history.push(s);
       deflateStats.cachedBytes += n;
     } else {
-      pending.push(...s.raw);
+      pending.push(...rawOf(s));
       pendingBytes += n;
       if (pendingBytes >= LIVE_RUN) flush();
     }
