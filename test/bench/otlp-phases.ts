@@ -3,8 +3,7 @@
 // writes/s do in a 15 s interval) and runs plan (collection: walk the store, encode changed objects, stamp the
 // push time), write (assemble request bodies), compress, and send to a sink in a child process (so the sink's
 // CPU is not ours). Run: node test/bench/otlp-phases.ts [pods] [--changed N] [--pushes N] [--schema ksm|semconv]
-// [--compression gzip,zstd,none] [--replaced N] [--profile DIR] (--replaced: of the changed pods, N are deletions of a
-// random pod and N creations of a new one, as kube-sim's churn does: 75 + 75 of 750 per 15 s) (a .cpuprofile of the measured pushes per schema and
+// [--compression gzip,zstd,none] [--profile DIR] (a .cpuprofile of the measured pushes per schema and
 // compression, without start-up and cache fill; --expose-gc runs a collection before each push). The `otlp` bench section measures the same push end to end in `kso run`.
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -18,6 +17,8 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     changed: { type: 'string', default: '750' },
+    // --replaced N: N of the --changed pods are deletions of a random pod and N creations of a new one, as in
+    // kube-sim's churn (75 + 75 of 750 per 15 s); the rest restart-count bumps.
     replaced: { type: 'string', default: '0' },
     pushes: { type: 'string', default: '5' },
     schema: { type: 'string', default: 'ksm,semconv' },
