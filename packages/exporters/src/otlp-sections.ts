@@ -42,6 +42,12 @@ export interface Section {
   /** The buffers of the previous build, reused by the next (a section is rebuilt into its spare). */
   spare: Buffer;
   spareMarks: Uint32Array;
+  /**
+   * The arrays behind starts, markStarts and vers (views of their exact length) and the previous build's, reused
+   * the same way: ~45 sections x 12k objects x 16 bytes of zeroed memory per push at 10k pods otherwise.
+   */
+  index: IndexArrays;
+  spareIndex: IndexArrays;
   stampedMs: number;
   /** Version of object i's bytes (length objects). */
   vers: Float64Array;
@@ -50,6 +56,20 @@ export interface Section {
   /** Compressed pieces; laidOut is false after a rebuild until the next gzip asks for them. */
   pieces: DeflatePieces;
   laidOut: boolean;
+}
+
+interface IndexArrays {
+  starts: Uint32Array;
+  markStarts: Uint32Array;
+  vers: Float64Array;
+}
+
+function indexArrays(objects: number): IndexArrays {
+  return {
+    starts: new Uint32Array(objects + 1),
+    markStarts: new Uint32Array(objects + 1),
+    vers: new Float64Array(objects),
+  };
 }
 
 /**
@@ -75,6 +95,8 @@ function emptySection(): Section {
     markStarts: new Uint32Array(1),
     spare: none,
     spareMarks: new Uint32Array(0),
+    index: indexArrays(0),
+    spareIndex: indexArrays(0),
     stampedMs: -1,
     vers: new Float64Array(0),
     keys: new Uint32Array(0),
@@ -180,9 +202,11 @@ function rebuild(s: Section, f: number, runs: readonly Run[], objects: number, v
   if (s.spareMarks.length < need.marks) s.spareMarks = new Uint32Array(Math.ceil(need.marks * 1.125) + 8);
   const buf = s.spare;
   const marks = s.spareMarks;
-  const starts = new Uint32Array(objects + 1);
-  const markStarts = new Uint32Array(objects + 1);
-  const vers = new Float64Array(objects);
+  if (s.spareIndex.vers.length < objects) s.spareIndex = indexArrays(Math.ceil(objects * 1.125) + 8);
+  const ix = s.spareIndex;
+  const starts = ix.starts.subarray(0, objects + 1);
+  const markStarts = ix.markStarts.subarray(0, objects + 1);
+  const vers = ix.vers.subarray(0, objects);
   let pos = 0;
   let m = 0;
   let i = 0;
@@ -220,6 +244,8 @@ function rebuild(s: Section, f: number, runs: readonly Run[], objects: number, v
   markStarts[i] = m;
   s.spare = s.buf;
   s.spareMarks = s.marks;
+  s.spareIndex = s.index;
+  s.index = ix;
   s.buf = buf;
   s.marks = marks;
   s.len = pos;
