@@ -99,7 +99,7 @@ interface Piece {
  */
 export interface Segment {
   raw?: Buffer[];
-  piece?: { seq: UnitSeq; p: Piece };
+  piece?: { cache: DeflatePieces; seq: UnitSeq; p: Piece };
 }
 
 /** The stamped bytes of a segment as views. */
@@ -122,7 +122,7 @@ function stamp(b: Buffer, marks: readonly number[], t: Uint8Array): void {
  * Compresses piece p with its dictionary at P and checks it at Q; null when the output depends on the time.
  * Sets the entry's CRC terms from the stamped-at-P bytes it has at hand.
  */
-function compressPiece(seq: UnitSeq, p: Piece): Buffer | null {
+function compressPiece(seq: UnitSeq, p: Piece, reuse: boolean): Buffer | null {
   let total = 0;
   for (let i = p.dictFrom; i < p.to; i++) total += seq.len(i);
   if (scratch.length < total) scratch = Buffer.allocUnsafeSlow(Math.max(total, scratch.length * 2));
@@ -146,7 +146,7 @@ function compressPiece(seq: UnitSeq, p: Piece): Buffer | null {
   while (m < scratchMarks.length && (scratchMarks[m] as number) < dictLen) m++;
   e.firstMark = m < scratchMarks.length ? (scratchMarks[m] as number) - dictLen : -1;
   e.markS = markSum(scratchMarks, m, dictLen, piece.length);
-  const coders = pieceCoders(windowBits);
+  const coders = reuse ? pieceCoders(windowBits) : null;
   const z = coders ? coders.deflate(dict, piece) : oneShotDeflate(dict, piece, windowBits);
   deflateStats.compressed++;
   stamp(scratch, scratchMarks, Q);
@@ -386,7 +386,17 @@ export class DeflatePieces {
   readonly target: number;
   readonly dictBytes: number;
 
-  constructor(target: number, dictBytes: number) {
+  /**
+   * Whether pieces go through the kept zlib handles. Their dictionary is compressed into the stream, which
+   * at level 1 leaves the strings inside long matches out of the hash chains (deflateSetDictionary inserts
+   * all): fine for ksm sections (512-byte dictionaries, a time mark every ~20-160 bytes to copy from), but
+   * semconv's 8 KiB entity pieces then miss their dictionary's marks and ~20% fail the time check (sent live,
+   * +8% bytes), where the one-shot functions' set dictionary fails <1% (and per-call cost matters less there).
+   */
+  readonly reuseHandles: boolean;
+
+  constructor(target: number, dictBytes: number, reuseHandles = false) {
+    this.reuseHandles = reuseHandles;
     this.target = target;
     this.dictBytes = dictBytes;
   }
@@ -445,7 +455,7 @@ export class DeflatePieces {
       if (p.from >= b) break;
       if (p.from >= a && p.to <= b && p.dictFrom >= a && p.dictFrom < p.from) {
         if (covered < p.from) out.push(rawSegment(seq, covered, p.from));
-        out.push({ piece: { seq, p } });
+        out.push({ piece: { cache: this, seq, p } });
         covered = p.to;
       }
     }
@@ -465,7 +475,7 @@ function pieceOutput(s: Segment): Buffer | null {
   if (!p || !s.piece) return null;
   if (p.entry.z === undefined) {
     const t = performance.now();
-    p.entry.z = compressPiece(s.piece.seq, p);
+    p.entry.z = compressPiece(s.piece.seq, p, s.piece.cache.reuseHandles);
     deflateStats.pieceMs += performance.now() - t;
   }
   return p.entry.z;

@@ -100,7 +100,7 @@ function emptySection(): Section {
     stampedMs: -1,
     vers: new Float64Array(0),
     keys: new Uint32Array(0),
-    pieces: new DeflatePieces(PIECE_BYTES, PIECE_DICT),
+    pieces: new DeflatePieces(PIECE_BYTES, PIECE_DICT, true),
     laidOut: false,
   };
 }
