@@ -191,6 +191,12 @@ function measure(s: Section, f: number, runs: readonly Run[]): { bytes: number; 
   return { bytes, marks };
 }
 
+/** The spare index arrays, grown (with headroom) to hold `objects`. */
+function spareIndex(s: Section, objects: number): IndexArrays {
+  if (s.spareIndex.vers.length < objects) s.spareIndex = indexArrays(Math.ceil(objects * 1.125) + 8);
+  return s.spareIndex;
+}
+
 /**
  * Rebuilds family f's section into its spare buffers from the old section and the changed objects' chunks.
  * A changed object keeps its version when its bytes in this family did not change.
@@ -202,8 +208,7 @@ function rebuild(s: Section, f: number, runs: readonly Run[], objects: number, v
   if (s.spareMarks.length < need.marks) s.spareMarks = new Uint32Array(Math.ceil(need.marks * 1.125) + 8);
   const buf = s.spare;
   const marks = s.spareMarks;
-  if (s.spareIndex.vers.length < objects) s.spareIndex = indexArrays(Math.ceil(objects * 1.125) + 8);
-  const ix = s.spareIndex;
+  const ix = spareIndex(s, objects);
   const starts = ix.starts.subarray(0, objects + 1);
   const markStarts = ix.markStarts.subarray(0, objects + 1);
   const vers = ix.vers.subarray(0, objects);
@@ -242,10 +247,7 @@ function rebuild(s: Section, f: number, runs: readonly Run[], objects: number, v
   }
   starts[i] = pos;
   markStarts[i] = m;
-  s.spare = s.buf;
-  s.spareMarks = s.marks;
-  s.spareIndex = s.index;
-  s.index = ix;
+  [s.spare, s.spareMarks, s.spareIndex, s.index] = [s.buf, s.marks, s.index, ix];
   s.buf = buf;
   s.marks = marks;
   s.len = pos;
