@@ -18,6 +18,9 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     changed: { type: 'string', default: '750' },
+    // --replaced N: N of the --changed pods are deletions of a random pod and N creations of a new one, as in
+    // kube-sim's churn (75 + 75 of 750 per 15 s); the rest restart-count bumps.
+    replaced: { type: 'string', default: '0' },
     pushes: { type: 'string', default: '5' },
     schema: { type: 'string', default: 'ksm,semconv' },
     compression: { type: 'string', default: 'gzip,zstd,none' },
@@ -176,6 +179,7 @@ async function measuredPush(
 async function main(): Promise<void> {
   const pods = Number(positionals[0] ?? 10_000);
   const changed = Number(values.changed);
+  const replaced = Number(values.replaced);
   const pushes = Number(values.pushes);
   const log = (s: string) => process.stderr.write(`[otlp-phases] ${s}\n`);
   const sim = await startKubeSim({
@@ -201,12 +205,27 @@ async function main(): Promise<void> {
     const store = new MetricsStore({ schema, resources: ['jobs', 'pods', 'cronjobs'] });
     for (const r of ['jobs', 'pods', 'cronjobs'] as const) for (const o of objects[r]) store.upsertObject(r, o);
     let k = 0;
+    type RawPod = {
+      metadata: { uid: string; name: string };
+      status?: { containerStatuses?: { restartCount?: number }[] };
+    };
+    const live = [...objects.pods] as RawPod[];
+    let created = 0;
     const touch = () => {
       const out: ObjectMetrics[] = [];
-      for (let i = 0; i < changed; i++) {
-        const p = structuredClone(objects.pods[(k++ * 7919) % objects.pods.length]) as {
-          status?: { containerStatuses?: { restartCount?: number }[] };
-        };
+      for (let i = 0; i < replaced; i++) {
+        const victim = (k++ * 7919) % live.length;
+        store.remove('pods', (live[victim] as RawPod).metadata.uid);
+        live[victim] = live[live.length - 1] as RawPod;
+        live.pop();
+        const p = structuredClone(live[(k * 104729) % live.length]) as RawPod;
+        p.metadata.uid = `replaced-${created}`;
+        p.metadata.name = `replaced-${created++}`;
+        live.push(p);
+        out.push(store.upsertObject('pods', p));
+      }
+      for (let i = 2 * replaced; i < changed; i++) {
+        const p = structuredClone(live[(k++ * 7919) % live.length]) as RawPod;
         const cs = p.status?.containerStatuses?.[0];
         if (cs) cs.restartCount = 1000 + k;
         out.push(store.upsertObject('pods', p));

@@ -17,8 +17,17 @@
 // stamped with Q. Every output byte is a literal or a copy; a literal at a mark would give P's byte, a copy
 // between a mark and a non-mark byte (P's bytes are distinct, so also between marks at different positions)
 // would differ under Q: equality proves the bytes right for any time. A piece that fails is sent live.
-import { constants, crc32, deflateRawSync, inflateRawSync, type ZlibOptions } from 'node:zlib';
+import {
+  constants,
+  crc32,
+  createDeflateRaw,
+  createInflateRaw,
+  deflateRawSync,
+  inflateRawSync,
+  type ZlibOptions,
+} from 'node:zlib';
 import { fnv1a32 } from './fnv.ts';
+import { crcCombine, markSum, multmodp, timeDelta, x8n } from './otlp-crc.ts';
 
 /** The placeholder time, 8 distinct bytes, and its complement. */
 const P = Uint8Array.of(0x9d, 0x3b, 0xe7, 0x51, 0xc4, 0x28, 0xfa, 0x6e);
@@ -66,20 +75,40 @@ interface Entry {
   deps: Float64Array;
   /** undefined: not compressed yet; null: failed the check (sent live). */
   z: Buffer | null | undefined;
+  /** With z: the piece's CRC-32 at P, S of its marks, x^(8 len) and its first mark (-1: none), see otlp-crc.ts. */
+  crcP: number;
+  markS: number;
+  shift: number;
+  firstMark: number;
 }
 
 interface Piece {
   from: number;
   to: number;
+  /** Bytes of units [from, to). */
+  bytes: number;
   /** First unit of the dictionary (= from: none). */
   dictFrom: number;
   entry: Entry;
 }
 
-/** One stretch of a request body: stamped bytes, and the piece whose cached output may stand for them. */
+/**
+ * One stretch of a request body: stamped bytes, or the piece whose cached output may stand for them (its bytes
+ * as views only when needed: a sent-live piece, the dictionary of a live run, the push time; a push has ~36k
+ * pieces at 10k pods for ksm, and a view per piece and push was young-generation garbage for nothing).
+ */
 export interface Segment {
-  raw: Buffer[];
+  raw?: Buffer[];
   piece?: { cache: DeflatePieces; seq: UnitSeq; p: Piece };
+}
+
+/** The stamped bytes of a segment as views. */
+function rawOf(s: Segment): Buffer[] {
+  if (s.raw) return s.raw;
+  const raw: Buffer[] = [];
+  if (s.piece) s.piece.seq.slices(s.piece.p.from, s.piece.p.to, raw);
+  s.raw = raw;
+  return raw;
 }
 
 let scratch = Buffer.allocUnsafeSlow(64 * 1024);
@@ -89,8 +118,11 @@ function stamp(b: Buffer, marks: readonly number[], t: Uint8Array): void {
   for (const o of marks) for (let k = 0; k < 8; k++) b[o + k] = t[k] as number;
 }
 
-/** Compresses piece p with its dictionary at P and checks it at Q; null when the output depends on the time. */
-function compressPiece(seq: UnitSeq, p: Piece): Buffer | null {
+/**
+ * Compresses piece p with its dictionary at P and checks it at Q; null when the output depends on the time.
+ * Sets the entry's CRC terms from the stamped-at-P bytes it has at hand.
+ */
+function compressPiece(seq: UnitSeq, p: Piece, reuse: boolean): Buffer | null {
   let total = 0;
   for (let i = p.dictFrom; i < p.to; i++) total += seq.len(i);
   if (scratch.length < total) scratch = Buffer.allocUnsafeSlow(Math.max(total, scratch.length * 2));
@@ -103,35 +135,216 @@ function compressPiece(seq: UnitSeq, p: Piece): Buffer | null {
     pos += seq.len(i);
   }
   stamp(scratch, scratchMarks, P);
+  const windowBits = windowFor(total);
+  const d = Math.min(dictLen, 1 << windowBits);
+  const dict = scratch.subarray(dictLen - d, dictLen);
   const piece = scratch.subarray(dictLen, total);
-  const z = deflateRawSync(piece, zlibOptions(scratch, dictLen, piece.length, true));
+  const e = p.entry;
+  e.crcP = crc32(piece);
+  e.shift = x8n(piece.length);
+  let m = 0;
+  while (m < scratchMarks.length && (scratchMarks[m] as number) < dictLen) m++;
+  e.firstMark = m < scratchMarks.length ? (scratchMarks[m] as number) - dictLen : -1;
+  e.markS = markSum(scratchMarks, m, dictLen, piece.length);
+  const coders = reuse ? pieceCoders(windowBits) : null;
+  const z = coders ? coders.deflate(dict, piece) : oneShotDeflate(dict, piece, windowBits);
   deflateStats.compressed++;
   stamp(scratch, scratchMarks, Q);
-  const back = inflateRawSync(z, zlibOptions(scratch, dictLen, piece.length, false));
-  if (!back.equals(piece)) {
+  const ok = z !== null && (coders ? coders.check(dict, z, piece) : oneShotCheck(dict, z, piece, windowBits));
+  if (!ok) {
     deflateStats.failed++;
     return null;
   }
-  // zlib's output is a view of its larger output chunk: a kept piece must not pin that.
+  // Both paths' output is a view of a larger buffer: a kept piece must not pin that (or be overwritten).
   const out = Buffer.allocUnsafeSlow(z.length);
   z.copy(out);
   return out;
 }
 
 /**
- * zlib options for one piece of `len` bytes after `dictLen` bytes of dictionary in buf. The window is only as
- * large as dictionary + piece need: every zlib handle is allocated and reported to V8 as external memory, and
- * at the defaults (~400 KiB per handle) thousands of pieces per push cost more in allocation and the garbage
+ * The zlib binding's synchronous write, as zlib's own *Sync functions drive it, but on one handle kept across
+ * pieces: deflateRawSync/inflateRawSync create, initialise and close a handle (stream object, zlib state,
+ * window, external-memory accounting) per call, which cost more than compressing a 2 KiB piece. Not a public
+ * API (Node >= 10 has it unchanged); when it is missing, pieces go through the one-shot functions.
+ */
+interface ZlibHandle {
+  writeSync(flush: number, i: Uint8Array, iOff: number, iLen: number, o: Uint8Array, oOff: number, oLen: number): void;
+  reset(): void;
+}
+
+interface ZlibEngine {
+  _handle?: ZlibHandle | null;
+  _writeState?: Uint32Array;
+  destroyed: boolean;
+  on(event: 'error', f: () => void): unknown;
+}
+
+/** One reusable raw deflate or inflate stream, written synchronously with sync flushes. */
+class SyncZlib {
+  readonly #make: () => ZlibEngine;
+  #engine: ZlibEngine;
+  out = Buffer.allocUnsafeSlow(16 * 1024);
+
+  constructor(make: () => ZlibEngine) {
+    this.#make = make;
+    this.#engine = this.#open();
+  }
+
+  static supported(e: ZlibEngine): boolean {
+    return typeof e._handle?.writeSync === 'function' && e._writeState instanceof Uint32Array;
+  }
+
+  #open(): ZlibEngine {
+    const e = this.#make();
+    // A failed write destroys the stream and emits 'error' later: never an uncaught exception here.
+    e.on('error', () => {});
+    return e;
+  }
+
+  /** Starts a new stream: no window, no pending bits (zlib's deflateReset / inflateReset). */
+  reset(): void {
+    if (!this.#engine._handle || this.#engine.destroyed) this.#engine = this.#open();
+    (this.#engine._handle as ZlibHandle).reset();
+  }
+
+  /** Writes input with a sync flush, output into this.out from pos; the new end, or -1 on a zlib error. */
+  write(input: Uint8Array, pos: number): number {
+    const h = this.#engine._handle as ZlibHandle;
+    const state = this.#engine._writeState as Uint32Array;
+    let inOff = 0;
+    let inLen = input.length;
+    for (;;) {
+      if (this.out.length - pos < 512 + (inLen >> 1)) {
+        const grown = Buffer.allocUnsafeSlow(Math.max(this.out.length * 2, pos + 1024 + inLen * 2));
+        this.out.copy(grown, 0, 0, pos);
+        this.out = grown;
+      }
+      const avail = this.out.length - pos;
+      h.writeSync(SYNC, input, inOff, inLen, this.out, pos, avail);
+      if (this.#engine.destroyed || !this.#engine._handle) return -1;
+      const outLeft = state[0] as number;
+      const inLeft = state[1] as number;
+      pos += avail - outLeft;
+      inOff += inLen - inLeft;
+      inLen = inLeft;
+      // Output space left over: zlib took all the input and flushed.
+      if (outLeft !== 0) return pos;
+    }
+  }
+}
+
+/** Stored-block header (non-final) for the dictionary of the check: inflate then holds it as its window. */
+const storedHead = Buffer.alloc(5);
+
+/** One deflate handle per window size (memLevel sized to it, see zlibOptions) and one inflate for the checks. */
+class PieceCoders {
+  readonly #deflate: SyncZlib;
+  readonly #inflate: SyncZlib;
+
+  constructor(deflate: SyncZlib, inflate: SyncZlib) {
+    this.#deflate = deflate;
+    this.#inflate = inflate;
+  }
+
+  /**
+   * Raw deflate of piece with dict as the stream before it. zlib's dictionary is fixed when a handle is made,
+   * so the dictionary is compressed in the fresh stream first and its output dropped: the sync flush after it
+   * leaves the stream byte-aligned with dict in the window, and the piece's output (up to its own sync flush)
+   * is exactly the bytes that follow dict in a stream; the check below proves it decodes to the piece.
+   */
+  deflate(dict: Uint8Array, piece: Uint8Array): Buffer | null {
+    const d = this.#deflate;
+    d.reset();
+    if (dict.length > 0 && d.write(dict, 0) < 0) return null;
+    const end = d.write(piece, 0);
+    return end < 0 ? null : d.out.subarray(0, end);
+  }
+
+  /**
+   * Whether z, after dict, inflates to exactly piece. A fresh inflate stream is given dict as one stored block
+   * (a valid raw deflate prefix whose output is dict), then z: a reference reaching before dict is an error.
+   */
+  check(dict: Uint8Array, z: Buffer, piece: Uint8Array): boolean {
+    const inf = this.#inflate;
+    inf.reset();
+    let pos = 0;
+    if (dict.length > 0) {
+      storedHead[0] = 0;
+      storedHead.writeUInt16LE(dict.length, 1);
+      storedHead.writeUInt16LE(~dict.length & 0xffff, 3);
+      if (inf.write(storedHead, 0) !== 0) return false;
+      pos = inf.write(dict, 0);
+      if (pos !== dict.length) return false;
+    }
+    const end = inf.write(z, 0);
+    return end === piece.length && inf.out.subarray(0, end).equals(piece);
+  }
+}
+
+/** reuseHandles false: every piece through deflateRawSync / inflateRawSync (tests of that path). */
+export const deflateConfig = { reuseHandles: true };
+
+const coders = new Map<number, PieceCoders | null>();
+let sharedInflate: SyncZlib | undefined;
+
+/** The reusable coders for a window size; null where the zlib binding lacks the synchronous write. */
+function pieceCoders(windowBits: number): PieceCoders | null {
+  if (!deflateConfig.reuseHandles) return null;
+  let c = coders.get(windowBits);
+  if (c !== undefined) return c;
+  const mkDeflate = () =>
+    createDeflateRaw({
+      level: constants.Z_BEST_SPEED,
+      windowBits,
+      memLevel: Math.max(1, windowBits - 7),
+    }) as unknown as ZlibEngine;
+  // Inflate: one handle at the largest window accepts any of the deflaters' distances.
+  const mkInflate = () => createInflateRaw({ windowBits: 15 }) as unknown as ZlibEngine;
+  const probe = mkDeflate();
+  c = null;
+  if (SyncZlib.supported(probe)) {
+    (probe as unknown as { close(): void }).close();
+    sharedInflate ??= new SyncZlib(mkInflate);
+    c = new PieceCoders(new SyncZlib(mkDeflate), sharedInflate);
+  }
+  coders.set(windowBits, c);
+  return c;
+}
+
+/** Raw deflate of a live run after dict (no time check: its bytes are stamped), a buffer of its own. */
+function deflateLive(dict: Buffer, run: Buffer): Buffer {
+  const windowBits = windowFor(dict.length + run.length);
+  const c = pieceCoders(windowBits);
+  const z = c?.deflate(dict, run);
+  // A zlib error on the kept handle (none expected): the one-shot path, as without one.
+  return z ? Buffer.from(z) : oneShotDeflate(dict, run, windowBits);
+}
+
+/** The smallest window (9..15 bits) that holds dictionary and input: a smaller window resets faster. */
+function windowFor(bytes: number): number {
+  return Math.min(15, Math.max(9, Math.ceil(Math.log2(bytes + 262))));
+}
+
+function oneShotDeflate(dict: Buffer, piece: Buffer, windowBits: number): Buffer {
+  return deflateRawSync(piece, zlibOptions(dict, piece.length, windowBits, true));
+}
+
+function oneShotCheck(dict: Buffer, z: Buffer, piece: Buffer, windowBits: number): boolean {
+  return inflateRawSync(z, zlibOptions(dict, piece.length, windowBits, false)).equals(piece);
+}
+
+/**
+ * zlib options for one piece of `len` bytes after dict (the one-shot path). The window is only as large as
+ * dictionary + piece need: every zlib handle is allocated and reported to V8 as external memory, and at the
+ * defaults (~400 KiB per handle) thousands of pieces per push cost more in allocation and the garbage
  * collections it triggers than in compression. Output chunks are sized to the piece for the same reason.
  */
-function zlibOptions(buf: Buffer, dictLen: number, len: number, deflate: boolean): ZlibOptions {
-  const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(dictLen + len + 262))));
-  const d = Math.min(dictLen, 1 << windowBits);
+function zlibOptions(dict: Buffer, len: number, windowBits: number, deflate: boolean): ZlibOptions {
   const o: ZlibOptions = {
     windowBits,
     finishFlush: SYNC,
     chunkSize: Math.max(1024, deflate ? (len >> 2) + 64 : len),
-    ...(d > 0 ? { dictionary: buf.subarray(dictLen - d, dictLen) } : {}),
+    ...(dict.length > 0 ? { dictionary: dict } : {}),
   };
   if (deflate) {
     o.level = constants.Z_BEST_SPEED;
@@ -173,7 +386,17 @@ export class DeflatePieces {
   readonly target: number;
   readonly dictBytes: number;
 
-  constructor(target: number, dictBytes: number) {
+  /**
+   * Whether pieces go through the kept zlib handles. Their dictionary is compressed into the stream, which
+   * at level 1 leaves the strings inside long matches out of the hash chains (deflateSetDictionary inserts
+   * all): fine for ksm sections (512-byte dictionaries, a time mark every ~20-160 bytes to copy from), but
+   * semconv's 8 KiB entity pieces then miss their dictionary's marks and ~20% fail the time check (sent live,
+   * +8% bytes), where the one-shot functions' set dictionary fails <1% (and per-call cost matters less there).
+   */
+  readonly reuseHandles: boolean;
+
+  constructor(target: number, dictBytes: number, reuseHandles = false) {
+    this.reuseHandles = reuseHandles;
     this.target = target;
     this.dictBytes = dictBytes;
   }
@@ -190,7 +413,7 @@ export class DeflatePieces {
       const len = seq.len(i);
       bytes += len;
       if (i < n - 1 && !(len > 0 && seq.key(i) < (len / this.target) * 4294967296)) continue;
-      if (bytes > 0) pieces.push(this.#piece(seq, from, i + 1, entries));
+      if (bytes > 0) pieces.push(this.#piece(seq, from, i + 1, bytes, entries));
       from = i + 1;
       bytes = 0;
     }
@@ -199,7 +422,7 @@ export class DeflatePieces {
     deflateStats.layoutMs += performance.now() - t;
   }
 
-  #piece(seq: UnitSeq, from: number, to: number, entries: Map<number, Entry>): Piece {
+  #piece(seq: UnitSeq, from: number, to: number, bytes: number, entries: Map<number, Entry>): Piece {
     let dictFrom = from;
     for (let d = 0; dictFrom > 0 && d < this.dictBytes; ) d += seq.len(--dictFrom);
     let first = -1;
@@ -208,9 +431,9 @@ export class DeflatePieces {
     const old = this.#entries.get(first);
     let entry = old && sameDeps(old.deps, seq, dictFrom, to) ? old : undefined;
     if (entry) deflateStats.reused++;
-    else entry = { deps: depsOf(seq, dictFrom, to), z: undefined };
+    else entry = { deps: depsOf(seq, dictFrom, to), z: undefined, crcP: 0, markS: 0, shift: 0, firstMark: -1 };
     entries.set(first, entry);
-    return { from, to, dictFrom, entry };
+    return { from, to, bytes, dictFrom, entry };
   }
 
   /**
@@ -232,9 +455,7 @@ export class DeflatePieces {
       if (p.from >= b) break;
       if (p.from >= a && p.to <= b && p.dictFrom >= a && p.dictFrom < p.from) {
         if (covered < p.from) out.push(rawSegment(seq, covered, p.from));
-        const raw: Buffer[] = [];
-        seq.slices(p.from, p.to, raw);
-        out.push({ raw, piece: { cache: this, seq, p } });
+        out.push({ piece: { cache: this, seq, p } });
         covered = p.to;
       }
     }
@@ -254,21 +475,35 @@ function pieceOutput(s: Segment): Buffer | null {
   if (!p || !s.piece) return null;
   if (p.entry.z === undefined) {
     const t = performance.now();
-    p.entry.z = compressPiece(s.piece.seq, p);
+    p.entry.z = compressPiece(s.piece.seq, p, s.piece.cache.reuseHandles);
     deflateStats.pieceMs += performance.now() - t;
   }
   return p.entry.z;
 }
 
-/** Last `n` bytes of the stream before the pending run (or fewer at the start). */
-function tailOf(history: readonly Buffer[], n: number): Buffer {
+/** The 8 bytes at offset `at` of the concatenated views into out. */
+function readAt(raw: readonly Buffer[], at: number, out: Buffer): void {
+  let k = 0;
+  for (const r of raw) {
+    for (let i = Math.max(0, at - k); i < r.length && i + k < at + 8; i++) out[i + k - at] = r[i] as number;
+    k += r.length;
+    if (k >= at + 8) return;
+  }
+}
+
+/** Last `n` bytes of the stream before the pending run (or fewer at the start); history: views or pieces. */
+function tailOf(history: readonly (Buffer | Segment)[], n: number): Buffer {
   const parts: Buffer[] = [];
   let have = 0;
   for (let i = history.length - 1; i >= 0 && have < n; i--) {
-    const h = history[i] as Buffer;
-    const take = Math.min(h.length, n - have);
-    parts.push(h.subarray(h.length - take));
-    have += take;
+    const x = history[i] as Buffer | Segment;
+    const bufs = Buffer.isBuffer(x) ? [x] : rawOf(x);
+    for (let j = bufs.length - 1; j >= 0 && have < n; j--) {
+      const h = bufs[j] as Buffer;
+      const take = Math.min(h.length, n - have);
+      parts.push(h.subarray(h.length - take));
+      have += take;
+    }
   }
   return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts.reverse(), have);
 }
@@ -279,7 +514,7 @@ function tailOf(history: readonly Buffer[], n: number): Buffer {
  */
 export async function gzipSegments(segments: readonly Segment[]): Promise<Buffer[]> {
   const out: Buffer[] = [GZIP_HEADER];
-  const history: Buffer[] = [];
+  const history: (Buffer | Segment)[] = [];
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let crc = 0;
@@ -288,29 +523,36 @@ export async function gzipSegments(segments: readonly Segment[]): Promise<Buffer
   const flush = () => {
     if (pendingBytes === 0) return;
     const run = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
-    const dict = tailOf(history, LIVE_DICT);
-    const opts = { level: constants.Z_BEST_SPEED, memLevel: 9, finishFlush: SYNC };
-    out.push(deflateRawSync(run, dict.length > 0 ? { ...opts, dictionary: dict } : opts));
+    out.push(deflateLive(tailOf(history, LIVE_DICT), run));
     deflateStats.liveBytes += pendingBytes;
     history.push(...pending);
     pending = [];
     pendingBytes = 0;
   };
+  // The push time at the marks, as read from the first kept piece with marks (every mark of a push holds it).
+  const time = Buffer.alloc(8);
+  let delta = -1;
   for (const s of segments) {
     let n = 0;
-    for (const r of s.raw) {
-      crc = crc32(r, crc);
-      n += r.length;
-    }
+    if (s.raw) for (const r of s.raw) n += r.length;
+    else n = s.piece?.p.bytes ?? 0;
     size += n;
     const z = pieceOutput(s);
+    const e = s.piece?.p.entry;
+    if (z && e) {
+      if (e.firstMark >= 0 && delta < 0) {
+        readAt(rawOf(s), e.firstMark, time);
+        delta = timeDelta(time, P);
+      }
+      crc = crcCombine(crc, e.firstMark < 0 ? e.crcP : (e.crcP ^ multmodp(e.markS, delta)) >>> 0, e.shift);
+    } else for (const r of rawOf(s)) crc = crc32(r, crc);
     if (z) {
       flush();
       out.push(z);
-      history.push(...s.raw);
+      history.push(s);
       deflateStats.cachedBytes += n;
     } else {
-      pending.push(...s.raw);
+      pending.push(...rawOf(s));
       pendingBytes += n;
       if (pendingBytes >= LIVE_RUN) flush();
     }
