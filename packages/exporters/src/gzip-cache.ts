@@ -9,12 +9,18 @@ const GZIP_CONCURRENCY = Math.max(2, availableParallelism());
 
 export class GzipCache {
   readonly #level: number;
+  readonly #canFree: () => boolean;
   readonly #bodies = new WeakMap<Body, Promise<Buffer[]>>();
-  /** Text bytes dropped since takeDropped() was last called. */
+  /** Text bytes dropped (and left to the garbage collector) since takeDropped() was last called. */
   #dropped = 0;
 
-  constructor(level: number) {
+  /**
+   * `canFree`: whether dropped text may be freed at once (Piece.dropText), i.e. no response is writing piece
+   * text now (the server knows); default never.
+   */
+  constructor(level: number, canFree: () => boolean = () => false) {
     this.#level = level;
+    this.#canFree = canFree;
   }
 
   /** One piece's gzip member (cached in the piece). */
@@ -36,11 +42,14 @@ export class GzipCache {
       this.#bodies.set(body, all);
     }
     const members = await all;
-    if (dropText) for (const p of body.pieces) this.#dropped += p.dropText();
+    if (dropText) {
+      const free = this.#canFree();
+      for (const p of body.pieces) this.#dropped += p.dropText(free);
+    }
     return members;
   }
 
-  /** Text bytes dropped since the last call (a large amount is worth a collection: see BackgroundRender). */
+  /** Text bytes left to the collector since the last call (a large amount is worth a collection: BackgroundRender). */
   takeDropped(): number {
     const n = this.#dropped;
     this.#dropped = 0;
@@ -61,7 +70,7 @@ export class GzipCache {
         const i = missing[next++] as number;
         const p = body.pieces[i] as Piece;
         out[i] = await this.member(p);
-        if (dropText) this.#dropped += p.dropText();
+        if (dropText) this.#dropped += p.dropText(this.#canFree());
       }
     };
     return Promise.all(Array.from({ length: Math.min(GZIP_CONCURRENCY, missing.length) }, worker)).then(() => out);
