@@ -11,7 +11,7 @@ export class GzipCache {
   readonly #level: number;
   readonly #canFree: () => boolean;
   readonly #bodies = new WeakMap<Body, Promise<Buffer[]>>();
-  /** Text bytes dropped (and left to the garbage collector) since takeDropped() was last called. */
+  /** Text bytes dropped since takeDropped() was last called. */
   #dropped = 0;
 
   /**
@@ -49,7 +49,7 @@ export class GzipCache {
     return members;
   }
 
-  /** Text bytes left to the collector since the last call (a large amount is worth a collection: BackgroundRender). */
+  /** Text bytes dropped since the last call (a large amount is worth a collection: see BackgroundRender). */
   takeDropped(): number {
     const n = this.#dropped;
     this.#dropped = 0;

@@ -54,13 +54,14 @@ export class Piece {
   /**
    * Forgets the text once the member exists (it is what gzip clients read); no-op before that. With `free` (no
    * response is writing text: the caller knows) the text's memory is freed now rather than when V8 collects
-   * the Buffer. Returns the bytes left for the garbage collector.
+   * the Buffer. Returns the bytes dropped.
    */
   dropText(free: boolean): number {
     if (this.#gz === undefined || this.#text === undefined) return 0;
     const t = this.#text;
     this.#text = undefined;
-    return free && release(t) ? 0 : this.length;
+    if (free) release(t);
+    return this.length;
   }
 
   /** This piece's gzip member, compressed on the libuv pool once and then cached. */
