@@ -97,10 +97,9 @@ export class BackgroundRender {
   }
 
   /**
-   * `bytes` of text were just dropped (GzipCache.takeDropped): the text itself is freed at once when no text
-   * response is open (Piece.dropText), but a first compression of a whole body leaves about as much other
-   * garbage behind, gone only when V8 collects it, which with an idle event loop can take until the collection
-   * halfway to the next scrape, or longer without a cadence. Past DROPPED_GC_BYTES, a collection shortly after.
+   * `bytes` of text were just dropped (GzipCache.takeDropped): the Buffers, and the memory glibc returns for
+   * them, go only when V8 collects them, which with an idle event loop can take until the collection halfway to
+   * the next scrape, or longer without a cadence. Past DROPPED_GC_BYTES, a collection shortly after the scrape.
    */
   dropped(bytes: number): void {
     const gc = this.#opts.gc;

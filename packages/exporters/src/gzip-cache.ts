@@ -9,18 +9,12 @@ const GZIP_CONCURRENCY = Math.max(2, availableParallelism());
 
 export class GzipCache {
   readonly #level: number;
-  readonly #canFree: () => boolean;
   readonly #bodies = new WeakMap<Body, Promise<Buffer[]>>();
   /** Text bytes dropped since takeDropped() was last called. */
   #dropped = 0;
 
-  /**
-   * `canFree`: whether dropped text may be freed at once (Piece.dropText), i.e. no response is writing piece
-   * text now (the server knows); default never.
-   */
-  constructor(level: number, canFree: () => boolean = () => false) {
+  constructor(level: number) {
     this.#level = level;
-    this.#canFree = canFree;
   }
 
   /** One piece's gzip member (cached in the piece). */
@@ -42,10 +36,7 @@ export class GzipCache {
       this.#bodies.set(body, all);
     }
     const members = await all;
-    if (dropText) {
-      const free = this.#canFree();
-      for (const p of body.pieces) this.#dropped += p.dropText(free);
-    }
+    if (dropText) for (const p of body.pieces) this.#dropped += p.dropText();
     return members;
   }
 
@@ -70,7 +61,7 @@ export class GzipCache {
         const i = missing[next++] as number;
         const p = body.pieces[i] as Piece;
         out[i] = await this.member(p);
-        if (dropText) this.#dropped += p.dropText(this.#canFree());
+        if (dropText) this.#dropped += p.dropText();
       }
     };
     return Promise.all(Array.from({ length: Math.min(GZIP_CONCURRENCY, missing.length) }, worker)).then(() => out);

@@ -121,8 +121,6 @@ interface MetricsContext {
   background: BackgroundRender;
   stats: PrometheusServer['stats'];
   youngGc: (() => void) | undefined;
-  /** Uncompressed /metrics responses not yet closed (see GzipCache's canFree). */
-  textWriters: { n: number };
 }
 
 /** Writes pieces in one writev (cork/uncork): no 70 MB concatenation per scrape. */
@@ -270,8 +268,6 @@ async function serveMetrics(req: IncomingMessage, res: ServerResponse, ctx: Metr
     writePieces(req, res, headers, members, len);
     return;
   }
-  ctx.textWriters.n++;
-  res.once('close', () => ctx.textWriters.n--);
   const text = heldText(body, keepText, ctx.youngGc);
   if (text !== undefined) writePieces(req, res, headers, text, body.length);
   else await streamText(req, res, headers, body);
@@ -313,29 +309,6 @@ function startBackground(
   });
 }
 
-/** /metrics through serveMetrics, the probes and errors through serveOther; a failure answers 500. */
-function requestListener(
-  ctx: MetricsContext,
-  health: () => Health,
-  logger: Logger,
-): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const fail = (err: unknown) => {
-      ctx.stats.errors++;
-      logger.error({ err: err instanceof Error ? err.message : String(err), path: req.url }, 'metrics request failed');
-      if (!res.headersSent) res.writeHead(500, { 'content-type': TEXT_PLAIN });
-      res.end('internal error\n');
-    };
-    try {
-      if (serveOther(req, res, (req.url ?? '/').split('?')[0] as string, health)) return;
-    } catch (err) {
-      fail(err);
-      return;
-    }
-    serveMetrics(req, res, ctx).catch(fail);
-  };
-}
-
 /** The URL clients reach a server bound to `host` at (a wildcard bind is reached on loopback). */
 function urlOf(scheme: string, host: string, port: number): string {
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
@@ -347,9 +320,7 @@ export async function startPrometheusServer(opts: PrometheusServerOptions): Prom
   const numberFormat = opts.numberFormat ?? 'go';
   const renderer = new StoreRenderer({ numberFormat, unitComments: opts.unitComments });
   const health: () => Health = opts.health ?? (() => ({ live: true, ready: true }));
-  // While a text response is open dropped text is left to V8: its Buffers may still be queued on the socket.
-  const textWriters = { n: 0 };
-  const gzip = new GzipCache(opts.gzipLevel ?? zlibConstants.Z_BEST_SPEED, () => textWriters.n === 0);
+  const gzip = new GzipCache(opts.gzipLevel ?? zlibConstants.Z_BEST_SPEED);
   const source = opts.source;
   const youngGc = opts.source.resources().length > 0 ? youngCollector() : undefined;
   const background = startBackground(opts, renderer, gzip, logger, youngGc);
@@ -364,9 +335,22 @@ export async function startPrometheusServer(opts: PrometheusServerOptions): Prom
     background,
     stats,
     youngGc,
-    textWriters,
   };
-  const listener = requestListener(ctx, health, logger);
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    const fail = (err: unknown) => {
+      stats.errors++;
+      logger.error({ err: err instanceof Error ? err.message : String(err), path: req.url }, 'metrics request failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': TEXT_PLAIN });
+      res.end('internal error\n');
+    };
+    try {
+      if (serveOther(req, res, (req.url ?? '/').split('?')[0] as string, health)) return;
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    serveMetrics(req, res, ctx).catch(fail);
+  };
   // Probes stay outside basic auth (the kubelet cannot send credentials); they are still behind TLS.
   const server = opts.webConfig
     ? createSecuredServer({ source: opts.webConfig, unauthenticatedPaths: ['/healthz', '/readyz'], logger }, listener)

@@ -8,7 +8,7 @@
 
 import type { FamilyDescriptor, MetricsSource, ObjectMetrics, Point, ResourceName } from '@kso/metrics';
 import { fnv1a32 } from './fnv.ts';
-import { Piece, release, releaseArray } from './piece.ts';
+import { Piece } from './piece.ts';
 import {
   type ExpositionFormat,
   type FamilyMeta,
@@ -60,8 +60,6 @@ export class StoreRenderer {
    * old segment is freed once no live object points to it).
    */
   private where = new WeakMap<ObjectMetrics, Segment>();
-  /** The segments of the last body build, per resource (those not kept by the next build are freed). */
-  private segs = new Map<ResourceName, Segment[]>();
   /**
    * Text of changed objects rendered ahead of the next body build (prerender), not yet in a segment. Weak: an
    * object replaced again before the next scrape drops out; the entry is taken when its segment is rebuilt.
@@ -72,30 +70,6 @@ export class StoreRenderer {
 
   constructor(opts: Omit<PromTextOptions, 'format'> = {}) {
     this.opts = resolveOptions(opts);
-  }
-
-  /** The live segment holding an object's text (a source may hand back an instance it had removed). */
-  private segmentOf(o: ObjectMetrics): Segment | undefined {
-    const seg = this.where.get(o);
-    return seg === undefined || seg.dead ? undefined : seg;
-  }
-
-  /**
-   * Frees the offsets of the segments a build replaced (~32 KB per pod segment, and a scrape at an interval
-   * rebuilds most segments) now rather than when V8 collects them, and marks them dead so that no text is
-   * copied from them again. Their blocks are left to the collector (a response may still be writing them).
-   */
-  private retire(next: Map<ResourceName, Segment[]>): void {
-    const live = new Set<Segment>();
-    for (const list of next.values()) for (const seg of list) live.add(seg);
-    for (const list of this.segs.values()) {
-      for (const seg of list) {
-        if (live.has(seg)) continue;
-        seg.dead = true;
-        releaseArray(seg.offsets);
-      }
-    }
-    this.segs = next;
   }
 
   private nameOf(f: FamilyDescriptor): string | undefined {
@@ -128,7 +102,7 @@ export class StoreRenderer {
     const buf = Buffer.from(all);
     // UTF-8 is as long as the UTF-16 string only when every character is ASCII (nearly all exposition text):
     // then byte offsets are the string offsets, without a Buffer.byteLength pass over each family's string
-    // (which also flattened it: ~15% of rendering).
+    // (which also flattened it: ~15% of rendering in a CPU profile of a rebuild after 750 changes at 10k pods).
     if (buf.length !== all.length) {
       let pos = 0;
       for (let i = 0; i < fams.length; i++) {
@@ -154,7 +128,7 @@ export class StoreRenderer {
       if (source.size(res) === 0) continue;
       const fams = source.families(res);
       for (const o of source.entries(res)) {
-        const seg = this.segmentOf(o);
+        const seg = this.where.get(o);
         if ((seg !== undefined && seg.fams === fams) || this.pending.get(o)?.fams === fams) continue;
         const r = this.render(o, fams);
         this.pending.set(o, { fams, r });
@@ -216,7 +190,7 @@ export class StoreRenderer {
     let i = 0;
     while (i < objs.length) {
       // An unchanged segment still ends where it did (its objects' UIDs are the same): no hashing needed.
-      const prev = this.segmentOf(objs[i] as ObjectMetrics);
+      const prev = this.where.get(objs[i] as ObjectMetrics);
       if (
         prev !== undefined &&
         prev.fams === fams &&
@@ -260,9 +234,7 @@ export class StoreRenderer {
       blocks.push(writeBlock(runs, f, offsets, f * w));
       this.stats.blockBuilds++;
     }
-    const seg: Segment = { objs, fams, blocks, offsets, closed, dead: false };
-    // The rendered objects' text now lives in the blocks only (pending entries were taken in runsOf).
-    for (const { r } of fresh) release(r.buf);
+    const seg: Segment = { objs, fams, blocks, offsets, closed };
     for (const o of objs) this.where.set(o, seg);
     this.stats.segmentBuilds++;
     return seg;
@@ -283,7 +255,7 @@ export class StoreRenderer {
     let base: Segment | undefined;
     for (let k = 0; k < objs.length; k++) {
       const o = objs[k] as ObjectMetrics;
-      const old = this.segmentOf(o);
+      const old = this.where.get(o);
       if (old !== undefined && old.fams === fams) {
         base ??= old;
         if (last !== undefined && last.seg === old && old.objs[last.to] === o) {
@@ -330,7 +302,6 @@ export class StoreRenderer {
         });
       });
     }
-    this.retire(segs);
     const pieces: Piece[] = [];
     let total = 0;
     for (const g of groupFamilies(items)) {
@@ -380,8 +351,6 @@ interface Segment {
   offsets: Uint32Array;
   /** Its last object is a boundary (otherwise it was the resource's last segment when built). */
   closed: boolean;
-  /** Replaced by a body build: its offsets are freed, and no object's text is copied from it. */
-  dead: boolean;
 }
 
 /** The old segment holds the same UIDs in the same order (its objects were replaced in place, none added or removed). */
@@ -471,11 +440,9 @@ function writeBlock(runs: readonly Run[], f: number, offsets: Uint32Array, at: n
   const b = len === 0 ? undefined : Buffer.allocUnsafeSlow(len);
   let pos = 0;
   let j = at;
-  // An old block held only as gzip is inflated once here, however many runs copy from it, and freed as soon
-  // as the next block is read (otherwise the rebuild's largest garbage: a copy of every changed block).
+  // An old block held only as gzip is inflated once here, however many runs copy from it.
   let from: Piece | undefined;
   let fromText: Buffer | undefined;
-  let inflated = false;
   for (const r of runs) {
     if ('buf' in r) {
       offsets[j++] = pos;
@@ -492,14 +459,11 @@ function writeBlock(runs: readonly Run[], f: number, offsets: Uint32Array, at: n
     if (e <= a) continue;
     const p = r.seg.blocks[f] as Piece;
     if (p !== from) {
-      if (inflated) release(fromText as Buffer);
       from = p;
-      inflated = !p.hasText;
       fromText = p.text();
     }
     pos += (fromText as Buffer).copy(b as Buffer, pos, a, e);
   }
-  if (inflated) release(fromText as Buffer);
   offsets[j] = pos;
   return b === undefined ? undefined : new Piece(b);
 }
