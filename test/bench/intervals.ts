@@ -119,16 +119,26 @@ function programsFor(withKsm: boolean, baseline: string | undefined): Program[] 
   const out: Program[] = [{ name: 'kso', start: (kc) => startKso(kc) }];
   if (baseline) {
     const bin = join(baseline, 'packages/cli/bin/kso.js');
-    // With the baseline's own node flags: they are part of what is compared.
-    // Older checkouts kept them in the cli package.
-    const flags = async (): Promise<readonly string[]> => {
+    // With the baseline's own node flags and glibc malloc settings: they are part of what is compared.
+    // Older checkouts kept them in the cli package (and had no malloc settings: glibc's defaults).
+    const settings = async (): Promise<{ flags: readonly string[]; malloc: Readonly<Record<string, string>> }> => {
       const file = ['packages/config/src/node-flags.ts', 'packages/cli/src/node-flags.ts']
         .map((f) => join(baseline, f))
         .find((f) => existsSync(f));
-      if (!file) return [];
-      return ((await import(file)) as { KSO_NODE_FLAGS: readonly string[] }).KSO_NODE_FLAGS;
+      if (!file) return { flags: [], malloc: {} };
+      const m = (await import(file)) as {
+        KSO_NODE_FLAGS: readonly string[];
+        KSO_MALLOC_ENV?: Readonly<Record<string, string>>;
+      };
+      return { flags: m.KSO_NODE_FLAGS, malloc: m.KSO_MALLOC_ENV ?? {} };
     };
-    out.push({ name: 'base', start: async (kc) => startKso(kc, await flags(), bin) });
+    out.push({
+      name: 'base',
+      start: async (kc) => {
+        const { flags, malloc } = await settings();
+        return startKso(kc, flags, bin, malloc);
+      },
+    });
   }
   if (withKsm) out.push({ name: 'ksm', start: (kc) => startKsmTarget(kc) });
   return out;

@@ -1,18 +1,21 @@
 // Where kso's memory goes at N pods after a few gzip scrapes at an interval (not part of `npm run bench`):
 // node test/bench/memory-probe.ts [pods=10000] [scrapes=6] [intervalS=15] [extra node flags...]
-// (PROBE_MALLOC=K=V,... overrides KSO_MALLOC_ENV)
+// (PROBE_MALLOC=K=V,... overrides KSO_MALLOC_ENV; PROBE_ENCODING=identity scrapes uncompressed)
 // Prints VmRSS and /proc/<pid>/smaps_rollup after sync and after the scrapes, and the diagnostic report's heap
 // spaces (SIGUSR2, --report-on-signal) so flags can be compared on the same cluster.
+// PROBE_VARIANTS='name:checkout dir or .:K=V,K=V;...' runs several kso processes side by side on that cluster
+// (each checkout with its own node flags, the given glibc settings replacing KSO_MALLOC_ENV's), scraped one
+// after the other: CPU and RSS of settings or builds compared in one run, on a host whose speed moves.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { KSO_MALLOC_ENV, KSO_NODE_FLAGS } from '@kso/cli';
 import { startKubeSim } from '@kso/kube-sim';
 import { waitForSync } from './measure.ts';
 import { procUsage } from './proc.ts';
-import { startKso } from './targets.ts';
+import { startKso, type Target } from './targets.ts';
 
 const run = promisify(execFile);
 const [podsArg, scrapesArg, intervalArg, ...extra] = process.argv.slice(2);
@@ -27,6 +30,34 @@ for (const kv of (process.env.PROBE_MALLOC ?? '').split(',').filter(Boolean)) {
   (KSO_MALLOC_ENV as Record<string, string>)[k] = v;
 }
 
+/** CPU seconds per thread name (main `node`, V8 platform workers, libuv pool...) and system time, from /proc. */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const u = Number(rest[11]) / 100;
+      const sy = Number(rest[12]) / 100;
+      out.set(name, (out.get(name) ?? 0) + u + sy);
+      out.set('(system)', (out.get('(system)') ?? 0) + sy);
+    } catch {
+      // Thread exited while reading.
+    }
+  }
+  return out;
+}
+
+function cpuDiff(a: Map<string, number>, b: Map<string, number>): string {
+  return [...b]
+    .map(([k, v]) => [k, v - (a.get(k) ?? 0)] as const)
+    .filter(([, v]) => v >= 0.01)
+    .sort((x, y) => y[1] - x[1])
+    .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+    .join(', ');
+}
+
 function smaps(pid: number): string {
   return readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8')
     .split('\n')
@@ -35,7 +66,7 @@ function smaps(pid: number): string {
     .join('; ');
 }
 
-async function heapReport(pid: number): Promise<string> {
+async function heapReport(pid: number, reports: string): Promise<string> {
   process.kill(pid, 'SIGUSR2');
   await new Promise((r) => setTimeout(r, 3_000));
   const f = readdirSync(reports).sort().at(-1);
@@ -74,34 +105,85 @@ const churn = setInterval(() => {
     sim.cluster.updateStatus(pod);
   }
 }, 100);
-const t = await startKso(kubeconfig, [
-  ...KSO_NODE_FLAGS,
-  '--report-on-signal',
-  '--report-signal=SIGUSR2',
-  `--report-directory=${reports}`,
-  ...extra,
-]);
+interface Variant {
+  name: string;
+  bin: string | undefined;
+  flagsFile: string | undefined;
+  malloc: Readonly<Record<string, string>>;
+}
+
+function variants(): Variant[] {
+  const spec = process.env.PROBE_VARIANTS;
+  if (!spec) return [{ name: 'kso', bin: undefined, flagsFile: undefined, malloc: KSO_MALLOC_ENV }];
+  return spec.split(';').map((v) => {
+    const [name, checkout, env] = v.split(':') as [string, string, string | undefined];
+    const malloc = { ...KSO_MALLOC_ENV };
+    for (const kv of (env ?? '').split(',').filter(Boolean)) {
+      const [k, x] = kv.split('=') as [string, string];
+      malloc[k] = x;
+    }
+    if (checkout === '.' || checkout === '') return { name, bin: undefined, flagsFile: undefined, malloc };
+    const dir = resolve(checkout);
+    return {
+      name,
+      bin: join(dir, 'packages/cli/bin/kso.js'),
+      flagsFile: join(dir, 'packages/config/src/node-flags.ts'),
+      malloc,
+    };
+  });
+}
+
+const encoding = process.env.PROBE_ENCODING ?? 'gzip';
+const running: { v: Variant; t: Target; reports: string }[] = [];
 try {
-  await waitForSync(t, { pods, jobs, cronjobs: 0, syncTimeoutMs: 300_000 });
-  const at = procUsage(t.pid);
-  console.log(`after sync: RSS ${at.rssMb.toFixed(1)} MB cpu ${at.cpuS.toFixed(2)} s; ${smaps(t.pid)}`);
+  for (const v of variants()) {
+    const flags =
+      v.flagsFile === undefined
+        ? KSO_NODE_FLAGS
+        : ((await import(v.flagsFile)) as { KSO_NODE_FLAGS: readonly string[] }).KSO_NODE_FLAGS;
+    const own = mkdtempSync(join(reports, `${v.name}-`));
+    const t = await startKso(
+      kubeconfig,
+      [...flags, '--report-on-signal', '--report-signal=SIGUSR2', `--report-directory=${own}`, ...extra],
+      v.bin,
+      v.malloc,
+    );
+    running.push({ v, t, reports: own });
+    // One after the other, so no sync competes with another for the CPU.
+    await waitForSync(t, { pods, jobs, cronjobs: 0, syncTimeoutMs: 300_000 });
+  }
+  for (const { v, t } of running) {
+    const at = procUsage(t.pid);
+    console.log(`${v.name} after sync: RSS ${at.rssMb.toFixed(1)} MB cpu ${at.cpuS.toFixed(2)} s; ${smaps(t.pid)}`);
+  }
+  const cpu0 = new Map(running.map(({ v, t }) => [v.name, procUsage(t.pid).cpuS]));
+  const threads0 = new Map(running.map(({ v, t }) => [v.name, threadCpu(t.pid)]));
+  const t0 = performance.now();
   for (let i = 0; i < scrapes; i++) {
-    const t0 = performance.now();
-    await run('curl', ['-s', '-o', '/dev/null', '-H', 'Accept-Encoding: gzip', t.metricsUrl]);
-    const ms = performance.now() - t0;
-    const u = procUsage(t.pid);
-    console.log(`scrape ${i + 1}: ${ms.toFixed(0)} ms, RSS ${u.rssMb.toFixed(1)} MB, cpu ${u.cpuS.toFixed(2)} s`);
-    if (i < scrapes - 1) await new Promise((r) => setTimeout(r, intervalS * 1000));
+    await new Promise((r) => setTimeout(r, Math.max(0, t0 + i * intervalS * 1000 - performance.now())));
+    for (const { v, t } of running) {
+      const s0 = performance.now();
+      await run('curl', ['-s', '-o', '/dev/null', '-H', `Accept-Encoding: ${encoding}`, t.metricsUrl]);
+      const ms = performance.now() - s0;
+      const u = procUsage(t.pid);
+      console.log(
+        `${v.name} scrape ${i + 1}: ${ms.toFixed(0)} ms, RSS ${u.rssMb.toFixed(1)} MB, cpu ${u.cpuS.toFixed(2)} s`,
+      );
+    }
   }
   await new Promise((r) => setTimeout(r, 5_000));
-  const end = procUsage(t.pid);
-  console.log(
-    `after scrapes: RSS ${end.rssMb.toFixed(1)} MB peak ${end.peakRssMb.toFixed(1)} cpu ${end.cpuS.toFixed(2)} s`,
-  );
-  console.log(`  ${smaps(t.pid)}`);
-  console.log(`  ${await heapReport(t.pid)}`);
+  for (const { v, t, reports: own } of running) {
+    const end = procUsage(t.pid);
+    const during = end.cpuS - (cpu0.get(v.name) ?? 0);
+    console.log(
+      `${v.name} after scrapes: RSS ${end.rssMb.toFixed(1)} MB peak ${end.peakRssMb.toFixed(1)} cpu ${end.cpuS.toFixed(2)} s (${during.toFixed(2)} s during the scrapes)`,
+    );
+    console.log(`  CPU s by thread: ${cpuDiff(threads0.get(v.name) ?? new Map(), threadCpu(t.pid))}`);
+    console.log(`  ${smaps(t.pid)}`);
+    console.log(`  ${await heapReport(t.pid, own)}`);
+  }
 } finally {
   clearInterval(churn);
-  await t.stop();
+  for (const { t } of running.reverse()) await t.stop();
   await sim.close();
 }

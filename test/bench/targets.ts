@@ -23,11 +23,19 @@ export const KSO_BIN = fileURLToPath(new URL('../../packages/cli/bin/kso.js', im
 /**
  * `kso run` as deployed (node flags and glibc malloc settings of packages/config/src/node-flags.ts) on the
  * bench's resources, serving on 127.0.0.1:port: every section starts it here, so that none measures a process
- * configured otherwise. `nodeArgs` go before the entry (profiling flags after KSO_NODE_FLAGS), `args` after `run`.
+ * configured otherwise. `nodeArgs` go before the entry (profiling flags after KSO_NODE_FLAGS), `args` after `run`;
+ * `mallocEnv` replaces KSO_MALLOC_ENV (another checkout's settings, a probe's variant).
  */
 export function spawnKsoRun(
   name: string,
-  o: { kubeconfig: string; port: number; nodeArgs?: readonly string[]; bin?: string; args?: readonly string[] },
+  o: {
+    kubeconfig: string;
+    port: number;
+    nodeArgs?: readonly string[];
+    bin?: string;
+    args?: readonly string[];
+    mallocEnv?: Readonly<Record<string, string>>;
+  },
 ): PeerProcess {
   return spawnPeer(
     name,
@@ -42,19 +50,23 @@ export function spawnKsoRun(
       '--resources=jobs,pods,cronjobs',
       ...(o.args ?? []),
     ],
-    { env: { ...process.env, ...KSO_MALLOC_ENV } },
+    { env: { ...process.env, ...(o.mallocEnv ?? KSO_MALLOC_ENV) } },
   );
 }
 
-/** `bin`: another checkout's packages/cli/bin/kso.js (the bench's --kso-baseline), default this one's. */
+/**
+ * `bin`: another checkout's packages/cli/bin/kso.js (the bench's --kso-baseline), default this one's; `mallocEnv`
+ * that checkout's glibc settings (default this one's).
+ */
 export async function startKso(
   kubeconfig: string,
   nodeArgs: readonly string[] = KSO_NODE_FLAGS,
   bin: string = KSO_BIN,
+  mallocEnv?: Readonly<Record<string, string>>,
 ): Promise<Target> {
   const port = await freePort();
   const spawnedAt = performance.now();
-  const proc = spawnKsoRun('kso', { kubeconfig, port, nodeArgs, bin });
+  const proc = spawnKsoRun('kso', { kubeconfig, port, nodeArgs, bin, ...(mallocEnv ? { mallocEnv } : {}) });
   const pid = proc.child.pid;
   if (pid === undefined) throw new Error(`kso did not start: ${proc.output()}`);
   const base = `http://127.0.0.1:${port}`;

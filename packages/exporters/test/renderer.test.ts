@@ -136,6 +136,14 @@ test('renderer: an in-place update rewrites only the blocks whose bytes changed 
   const third = r.renderPieces(source);
   assert.equal(r.stats.blockBuilds - before, rebuiltSegments);
   assert.deepEqual(third.pieces, second.pieces);
+
+  // The same for objects whose text was copied into the rebuilt segment rather than rendered into it, and for a
+  // segment not rebuilt since the first render.
+  for (const i of [12, 303, 500]) source.setPod(syntheticPod(i));
+  const fourth = r.renderPieces(source);
+  assert.equal(r.stats.blockBuilds - before, rebuiltSegments);
+  assert.deepEqual(fourth.pieces, second.pieces);
+  assert.equal(bodyText(fourth).toString(), fresh(source));
 });
 
 /** Index of the content-defined segment pod i falls in (segments end after a boundary UID). */
@@ -167,4 +175,39 @@ test('renderer: prerender renders changed objects ahead, and the next body uses 
   const out = bodyText(body).toString();
   assert.equal(out, fresh(source));
   assert.ok(out.includes(`pod="${syntheticPod(5).name}",uid="${syntheticPod(5).uid}",container="app"} 99\n`));
+});
+
+test('renderer: non-ASCII text (UTF-8 longer than the string) keeps every family block at the right offsets', () => {
+  const source = buildSyntheticSource(PODS);
+  const r = new StoreRenderer({ numberFormat: 'go' });
+  r.renderPieces(source);
+  // Multi-byte characters in an early family, then changes to later families of the same and neighbouring pods.
+  source.setPod(syntheticPod(20, { containers: ['äpp-日本', 'sidecar'] }));
+  assert.equal(text(r, source), fresh(source));
+  source.setPod(syntheticPod(20, { containers: ['äpp-日本', 'sidecar'], restarts: 9 }));
+  source.setPod(syntheticPod(21, { restarts: 11 }));
+  assert.equal(text(r, source), fresh(source));
+  source.setPod(syntheticPod(20, { containers: ['äpp-日本', 'sidecar'], restarts: 9, phase: 'Failed' }));
+  assert.equal(text(r, source), fresh(source));
+});
+
+test('renderer: an object instance that leaves and comes back is rendered again, not copied from a freed segment', () => {
+  const source = buildSyntheticSource(PODS);
+  const hidden = new Set<string>();
+  // A view that can hide objects and show the same instances again (a shard's view while shards change).
+  const view: MetricsSource = {
+    schema: source.schema,
+    resources: () => source.resources(),
+    families: (res) => source.families(res),
+    entries: (res) => [...source.entries(res)].filter((o) => !hidden.has(o.uid)),
+    size: (res) => [...source.entries(res)].filter((o) => !hidden.has(o.uid)).length,
+  };
+  const r = new StoreRenderer({ numberFormat: 'go' });
+  r.renderPieces(view);
+  const uid = syntheticPod(40).uid;
+  hidden.add(uid);
+  source.setPod(syntheticPod(41, { restarts: 12 }));
+  assert.equal(text(r, view), fresh(view));
+  hidden.delete(uid);
+  assert.equal(text(r, view), fresh(view));
 });
