@@ -4,53 +4,11 @@
 // encodes what changed, and the memory held for replaced objects stays bounded however long kso runs.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type MetricsSource, MetricsStore, type ObjectMetrics, type ResourceName } from '@kso/metrics';
+import { MetricsStore } from '@kso/metrics';
 import { StoreEncoder, scopeFor } from '../src/index.ts';
 import { KeptArena, Pieces, ScratchArena, SLAB_BYTES } from '../src/otlp-arena.ts';
 import type { Chunk } from '../src/otlp-chunks.ts';
-
-function pod(i: number, restarts = 0) {
-  return {
-    metadata: { name: `pod-${i}`, namespace: `ns-${i % 7}`, uid: `uid-${i}` },
-    spec: { nodeName: `node-${i % 3}`, containers: [{ name: 'main' }] },
-    status: {
-      phase: 'Running',
-      containerStatuses: [{ name: 'main', restartCount: restarts, ready: true, state: { running: {} } }],
-    },
-  };
-}
-
-/** The store seen through wrappers that count each object's `families` reads (= encodings: the encoder reads them only to encode). */
-function counting(store: MetricsStore): { src: MetricsSource; reads: Map<string, number> } {
-  const reads = new Map<string, number>();
-  const wrap = new WeakMap<ObjectMetrics, ObjectMetrics>();
-  const of = (o: ObjectMetrics): ObjectMetrics => {
-    let w = wrap.get(o);
-    if (!w) {
-      w = {
-        uid: o.uid,
-        resource: o.resource,
-        startTimeMs: o.startTimeMs,
-        get families() {
-          reads.set(o.uid, (reads.get(o.uid) ?? 0) + 1);
-          return o.families;
-        },
-      };
-      wrap.set(o, w);
-    }
-    return w;
-  };
-  const src: MetricsSource = {
-    schema: store.schema,
-    resources: () => store.resources(),
-    families: (r: ResourceName) => store.families(r),
-    size: (r: ResourceName) => store.size(r),
-    *entries(r: ResourceName) {
-      for (const o of store.entries(r)) yield of(o);
-    },
-  };
-  return { src, reads };
-}
+import { countingSource, pod } from './otlp-fixtures.ts';
 
 const LIMITS = { maxBytes: 3.5 * 1024 * 1024, maxPoints: 50_000 };
 
@@ -58,7 +16,7 @@ for (const schema of ['ksm', 'semconv'] as const)
   test(`${schema}: a push after no change encodes nothing; after one change, only that object`, () => {
     const store = new MetricsStore({ schema, resources: ['pods'], now: () => 1_700_000_000_000 });
     for (let i = 0; i < 50; i++) store.upsertObject('pods', pod(i));
-    const { src, reads } = counting(store);
+    const { src, reads } = countingSource(store);
     const scope = scopeFor(schema);
     const enc = new StoreEncoder({ scope, ...(scope.schemaUrl ? { schemaUrl: scope.schemaUrl } : {}) });
     enc.plan(src, 1_700_000_015_000, LIMITS);
@@ -68,7 +26,7 @@ for (const schema of ['ksm', 'semconv'] as const)
     assert.deepEqual([...reads], [], 'nothing changed: nothing encoded');
     store.upsertObject('pods', pod(17, 3));
     enc.plan(src, 1_700_000_045_000, LIMITS);
-    assert.deepEqual([...reads.keys()], ['uid-17'], 'only the changed pod is encoded');
+    assert.deepEqual([...reads.keys()], ['pod-17'], 'only the changed pod is encoded');
   });
 
 test('semconv: a request of unchanged objects is a few long views of the slabs, not one piece per object', () => {

@@ -4,51 +4,9 @@
 // encoded ahead: otherwise the points are still generated twice.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type MetricsSource, MetricsStore, type ObjectMetrics, type ResourceName } from '@kso/metrics';
+import { type MetricsSource, MetricsStore } from '@kso/metrics';
 import { createOtlpPush, StoreEncoder, StoreRenderer, scopeFor } from '../src/index.ts';
-
-function pod(i: number, restarts = 0) {
-  return {
-    metadata: { name: `p-${i}`, namespace: `ns-${i % 3}`, uid: `pod-${i}`, labels: { app: `a${i % 2}` } },
-    spec: { nodeName: `node-${i % 2}`, containers: [{ name: 'main' }, ...(i % 2 ? [{ name: 'side' }] : [])] },
-    status: {
-      phase: i % 4 === 0 ? 'Pending' : 'Running',
-      containerStatuses: [{ name: 'main', restartCount: restarts, ready: true, state: { running: {} } }],
-    },
-  };
-}
-
-/** The store seen through objects that count how often their points are read (one wrapper per stored object). */
-function counting(store: MetricsStore) {
-  const reads = { n: 0 };
-  const wrap = new WeakMap<ObjectMetrics, ObjectMetrics>();
-  const view = (o: ObjectMetrics): ObjectMetrics => {
-    let w = wrap.get(o);
-    if (!w) {
-      w = {
-        uid: o.uid,
-        resource: o.resource,
-        startTimeMs: o.startTimeMs,
-        get families() {
-          reads.n++;
-          return o.families;
-        },
-      };
-      wrap.set(o, w);
-    }
-    return w;
-  };
-  const src: MetricsSource = {
-    schema: store.schema,
-    resources: () => store.resources(),
-    families: (r) => store.families(r),
-    *entries(r: ResourceName) {
-      for (const o of store.entries(r)) yield view(o);
-    },
-    size: (r) => store.size(r),
-  };
-  return { src, reads, view: (r: ResourceName, uid: string) => view(store.get(r, uid) as ObjectMetrics) };
-}
+import { countingSource, pod, totalReads } from './otlp-fixtures.ts';
 
 const limits = { maxBytes: 3.5 * 1024 * 1024, maxPoints: 50_000 };
 
@@ -63,38 +21,38 @@ for (const schema of ['ksm', 'semconv'] as const)
     for (let i = 0; i < 30; i++) store.upsertObject('pods', pod(i));
     const scope = scopeFor(schema);
     const opts = { scope, ...(scope.schemaUrl ? { schemaUrl: scope.schemaUrl } : {}) };
-    const { src, reads, view } = counting(store);
+    const { src, reads, view } = countingSource(store);
     const enc = new StoreEncoder(opts);
     const fams = store.families('pods');
 
     // Before the first plan the shape is unknown: nothing is encoded (the first plan encodes everything).
     enc.preencode(view('pods', 'pod-1'), fams);
-    assert.equal(reads.n, 0, 'no encoding before the first plan');
+    assert.equal(totalReads(reads), 0, 'no encoding before the first plan');
     t += 15_000;
     assert.deepEqual(push(enc, src, t), push(new StoreEncoder(opts), store, t));
 
     // Unchanged objects are held already: handing them over costs no read of their points.
-    reads.n = 0;
+    reads.clear();
     for (const i of [0, 5, 29]) enc.preencode(view('pods', `pod-${i}`), fams);
-    assert.equal(reads.n, 0, 'unchanged objects are not encoded again');
+    assert.equal(totalReads(reads), 0, 'unchanged objects are not encoded again');
 
     // Changed objects handed over (one of them changed again afterwards, one new pod, one removed).
     for (const i of [2, 7, 8, 29]) store.upsertObject('pods', pod(i, 3));
     store.upsertObject('pods', pod(40, 1));
     for (const i of [2, 7, 8, 29, 40]) enc.preencode(view('pods', `pod-${i}`), fams);
-    assert.equal(reads.n, 5, 'each handed-over object is encoded once');
+    assert.equal(totalReads(reads), 5, 'each handed-over object is encoded once');
     store.upsertObject('pods', pod(8, 4));
     store.remove('pods', 'pod-29');
-    reads.n = 0;
+    reads.clear();
     t += 15_000;
     assert.deepEqual(push(enc, src, t), push(new StoreEncoder(opts), store, t), 'same bytes as a fresh encoder');
-    assert.equal(reads.n, 1, 'the push reads only the object changed after it was handed over (pod-8)');
+    assert.equal(totalReads(reads), 1, 'the push reads only the object changed after it was handed over (pod-8)');
 
     // Nothing left over: a later push with nothing changed reads nothing and still matches.
-    reads.n = 0;
+    reads.clear();
     t += 15_000;
     assert.deepEqual(push(enc, src, t), push(new StoreEncoder(opts), store, t));
-    assert.equal(reads.n, 0);
+    assert.equal(totalReads(reads), 0);
   });
 
 test('the bridge hands each object it renders to the push (StoreRenderer.onRender): the push reads no points', () => {
@@ -103,7 +61,7 @@ test('the bridge hands each object it renders to the push (StoreRenderer.onRende
   for (let i = 0; i < 20; i++) store.upsertObject('pods', pod(i));
   const scope = scopeFor('semconv');
   const opts = { scope, ...(scope.schemaUrl ? { schemaUrl: scope.schemaUrl } : {}) };
-  const { src, reads } = counting(store);
+  const { src, reads } = countingSource(store);
   const enc = new StoreEncoder(opts);
   const renderer = new StoreRenderer();
   renderer.onRender = (o, f) => enc.preencode(o, f);
@@ -112,16 +70,16 @@ test('the bridge hands each object it renders to the push (StoreRenderer.onRende
   push(enc, src, t);
   for (const i of [1, 4, 19]) store.upsertObject('pods', pod(i, 2));
   assert.equal(renderer.prerender(src), 3, 'the bridge rendered the changed objects');
-  reads.n = 0;
+  reads.clear();
   t += 15_000;
   assert.deepEqual(push(enc, src, t), push(new StoreEncoder(opts), store, t));
-  assert.equal(reads.n, 0, 'the push took the objects the bridge handed over');
+  assert.equal(totalReads(reads), 0, 'the push took the objects the bridge handed over');
 });
 
 test('OtlpPush.preencode encodes nothing while the endpoint is down (the outage rule), and does once it answers', async () => {
   const store = new MetricsStore({ schema: 'semconv', resources: ['pods'] });
   for (let i = 0; i < 5; i++) store.upsertObject('pods', pod(i));
-  const { src, reads, view } = counting(store);
+  const { src, reads, view } = countingSource(store);
   let up = false;
   const transport = {
     send: async () =>
@@ -144,14 +102,14 @@ test('OtlpPush.preencode encodes nothing while the endpoint is down (the outage 
   const first = await push.forceFlush();
   assert.equal(first.delivered, false, 'the first push found the endpoint down');
   store.upsertObject('pods', pod(1, 4));
-  reads.n = 0;
+  reads.clear();
   push.preencode(view('pods', 'pod-1'), store.families('pods'));
-  assert.equal(reads.n, 0, 'nothing encoded during the outage');
+  assert.equal(totalReads(reads), 0, 'nothing encoded during the outage');
   up = true;
   assert.equal((await push.forceFlush()).delivered, true);
   store.upsertObject('pods', pod(2, 4));
-  reads.n = 0;
+  reads.clear();
   push.preencode(view('pods', 'pod-2'), store.families('pods'));
-  assert.equal(reads.n, 1, 'encoded ahead once the endpoint answers');
+  assert.equal(totalReads(reads), 1, 'encoded ahead once the endpoint answers');
   await push.shutdown({ timeoutMs: 1_000 });
 });

@@ -7,17 +7,7 @@ import { MetricsStore } from '@kso/metrics';
 import { ProtoWriter, StoreEncoder, scopeFor } from '../src/index.ts';
 import { encodeFlatChunk, familyMeta } from '../src/otlp-chunks.ts';
 import { TAG, writeStringKeyValue } from '../src/otlp-proto.ts';
-
-function pod(i: number, restarts = 0) {
-  return {
-    metadata: { name: `p-${i}`, namespace: `ns-${i % 3}`, uid: `pod-${i}`, labels: { app: `a${i % 2}` } },
-    spec: { nodeName: `node-${i % 2}`, containers: [{ name: 'main' }, ...(i % 2 ? [{ name: 'side' }] : [])] },
-    status: {
-      phase: i % 4 === 0 ? 'Pending' : 'Running',
-      containerStatuses: [{ name: 'main', restartCount: restarts, ready: true, state: { running: {} } }],
-    },
-  };
-}
+import { pod } from './otlp-fixtures.ts';
 
 function job(i: number, active = 1) {
   return { metadata: { name: `j-${i}`, namespace: 'ns-0', uid: `job-${i}` }, spec: {}, status: { active } };
