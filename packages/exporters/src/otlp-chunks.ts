@@ -7,7 +7,7 @@
 // entity chunk (semconv): whole tagged ResourceMetrics, one per entity the object's points describe, sent as is.
 import type { FamilyDescriptor, ObjectMetrics, Point } from '@kso/metrics';
 import type { KeptArena, ScratchArena, Slab } from './otlp-arena.ts';
-import { ProtoWriter, TAG, varintSize, writeInt64, writeNanos } from './otlp-proto.ts';
+import { ProtoWriter, putVarint, TAG, varintSize, writeInt64, writeNanos } from './otlp-proto.ts';
 
 /** What every chunk of one family needs, derived once per family list. */
 export interface FamilyMeta {
@@ -89,15 +89,6 @@ let sizesEnd = 0;
 function stringSize(s: string): number {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s);
   return s.length;
-}
-
-function putVarint(b: Buffer, p: number, n: number): number {
-  while (n > 0x7f) {
-    b[p++] = (n & 0x7f) | 0x80;
-    n >>>= 7;
-  }
-  b[p++] = n;
-  return p;
 }
 
 /** A length-prefixed string of UTF-8 length n; ASCII is copied by code unit (cheaper than a write call for names). */

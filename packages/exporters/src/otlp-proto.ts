@@ -81,15 +81,7 @@ export class ProtoWriter {
 
   varint(n: number): void {
     this.ensure(10);
-    const b = this.buf;
-    let p = this.pos;
-    // Numbers above 2^31 cannot use bit operators; lengths and enums never get there, but stay correct.
-    while (n > 0x7f) {
-      b[p++] = (n % 128) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    b[p++] = n;
-    this.pos = p;
+    this.pos = putVarint(this.buf, this.pos, n);
   }
 
   /** Raw little-endian 64-bit value given as milliseconds → nanoseconds (fixed64 timestamps). */
@@ -173,6 +165,17 @@ export class ProtoWriter {
     this.pos = 0;
     this.marks.length = 0;
   }
+}
+
+/** Writes n as a varint at b[p..] (room for it is the caller's); returns the end. */
+export function putVarint(b: Buffer, p: number, n: number): number {
+  // Numbers above 2^31 cannot use bit operators; lengths and enums never get there, but stay correct.
+  while (n > 0x7f) {
+    b[p++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  b[p++] = n;
+  return p;
 }
 
 export function varintSize(n: number): number {
