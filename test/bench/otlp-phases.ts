@@ -12,6 +12,7 @@ import { StoreEncoder, scopeFor } from '@kso/exporters';
 import { type Compression, compress, createTransport, type OtlpTransport } from '@kso/exporters/otlp-transport';
 import { startKubeSim } from '@kso/kube-sim';
 import { type MetricsSource, MetricsStore, type ObjectMetrics } from '@kso/metrics';
+import { deflateStats } from '../../packages/exporters/src/otlp-deflate.ts';
 import { round } from './stats.ts';
 
 const { values, positionals } = parseArgs({
@@ -250,6 +251,7 @@ async function main(): Promise<void> {
         raw: 0,
         sent: 0,
       };
+      const d0 = { ...deflateStats };
       await prof.start();
       await alloc.start();
       for (let i = 0; i < pushes; i++) await measuredPush(enc, src, touch, c, transport, sum);
@@ -262,6 +264,11 @@ async function main(): Promise<void> {
         `| ${schema} | ${c} | ${per(sum.plan)} | ${per(sum.generate)} | ${per(sum.idlePlan)} | ${per(sum.write)} | ${per(sum.compress)} | ${per(sum.send)} | ${per(total)} | ${round(sum.raw / pushes / 1048576, 1)} | ${round(sum.sent / pushes / 1048576, 2)} |`,
       );
       log(rows[rows.length - 1] as string);
+      // The kept gzip pieces' work per push (otlp-deflate.ts's counters).
+      const dz = Object.entries(deflateStats).map(
+        ([k, v]) => `${k} ${round((v - (d0[k as keyof typeof d0] as number)) / pushes, 1)}`,
+      );
+      log(`${schema} ${c} deflate per push: ${dz.join(', ')}`);
     }
   }
   child.disconnect();

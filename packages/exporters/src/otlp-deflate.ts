@@ -70,7 +70,7 @@ export interface UnitSeq {
   slices(a: number, b: number, out: Buffer[]): void;
 }
 
-interface Entry {
+export interface Entry {
   /** Versions of the non-empty units of the dictionary and the piece. */
   deps: Float64Array;
   /** undefined: not compressed yet; null: failed the check (sent live). */
@@ -82,7 +82,7 @@ interface Entry {
   firstMark: number;
 }
 
-interface Piece {
+export interface Piece {
   from: number;
   to: number;
   /** Bytes of units [from, to). */
@@ -363,6 +363,11 @@ function depsOf(seq: UnitSeq, a: number, b: number): Float64Array {
   return d;
 }
 
+/** A piece's entry for units whose versions are `deps`, not compressed yet. */
+export function newEntry(deps: Float64Array): Entry {
+  return { deps, z: undefined, crcP: 0, markS: 0, shift: 0, firstMark: -1 };
+}
+
 /** Whether deps are the versions of the non-empty units [a, b). */
 function sameDeps(deps: Float64Array, seq: UnitSeq, a: number, b: number): boolean {
   let n = 0;
@@ -431,7 +436,7 @@ export class DeflatePieces {
     const old = this.#entries.get(first);
     let entry = old && sameDeps(old.deps, seq, dictFrom, to) ? old : undefined;
     if (entry) deflateStats.reused++;
-    else entry = { deps: depsOf(seq, dictFrom, to), z: undefined, crcP: 0, markS: 0, shift: 0, firstMark: -1 };
+    else entry = newEntry(depsOf(seq, dictFrom, to));
     entries.set(first, entry);
     return { from, to, bytes, dictFrom, entry };
   }
