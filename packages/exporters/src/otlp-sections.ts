@@ -309,7 +309,7 @@ function rebuild(
     if (bytes > 0) {
       const k = pieces.length;
       for (let x = from; x <= o; x++) pieceOf[x] = k;
-      const kept = keptPiece(src, old, from, o + 1);
+      const kept = keptPiece(src, starts, old, from, o + 1);
       let dictFrom = from;
       for (let d = 0; dictFrom > 0 && d < PIECE_DICT; )
         d += (starts[dictFrom] as number) - (starts[--dictFrom] as number);
@@ -397,17 +397,28 @@ interface OldIndex {
 }
 
 /**
- * The old piece whose objects are exactly objects [from, to) of the new list with the same bytes (-1: none).
- * Objects without bytes in this family belong to the piece after them (or to none at the end).
+ * The old piece holding exactly the bytes of new objects [from, to) (-1: none): their objects with bytes in
+ * this family are, in order, the old piece's objects with bytes, unchanged. Objects without bytes here (a pod
+ * without points in this family) may come and go around them: a deleted pod dirties only the families it
+ * has points in.
  */
-function keptPiece(src: Int32Array, old: OldIndex, from: number, to: number): number {
-  const j = src[from] as number;
-  if (j < 0) return -1;
-  const q = old.pieceOf[j] as number;
+function keptPiece(src: Int32Array, starts: Uint32Array, old: OldIndex, from: number, to: number): number {
+  let q = -1;
+  let last = -1;
+  let n = 0;
+  for (let o = from; o < to; o++) {
+    if (starts[o + 1] === starts[o]) continue;
+    const j = src[o] as number;
+    if (j <= last) return -1;
+    if (q < 0) q = old.pieceOf[j] as number;
+    else if (old.pieceOf[j] !== q) return -1;
+    last = j;
+    n++;
+  }
   const op = old.pieces[q];
-  if (op === undefined || op.from !== j || op.to - op.from !== to - from) return -1;
-  for (let o = from + 1; o < to; o++) if (src[o] !== j + (o - from)) return -1;
-  return q;
+  if (op === undefined) return -1;
+  for (let j = op.from; j < op.to; j++) if (old.starts[j + 1] !== old.starts[j]) n--;
+  return n === 0 ? q : -1;
 }
 
 /** Whether deps[0..n) are the versions of the objects with bytes among [a, b) (a piece's dictionary). */
@@ -587,6 +598,29 @@ class SectionUnits implements UnitSeq {
     const mb = (s.markStarts[i + 1] as number) - mbase;
     for (let m = (s.markStarts[i] as number) - mbase; m < mb; m++)
       marks.push((st.marks[m] as number) - (a - base) + pos);
+  }
+  /** Objects [a, b) a piece at a time: a piece's objects are one run of bytes and marks in its slab. */
+  copyRange(a: number, b: number, dst: Buffer, pos: number, marks: number[]): number {
+    const s = this.s;
+    const ps = s.pieces.pieces;
+    const start = pos;
+    for (let k = firstPieceAfter(s, a); k < ps.length; k++) {
+      const p = ps[k] as Piece;
+      if (p.from >= b) break;
+      const st = s.stored[k] as Stored;
+      const base = s.starts[p.from] as number;
+      const x = Math.max(a, p.from);
+      const y = Math.min(b, p.to);
+      const from = (s.starts[x] as number) - base;
+      const to = (s.starts[y] as number) - base;
+      if (to === from) continue;
+      dst.set(from === 0 && to === st.buf.length ? st.buf : st.buf.subarray(from, to), pos);
+      const mbase = s.markStarts[p.from] as number;
+      const me = (s.markStarts[y] as number) - mbase;
+      for (let m = (s.markStarts[x] as number) - mbase; m < me; m++) marks.push((st.marks[m] as number) - from + pos);
+      pos += to - from;
+    }
+    return pos - start;
   }
   slices(a: number, b: number, out: Buffer[]): void {
     sectionSlices(this.s, a, b, out);
