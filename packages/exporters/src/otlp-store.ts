@@ -48,6 +48,13 @@ const ENTITY_PIECE_DICT = 2048;
  * sections.
  */
 const PREENCODE_MAX_BYTES = 16 << 20;
+/**
+ * Flat chunks a push encodes itself go to its scratch arena up to this many bytes; beyond that (the first
+ * push, a relist: every object) each gets a buffer of its own, garbage once the sections hold its bytes. The
+ * arena keeps its slabs until the next push, which a Collector down from the first push never lets come: it
+ * held a second copy of every object's points (73 MiB at 10k pods) for good.
+ */
+const PUSH_ARENA_MAX_BYTES = 16 << 20;
 
 export interface StoreEncoderOptions {
   scope: ScopeInfo;
@@ -174,6 +181,8 @@ export class StoreEncoder {
   /** Bytes of the kept entity chunks, and of the flat chunks of one push (otlp-arena.ts). */
   #kept = new KeptArena();
   #pushChunks = new ScratchArena();
+  /** Bytes of the flat chunks encoded by the current plan. */
+  #pushBytes = 0;
 
   constructor(opts: StoreEncoderOptions) {
     this.opts = opts;
@@ -223,6 +232,11 @@ export class StoreEncoder {
       this.#meta.set(fams, m);
     }
     return m;
+  }
+
+  /** Scratch slabs the flat shape holds between pushes (tests). */
+  get scratchSlabs(): number {
+    return this.#pushChunks.slabs;
   }
 
   /** True when the source's families are entity-shaped (every family declares its point attributes). */
@@ -380,6 +394,7 @@ export class StoreEncoder {
   #flatSections(src: MetricsSource, nowMs: number, now: Uint8Array) {
     const per: { metas: FamilyMeta[]; sections: Section[] }[] = [];
     this.#pushChunks.reset();
+    this.#pushBytes = 0;
     for (const r of src.resources()) {
       const metas = this.#metaOf(src.families(r));
       let entry = this.#sections.get(r);
@@ -405,7 +420,10 @@ export class StoreEncoder {
     this.#inSections.add(obj);
     const pre = this.#pre.get(obj);
     if (pre !== undefined && pre.metas === metas) return pre.chunk;
-    return encodeFlatChunk(this.#scratch, obj, metas, this.#pushChunks);
+    const arena = this.#pushBytes < PUSH_ARENA_MAX_BYTES ? this.#pushChunks : undefined;
+    const c = encodeFlatChunk(this.#scratch, obj, metas, arena);
+    this.#pushBytes += c.buf.length;
+    return c;
   }
 
   #planFlat(src: MetricsSource, nowMs: number, now: Uint8Array, limits: BatchLimits): PlannedRequest[] {

@@ -119,3 +119,14 @@ test('a point is encoded exactly as the generic protobuf writer frames it (non-A
   assert.deepEqual([...chunk.marks], ref.marks);
   assert.equal(chunk.points, 6);
 });
+
+test('a push that encodes every object (the first, a relist) leaves no second copy of them in its scratch arena', () => {
+  const store = new MetricsStore({ schema: 'ksm', resources: ['pods'], now: () => 1_700_000_000_000 });
+  for (let i = 0; i < 16_000; i++) store.upsertObject('pods', pod(i, i % 4));
+  const enc = new StoreEncoder({ scope: scopeFor('ksm') });
+  const reqs = enc.plan(store, 1_700_000_015_000, { maxBytes: 3.5 * 1024 * 1024, maxPoints: 50_000 });
+  const bytes = reqs.reduce((n, r) => n + r.bytes, 0);
+  // The arena's cap (16 MiB) plus the slab being filled when it was reached, against what was encoded.
+  assert.ok(bytes > 24 << 20, `encoded ${bytes} bytes`);
+  assert.ok(enc.scratchSlabs <= 17, `${enc.scratchSlabs} slabs of 1 MiB kept`);
+});
