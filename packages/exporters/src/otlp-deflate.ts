@@ -66,13 +66,11 @@ export interface UnitSeq {
   key(i: number): number;
   /** Copies unit i's bytes to dst at pos and appends its mark offsets (in dst) to marks. */
   copy(i: number, dst: Buffer, pos: number, marks: number[]): void;
-  /** Copies units [a, b) as copy would one by one (where that is cheaper in bulk); the bytes copied. */
-  copyRange?(a: number, b: number, dst: Buffer, pos: number, marks: number[]): number;
   /** The stamped bytes of units [a, b) as views, appended to out. */
   slices(a: number, b: number, out: Buffer[]): void;
 }
 
-export interface Entry {
+interface Entry {
   /** Versions of the non-empty units of the dictionary and the piece. */
   deps: Float64Array;
   /** undefined: not compressed yet; null: failed the check (sent live). */
@@ -84,7 +82,7 @@ export interface Entry {
   firstMark: number;
 }
 
-export interface Piece {
+interface Piece {
   from: number;
   to: number;
   /** Bytes of units [from, to). */
@@ -129,17 +127,12 @@ function compressPiece(seq: UnitSeq, p: Piece, reuse: boolean): Buffer | null {
   for (let i = p.dictFrom; i < p.to; i++) total += seq.len(i);
   if (scratch.length < total) scratch = Buffer.allocUnsafeSlow(Math.max(total, scratch.length * 2));
   scratchMarks.length = 0;
+  let pos = 0;
   let dictLen = 0;
-  if (seq.copyRange) {
-    dictLen = seq.copyRange(p.dictFrom, p.from, scratch, 0, scratchMarks);
-    seq.copyRange(p.from, p.to, scratch, dictLen, scratchMarks);
-  } else {
-    let pos = 0;
-    for (let i = p.dictFrom; i < p.to; i++) {
-      if (i === p.from) dictLen = pos;
-      seq.copy(i, scratch, pos, scratchMarks);
-      pos += seq.len(i);
-    }
+  for (let i = p.dictFrom; i < p.to; i++) {
+    if (i === p.from) dictLen = pos;
+    seq.copy(i, scratch, pos, scratchMarks);
+    pos += seq.len(i);
   }
   stamp(scratch, scratchMarks, P);
   const windowBits = windowFor(total);
@@ -370,11 +363,6 @@ function depsOf(seq: UnitSeq, a: number, b: number): Float64Array {
   return d;
 }
 
-/** A piece's entry for units whose versions are `deps`, not compressed yet. */
-export function newEntry(deps: Float64Array): Entry {
-  return { deps, z: undefined, crcP: 0, markS: 0, shift: 0, firstMark: -1 };
-}
-
 /** Whether deps are the versions of the non-empty units [a, b). */
 function sameDeps(deps: Float64Array, seq: UnitSeq, a: number, b: number): boolean {
   let n = 0;
@@ -443,7 +431,7 @@ export class DeflatePieces {
     const old = this.#entries.get(first);
     let entry = old && sameDeps(old.deps, seq, dictFrom, to) ? old : undefined;
     if (entry) deflateStats.reused++;
-    else entry = newEntry(depsOf(seq, dictFrom, to));
+    else entry = { deps: depsOf(seq, dictFrom, to), z: undefined, crcP: 0, markS: 0, shift: 0, firstMark: -1 };
     entries.set(first, entry);
     return { from, to, bytes, dictFrom, entry };
   }

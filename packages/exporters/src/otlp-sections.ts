@@ -1,38 +1,18 @@
 // The flat (ksm) shape puts each family's points from every object into one Metric, so a request is
 // family-major while the cached chunks are object-major. Gathering the points anew at each push costs one small
-// copy per object and family (~500k at 10k pods), whatever changed. Instead each family keeps its section (all
-// objects' points, in store order) between pushes, like the Prometheus bridge's segment cache.
+// copy per object and family (~500k at 10k pods), whatever changed. Instead each family keeps its assembled
+// section (all objects' points, in store order) between pushes, like the Prometheus bridge's segment cache:
+// a push rebuilds a section only when the object list changed, copying unchanged runs of objects in one piece
+// and only the changed objects from their chunks, then writes the push time at the section's marks. Requests
+// send slices of the sections as they are (no copy).
 //
-// A section's bytes are stored as its compressed pieces' bytes (otlp-deflate.ts: content-defined runs of
-// objects, ~2 KiB): each piece holds its objects' points in a buffer of its own, so when objects change only
-// the pieces they fall in are written again (from the old pieces and the changed objects' chunks) and every
-// other piece is kept as it is. A contiguous section rebuilt at each push had copied every family's bytes once
-// per push (73 MiB at 10k pods) into a spare of the same size, though deletions spread over all pods leave
-// no run of a section untouched. Requests send the pieces' bytes as they are (no copy), joined into one view
-// where neighbouring pieces lie next to each other in memory.
-//
-// Rewritten pieces of one rebuild are cut from one slab per section; a slab whose kept pieces fell below
-// MIN_LIVE of its bytes has them moved into the new slab, so garbage stays under the kept bytes (less on average)
-// and the copying is proportional to what changed.
-//
-// For gzip each piece also keeps its compressed bytes: every object's bytes in a family carry a version that
-// changes only when those bytes change (a pod whose restart count changed keeps the version of its ~40 other
-// families), so a piece is compressed again only when an object in it or in its dictionary really changed,
-// was added or removed. The push time is written into a piece's marks when its bytes are first read at a push
-// (sent uncompressed, sent live, or read as a dictionary), not into every mark at every push: a kept
-// compressed piece stands for its bytes at any time.
+// For gzip each section also keeps its compressed pieces (otlp-deflate.ts): every object's bytes in a family
+// carry a version that changes only when those bytes change (a pod whose restart count changed keeps the
+// version of its ~40 other families), so a piece is compressed again only when an object in it or in its
+// dictionary really changed, was added or removed.
 import type { ObjectMetrics } from '@kso/metrics';
 import { type Chunk, stampMarks } from './otlp-chunks.ts';
-import {
-  DeflatePieces,
-  deflateStats,
-  type Entry,
-  newEntry,
-  type Piece,
-  type Segment,
-  type UnitSeq,
-  uidKey,
-} from './otlp-deflate.ts';
+import { DeflatePieces, type Segment, type UnitSeq, uidKey } from './otlp-deflate.ts';
 
 /**
  * Mean piece size and dictionary of a family section's compressed pieces. Measured at 10k pods (~160 bytes
@@ -46,69 +26,42 @@ import {
  */
 const PIECE_BYTES = 2048;
 const PIECE_DICT = 512;
-/** A slab whose kept pieces hold less than this fraction of its bytes has them moved at the next rebuild. */
-const MIN_LIVE = 0.5;
-
-/** Counters over the process (tests, benchmarks): pieces written from objects, and kept pieces moved. */
-export const sectionStats = { written: 0, writtenBytes: 0, moved: 0, movedBytes: 0 };
-
-/** Where the bytes of some pieces of one section live: one rebuild's rewritten (or moved) pieces. */
-interface Slab {
-  readonly bytes: number;
-  /** Bytes of the pieces kept in it, counted in rebuild `round`. */
-  live: number;
-  round: number;
-}
-
-/** The bytes of one piece of a section: objects [p.from, p.to) of the piece at the same index. */
-interface Stored {
-  /** The objects' points, a view in the slab. */
-  buf: Buffer;
-  /** time_unix_nano offsets in buf, a view of the slab's marks. */
-  marks: Uint32Array;
-  slab: Slab;
-  /** The push time last written into the marks (-1: none). */
-  stampedMs: number;
-}
 
 /** One family's points across the objects of one resource, in store order. */
 export interface Section {
-  /** Bytes and points of the whole section. */
+  buf: Buffer;
+  /** Bytes used in buf. */
   len: number;
+  /** time_unix_nano offsets in buf; one per point, so a range's point count is a difference of indexes. */
+  marks: Uint32Array;
   nMarks: number;
-  /** Byte offset of object i's points in the section (length objects + 1). */
+  /** Byte offset of object i's points (length objects + 1). */
   starts: Uint32Array;
-  /** Index of object i's first point in the section (length objects + 1). */
+  /** Index in marks of object i's first point (length objects + 1). */
   markStarts: Uint32Array;
-  /** Version of object i's bytes (length objects). */
-  vers: Float64Array;
-  /** Index in pieces.pieces (and stored) of the piece holding object i (objects without bytes: any). */
-  pieceOf: Uint32Array;
+  /** The buffers of the previous build, reused by the next (a section is rebuilt into its spare). */
+  spare: Buffer;
+  spareMarks: Uint32Array;
   /**
-   * The arrays behind starts, markStarts, vers and pieceOf (views of their exact length) and the previous
-   * build's, reused: ~45 sections x 12k objects x 20 bytes of zeroed memory per push at 10k pods otherwise.
+   * The arrays behind starts, markStarts and vers (views of their exact length) and the previous build's, reused
+   * the same way: ~45 sections x 12k objects x 16 bytes of zeroed memory per push at 10k pods otherwise.
    */
   index: IndexArrays;
   spareIndex: IndexArrays;
+  stampedMs: number;
+  /** Version of object i's bytes (length objects). */
+  vers: Float64Array;
   /** uidKey of object i (shared by the sections of one resource). */
   keys: Uint32Array;
-  /** The pieces (boundaries, dictionaries, compressed bytes) and, at the same indexes, their bytes. */
+  /** Compressed pieces; laidOut is false after a rebuild until the next gzip asks for them. */
   pieces: DeflatePieces;
-  stored: Stored[];
-  /** The push time to write into the marks, and its milliseconds. */
-  time: Uint8Array;
-  timeMs: number;
-  /** Rebuilds so far (the slabs' live counts). */
-  round: number;
+  laidOut: boolean;
 }
 
 interface IndexArrays {
   starts: Uint32Array;
   markStarts: Uint32Array;
   vers: Float64Array;
-  pieceOf: Uint32Array;
-  /** Per object: the index in the previous build holding the same bytes, or -(k + 1) for changed object k. */
-  src: Int32Array;
 }
 
 function indexArrays(objects: number): IndexArrays {
@@ -116,40 +69,39 @@ function indexArrays(objects: number): IndexArrays {
     starts: new Uint32Array(objects + 1),
     markStarts: new Uint32Array(objects + 1),
     vers: new Float64Array(objects),
-    pieceOf: new Uint32Array(objects),
-    src: new Int32Array(objects),
   };
 }
 
 /**
  * A maximal stretch of the new object list: `from >= 0` = objects from..from+count of the previous list, in
- * order and unchanged; `from < 0` = one new or changed object (its chunk is chunks[k]).
+ * order and unchanged (copied from the old section); `from < 0` = one new or changed object (from its chunk).
  */
 interface Run {
   from: number;
   count: number;
-  /** A changed object: its chunk's index in the update's list of chunks, and its index in the previous list (-1 when new). */
-  k: number;
+  chunk: Chunk | undefined;
+  /** A changed object: its index in the previous list (-1 when new). */
   prev: number;
 }
 
 function emptySection(): Section {
-  const index = indexArrays(0);
+  const none = Buffer.alloc(0);
   return {
+    buf: none,
     len: 0,
+    marks: new Uint32Array(0),
     nMarks: 0,
-    starts: index.starts,
-    markStarts: index.markStarts,
-    vers: index.vers,
-    pieceOf: index.pieceOf,
-    index,
+    starts: new Uint32Array(1),
+    markStarts: new Uint32Array(1),
+    spare: none,
+    spareMarks: new Uint32Array(0),
+    index: indexArrays(0),
     spareIndex: indexArrays(0),
+    stampedMs: -1,
+    vers: new Float64Array(0),
     keys: new Uint32Array(0),
     pieces: new DeflatePieces(PIECE_BYTES, PIECE_DICT, true),
-    stored: [],
-    time: new Uint8Array(8),
-    timeMs: -1,
-    round: 0,
+    laidOut: false,
   };
 }
 
@@ -166,41 +118,40 @@ export class FlatSections {
   }
 
   /**
-   * Brings every section in line with `objs` and sets the push time `t` (written into the marks when bytes
-   * are read). `encode` is called for the objects the sections do not hold yet (new or changed: ObjectMetrics
-   * are immutable), whose chunk is copied in and then dropped: unchanged objects' bytes stay where they are,
-   * so no per-object bytes are kept.
+   * Brings every section in line with `objs` and stamps the push time `t`. `encode` is called for the objects
+   * the sections do not hold yet (new or changed: ObjectMetrics are immutable), whose chunk is copied in and
+   * then dropped: unchanged objects are copied from the old sections, so no per-object bytes are kept.
    */
   update(objs: ObjectMetrics[], encode: (o: ObjectMetrics) => Chunk, nowMs: number, t: Uint8Array): void {
     if (!sameList(objs, this.#objs)) {
-      const chunks: Chunk[] = [];
-      const runs = this.#runs(objs, encode, chunks);
+      const runs = this.#runs(objs, encode);
       const keys = Uint32Array.from(objs, (o) => uidKey(o.uid));
       for (let f = 0; f < this.sections.length; f++) {
         const s = this.sections[f] as Section;
-        rebuild(s, f, runs, chunks, keys, objs.length, this.#version);
+        rebuild(s, f, runs, objs.length, this.#version);
+        s.keys = keys;
       }
       this.#objs = objs;
       this.#index = new Map(objs.map((o, i) => [o.uid, i]));
     }
     for (const s of this.sections) {
-      s.time = t;
-      s.timeMs = nowMs;
+      if (s.stampedMs === nowMs) continue;
+      stampMarks(s.buf, s.marks, 0, s.nMarks, t);
+      s.stampedMs = nowMs;
     }
   }
 
-  #runs(objs: readonly ObjectMetrics[], encode: (o: ObjectMetrics) => Chunk, chunks: Chunk[]): Run[] {
+  #runs(objs: readonly ObjectMetrics[], encode: (o: ObjectMetrics) => Chunk): Run[] {
     const runs: Run[] = [];
     let cur: Run | undefined;
     for (const obj of objs) {
       const j = this.#index.get(obj.uid);
       if (j === undefined || this.#objs[j] !== obj) {
         cur = undefined;
-        runs.push({ from: -1, count: 1, k: chunks.length, prev: j ?? -1 });
-        chunks.push(encode(obj));
+        runs.push({ from: -1, count: 1, chunk: encode(obj), prev: j ?? -1 });
       } else if (cur && cur.from + cur.count === j) cur.count++;
       else {
-        cur = { from: j, count: 1, k: -1, prev: -1 };
+        cur = { from: j, count: 1, chunk: undefined, prev: -1 };
         runs.push(cur);
       }
     }
@@ -224,6 +175,22 @@ function famMarkStart(c: Chunk, f: number): number {
   return f === 0 ? 0 : ((c.famMarkEnds as Uint32Array)[f - 1] as number);
 }
 
+/** Section size and point count after `runs`, so the spare is sized once. */
+function measure(s: Section, f: number, runs: readonly Run[]): { bytes: number; marks: number } {
+  let bytes = 0;
+  let marks = 0;
+  for (const r of runs) {
+    if (r.chunk) {
+      bytes += ((r.chunk.famEnds as Uint32Array)[f] as number) - famStart(r.chunk, f);
+      marks += ((r.chunk.famMarkEnds as Uint32Array)[f] as number) - famMarkStart(r.chunk, f);
+    } else {
+      bytes += (s.starts[r.from + r.count] as number) - (s.starts[r.from] as number);
+      marks += (s.markStarts[r.from + r.count] as number) - (s.markStarts[r.from] as number);
+    }
+  }
+  return { bytes, marks };
+}
+
 /** The spare index arrays, grown (with headroom) to hold `objects`. */
 function spareIndex(s: Section, objects: number): IndexArrays {
   if (s.spareIndex.vers.length < objects) s.spareIndex = indexArrays(Math.ceil(objects * 1.125) + 8);
@@ -231,339 +198,84 @@ function spareIndex(s: Section, objects: number): IndexArrays {
 }
 
 /**
- * Rebuilds family f's section for the new object list: the index first (sizes, versions, where each object's
- * bytes come from), then the pieces' boundaries (otlp-deflate.ts keeps the compressed bytes of unchanged
- * pieces), then the bytes of the pieces that are not an old piece's objects unchanged. A changed object keeps
- * its version when its bytes in this family did not change.
+ * Rebuilds family f's section into its spare buffers from the old section and the changed objects' chunks.
+ * A changed object keeps its version when its bytes in this family did not change.
  */
-function rebuild(
-  s: Section,
-  f: number,
-  runs: readonly Run[],
-  chunks: readonly Chunk[],
-  keys: Uint32Array,
-  objects: number,
-  version: { n: number },
-): void {
+function rebuild(s: Section, f: number, runs: readonly Run[], objects: number, version: { n: number }): void {
+  const need = measure(s, f, runs);
+  // Headroom so that a few added objects do not reallocate at every push.
+  if (s.spare.length < need.bytes) s.spare = Buffer.allocUnsafeSlow(Math.ceil(need.bytes * 1.125) + 64);
+  if (s.spareMarks.length < need.marks) s.spareMarks = new Uint32Array(Math.ceil(need.marks * 1.125) + 8);
+  const buf = s.spare;
+  const marks = s.spareMarks;
   const ix = spareIndex(s, objects);
   const starts = ix.starts.subarray(0, objects + 1);
   const markStarts = ix.markStarts.subarray(0, objects + 1);
   const vers = ix.vers.subarray(0, objects);
-  const pieceOf = ix.pieceOf.subarray(0, objects);
-  const src = ix.src;
   let pos = 0;
   let m = 0;
   let i = 0;
   for (const r of runs) {
-    if (r.k >= 0) {
-      const c = chunks[r.k] as Chunk;
+    const c = r.chunk;
+    if (c) {
       const a = famStart(c, f);
       const b = (c.famEnds as Uint32Array)[f] as number;
-      const ma = famMarkStart(c, f);
       const mb = (c.famMarkEnds as Uint32Array)[f] as number;
       starts[i] = pos;
       markStarts[i] = m;
-      if (r.prev >= 0 && sameBytes(s, r.prev, c, a, b, ma, mb)) {
-        vers[i] = s.vers[r.prev] as number;
-        src[i] = r.prev;
-      } else {
-        vers[i] = ++version.n;
-        src[i] = -(r.k + 1);
-      }
+      const ma = famMarkStart(c, f);
+      vers[i] = r.prev >= 0 && sameBytes(s, r.prev, c, a, b, ma, mb) ? (s.vers[r.prev] as number) : ++version.n;
+      copyBytes(c.buf, a, b, buf, pos);
+      for (let k = ma; k < mb; k++) marks[m++] = (c.marks[k] as number) - a + pos;
       pos += b - a;
-      m += mb - ma;
       i++;
       continue;
     }
-    const delta = pos - (s.starts[r.from] as number);
-    const mdelta = m - (s.markStarts[r.from] as number);
+    const a = s.starts[r.from] as number;
+    const b = s.starts[r.from + r.count] as number;
+    const ma = s.markStarts[r.from] as number;
+    const delta = pos - a;
     for (let k = 0; k < r.count; k++, i++) {
       starts[i] = (s.starts[r.from + k] as number) + delta;
-      markStarts[i] = (s.markStarts[r.from + k] as number) + mdelta;
+      markStarts[i] = (s.markStarts[r.from + k] as number) - ma + m;
       vers[i] = s.vers[r.from + k] as number;
-      src[i] = r.from + k;
     }
-    pos = (s.starts[r.from + r.count] as number) + delta;
-    m = (s.markStarts[r.from + r.count] as number) + mdelta;
+    copyBytes(s.buf, a, b, buf, pos);
+    const mb = s.markStarts[r.from + r.count] as number;
+    for (let k = ma; k < mb; k++) marks[m++] = (s.marks[k] as number) + delta;
+    pos = b + delta;
   }
   starts[i] = pos;
   markStarts[i] = m;
-
-  const old = { starts: s.starts, markStarts: s.markStarts, pieceOf: s.pieceOf, pieces: s.pieces.pieces };
-  const oldStored = s.stored;
-  const t0 = performance.now();
-  const pieces: Piece[] = [];
-  const stored: (Stored | null)[] = [];
-  const round = ++s.round;
-  // The pieces' boundaries (content-defined: after an object whose key falls below its size / PIECE_BYTES of
-  // the key space), and which of them are an old piece's objects unchanged: those keep their bytes, and their
-  // compressed bytes when their dictionary's objects are unchanged too.
-  let from = 0;
-  let bytes = 0;
-  let nonEmpty = 0;
-  for (let o = 0; o < objects; o++) {
-    const len = (starts[o + 1] as number) - (starts[o] as number);
-    bytes += len;
-    if (len > 0) nonEmpty++;
-    if (o < objects - 1 && !(len > 0 && (keys[o] as number) < (len / PIECE_BYTES) * 4294967296)) continue;
-    if (bytes > 0) {
-      const k = pieces.length;
-      for (let x = from; x <= o; x++) pieceOf[x] = k;
-      const kept = keptPiece(src, starts, old, from, o + 1);
-      let dictFrom = from;
-      for (let d = 0; dictFrom > 0 && d < PIECE_DICT; )
-        d += (starts[dictFrom] as number) - (starts[--dictFrom] as number);
-      let entry: Entry | undefined;
-      if (kept >= 0) {
-        const e = (old.pieces[kept] as Piece).entry;
-        if (sameDict(e.deps, e.deps.length - nonEmpty, starts, vers, dictFrom, from)) {
-          entry = e;
-          deflateStats.reused++;
-        }
-        const st = oldStored[kept] as Stored;
-        if (st.slab.round !== round) {
-          st.slab.round = round;
-          st.slab.live = 0;
-        }
-        st.slab.live += st.buf.length;
-        stored.push(st);
-      } else stored.push(null);
-      entry ??= newEntry(versionsOf(starts, vers, dictFrom, o + 1));
-      pieces.push({ from, to: o + 1, bytes, dictFrom, entry });
-    }
-    from = o + 1;
-    bytes = 0;
-    nonEmpty = 0;
-  }
-  s.pieces.pieces = pieces;
-  deflateStats.layoutMs += performance.now() - t0;
-  let write = 0;
-  // Pass 2: what goes into the new slab (rewritten pieces, and kept ones whose slab is mostly garbage).
-  let writeMarks = 0;
-  for (let k = 0; k < pieces.length; k++) {
-    const st = stored[k];
-    if (st != null && st.slab.live >= MIN_LIVE * st.slab.bytes) continue;
-    const p = pieces[k] as Piece;
-    write += p.bytes;
-    writeMarks += (markStarts[p.to] as number) - (markStarts[p.from] as number);
-  }
-  if (write > 0) {
-    const slab: Slab = { bytes: write, live: 0, round };
-    const buf = Buffer.allocUnsafeSlow(write);
-    const marks = new Uint32Array(writeMarks);
-    let at = 0;
-    let mat = 0;
-    for (let k = 0; k < pieces.length; k++) {
-      const kept = stored[k];
-      if (kept != null && kept.slab.live >= MIN_LIVE * kept.slab.bytes) continue;
-      const p = pieces[k] as Piece;
-      const pm = (markStarts[p.to] as number) - (markStarts[p.from] as number);
-      const pb = buf.subarray(at, at + p.bytes);
-      const pmarks = marks.subarray(mat, mat + pm);
-      if (kept != null) {
-        // Moved as it is: its marks are offsets in the piece, its compressed bytes stay valid.
-        copyBytes(kept.buf, 0, kept.buf.length, pb, 0);
-        pmarks.set(kept.marks);
-        stored[k] = { buf: pb, marks: pmarks, slab, stampedMs: kept.stampedMs };
-        sectionStats.moved++;
-        sectionStats.movedBytes += p.bytes;
-      } else {
-        writePiece(p, f, src, chunks, old, oldStored, pb, pmarks);
-        stored[k] = { buf: pb, marks: pmarks, slab, stampedMs: -1 };
-        sectionStats.written++;
-        sectionStats.writtenBytes += p.bytes;
-      }
-      at += p.bytes;
-      mat += pm;
-    }
-  }
-  [s.spareIndex, s.index] = [s.index, ix];
+  [s.spare, s.spareMarks, s.spareIndex, s.index] = [s.buf, s.marks, s.index, ix];
+  s.buf = buf;
+  s.marks = marks;
+  s.len = pos;
+  s.nMarks = m;
   s.starts = starts;
   s.markStarts = markStarts;
   s.vers = vers;
-  s.pieceOf = pieceOf;
-  s.keys = keys;
-  s.stored = stored as Stored[];
-  s.len = pos;
-  s.nMarks = m;
-}
-
-/** The previous build's index and pieces (read while writing the new pieces). */
-interface OldIndex {
-  starts: Uint32Array;
-  markStarts: Uint32Array;
-  pieceOf: Uint32Array;
-  pieces: readonly Piece[];
-}
-
-/**
- * The old piece holding exactly the bytes of new objects [from, to) (-1: none): their objects with bytes in
- * this family are, in order, the old piece's objects with bytes, unchanged. Objects without bytes here (a pod
- * without points in this family) may come and go around them: a deleted pod dirties only the families it
- * has points in.
- */
-function keptPiece(src: Int32Array, starts: Uint32Array, old: OldIndex, from: number, to: number): number {
-  let q = -1;
-  let last = -1;
-  let n = 0;
-  for (let o = from; o < to; o++) {
-    if (starts[o + 1] === starts[o]) continue;
-    const j = src[o] as number;
-    if (j <= last) return -1;
-    if (q < 0) q = old.pieceOf[j] as number;
-    else if (old.pieceOf[j] !== q) return -1;
-    last = j;
-    n++;
-  }
-  const op = old.pieces[q];
-  if (op === undefined) return -1;
-  for (let j = op.from; j < op.to; j++) if (old.starts[j + 1] !== old.starts[j]) n--;
-  return n === 0 ? q : -1;
-}
-
-/** Whether deps[0..n) are the versions of the objects with bytes among [a, b) (a piece's dictionary). */
-function sameDict(
-  deps: Float64Array,
-  n: number,
-  starts: Uint32Array,
-  vers: Float64Array,
-  a: number,
-  b: number,
-): boolean {
-  let k = 0;
-  for (let o = a; o < b; o++) {
-    if (starts[o + 1] === starts[o]) continue;
-    if (k >= n || deps[k++] !== vers[o]) return false;
-  }
-  return k === n;
-}
-
-/** The versions of the objects with bytes among [a, b): a piece's dependencies. */
-function versionsOf(starts: Uint32Array, vers: Float64Array, a: number, b: number): Float64Array {
-  let n = 0;
-  for (let o = a; o < b; o++) if (starts[o + 1] !== starts[o]) n++;
-  const d = new Float64Array(n);
-  n = 0;
-  for (let o = a; o < b; o++) if (starts[o + 1] !== starts[o]) d[n++] = vers[o] as number;
-  return d;
-}
-
-/** Writes piece p's objects' bytes into dst (its marks, as offsets in dst, into dmarks). */
-function writePiece(
-  p: Piece,
-  f: number,
-  src: Int32Array,
-  chunks: readonly Chunk[],
-  old: OldIndex,
-  oldStored: readonly Stored[],
-  dst: Buffer,
-  dmarks: Uint32Array,
-): void {
-  let pos = 0;
-  let m = 0;
-  for (let o = p.from; o < p.to; o++) {
-    const j = src[o] as number;
-    if (j >= 0) {
-      const a = old.starts[j] as number;
-      const b = old.starts[j + 1] as number;
-      if (b === a) continue;
-      const q = old.pieceOf[j] as number;
-      const op = old.pieces[q] as Piece;
-      const st = oldStored[q] as Stored;
-      const base = old.starts[op.from] as number;
-      const mbase = old.markStarts[op.from] as number;
-      copyBytes(st.buf, a - base, b - base, dst, pos);
-      const mb = (old.markStarts[j + 1] as number) - mbase;
-      for (let k = (old.markStarts[j] as number) - mbase; k < mb; k++)
-        dmarks[m++] = (st.marks[k] as number) - (a - base) + pos;
-      pos += b - a;
-    } else {
-      const c = chunks[-j - 1] as Chunk;
-      const a = famStart(c, f);
-      const b = (c.famEnds as Uint32Array)[f] as number;
-      copyBytes(c.buf, a, b, dst, pos);
-      const mb = (c.famMarkEnds as Uint32Array)[f] as number;
-      for (let k = famMarkStart(c, f); k < mb; k++) dmarks[m++] = (c.marks[k] as number) - a + pos;
-      pos += b - a;
-    }
-  }
+  s.stampedMs = -1;
+  s.laidOut = false;
 }
 
 /**
  * Whether object `prev`'s bytes in the old section equal the chunk's c.buf[a..b) outside the time marks (the
- * section's may hold some push time, a fresh chunk's are zero): same length, same mark offsets, same bytes.
+ * section's hold the last push time, a fresh chunk's are zero): same length, same mark offsets, same bytes.
  */
 function sameBytes(s: Section, prev: number, c: Chunk, a: number, b: number, ma: number, mb: number): boolean {
   const oa = s.starts[prev] as number;
   if ((s.starts[prev + 1] as number) - oa !== b - a) return false;
   const om = s.markStarts[prev] as number;
   if ((s.markStarts[prev + 1] as number) - om !== mb - ma) return false;
-  if (b === a) return true;
-  const q = s.pieceOf[prev] as number;
-  const p = s.pieces.pieces[q] as Piece;
-  const st = s.stored[q] as Stored;
-  const base = s.starts[p.from] as number;
-  const mbase = s.markStarts[p.from] as number;
-  const off = oa - base;
-  const sb = st.buf;
-  const sm = st.marks;
-  const cb = c.buf;
-  const cm = c.marks;
-  const n = mb - ma;
   let from = 0;
-  for (let k = 0; k <= n; k++) {
-    const to = k < n ? (cm[ma + k] as number) - a : b - a;
-    if (k < n && (sm[om - mbase + k] as number) - off !== to) return false;
-    for (let x = from; x < to; x++) if (sb[off + x] !== cb[a + x]) return false;
+  for (let k = 0; k <= mb - ma; k++) {
+    const to = k < mb - ma ? (c.marks[ma + k] as number) - a : b - a;
+    if (k < mb - ma && (s.marks[om + k] as number) - oa !== to) return false;
+    for (let x = from; x < to; x++) if (s.buf[oa + x] !== c.buf[a + x]) return false;
     from = to + 8;
   }
   return true;
-}
-
-/** The stored bytes of piece k, with the push time written into its marks. */
-function stampedPiece(s: Section, k: number): Stored {
-  const st = s.stored[k] as Stored;
-  if (st.stampedMs !== s.timeMs) {
-    stampMarks(st.buf, st.marks, 0, st.marks.length, s.time);
-    st.stampedMs = s.timeMs;
-  }
-  return st;
-}
-
-/** Bytes of the slabs section s holds (its own bytes and the garbage beside them). */
-export function heldBytes(s: Section): number {
-  const slabs = new Set<Slab>();
-  for (const st of s.stored) slabs.add(st.slab);
-  let n = 0;
-  for (const slab of slabs) n += slab.bytes;
-  return n;
-}
-
-/** Index of the first piece of s ending after object a. */
-function firstPieceAfter(s: Section, a: number): number {
-  const ps = s.pieces.pieces;
-  let lo = 0;
-  let hi = ps.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((ps[mid] as Piece).to <= a) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** The stamped bytes of objects [a, b) of section s as views, pushed to out. */
-export function sectionSlices(s: Section, a: number, b: number, out: { push(b: Buffer): unknown }): void {
-  const ps = s.pieces.pieces;
-  for (let k = firstPieceAfter(s, a); k < ps.length; k++) {
-    const p = ps[k] as Piece;
-    if (p.from >= b) break;
-    const st = stampedPiece(s, k);
-    const base = s.starts[p.from] as number;
-    const from = p.from >= a ? 0 : (s.starts[a] as number) - base;
-    const to = p.to <= b ? st.buf.length : (s.starts[b] as number) - base;
-    if (to > from) out.push(from === 0 && to === st.buf.length ? st.buf : st.buf.subarray(from, to));
-  }
 }
 
 /** Family section s as deflate units: object i's bytes. */
@@ -587,58 +299,32 @@ class SectionUnits implements UnitSeq {
   copy(i: number, dst: Buffer, pos: number, marks: number[]): void {
     const s = this.s;
     const a = s.starts[i] as number;
-    const b = s.starts[i + 1] as number;
-    if (b === a) return;
-    const k = s.pieceOf[i] as number;
-    const p = s.pieces.pieces[k] as Piece;
-    const st = s.stored[k] as Stored;
-    const base = s.starts[p.from] as number;
-    const mbase = s.markStarts[p.from] as number;
-    copyBytes(st.buf, a - base, b - base, dst, pos);
-    const mb = (s.markStarts[i + 1] as number) - mbase;
-    for (let m = (s.markStarts[i] as number) - mbase; m < mb; m++)
-      marks.push((st.marks[m] as number) - (a - base) + pos);
-  }
-  /** Objects [a, b) a piece at a time: a piece's objects are one run of bytes and marks in its slab. */
-  copyRange(a: number, b: number, dst: Buffer, pos: number, marks: number[]): number {
-    const s = this.s;
-    const ps = s.pieces.pieces;
-    const start = pos;
-    for (let k = firstPieceAfter(s, a); k < ps.length; k++) {
-      const p = ps[k] as Piece;
-      if (p.from >= b) break;
-      const st = s.stored[k] as Stored;
-      const base = s.starts[p.from] as number;
-      const x = Math.max(a, p.from);
-      const y = Math.min(b, p.to);
-      const from = (s.starts[x] as number) - base;
-      const to = (s.starts[y] as number) - base;
-      if (to === from) continue;
-      dst.set(from === 0 && to === st.buf.length ? st.buf : st.buf.subarray(from, to), pos);
-      const mbase = s.markStarts[p.from] as number;
-      const me = (s.markStarts[y] as number) - mbase;
-      for (let m = (s.markStarts[x] as number) - mbase; m < me; m++) marks.push((st.marks[m] as number) - from + pos);
-      pos += to - from;
-    }
-    return pos - start;
+    s.buf.copy(dst, pos, a, s.starts[i + 1] as number);
+    const mb = s.markStarts[i + 1] as number;
+    for (let k = s.markStarts[i] as number; k < mb; k++) marks.push((s.marks[k] as number) - a + pos);
   }
   slices(a: number, b: number, out: Buffer[]): void {
-    sectionSlices(this.s, a, b, out);
+    out.push(this.s.buf.subarray(this.s.starts[a] as number, this.s.starts[b] as number));
   }
 }
 
-/** The gzip segments of objects [a, b) of section s. */
+/** The gzip segments of objects [a, b) of section s (laying its pieces out after a rebuild). */
 export function sectionSegments(s: Section, a: number, b: number, out: Segment[]): void {
-  s.pieces.segments(new SectionUnits(s), a, b, out);
+  const units = new SectionUnits(s);
+  if (!s.laidOut) {
+    s.pieces.layout(units);
+    s.laidOut = true;
+  }
+  s.pieces.segments(units, a, b, out);
 }
 
 /**
  * src[a..b) → dst at pos. Buffer#copy makes a view per call (~0.3 µs), as much as copying a few hundred bytes
- * by hand; a rebuild copies tens of thousands of ranges of ~160 bytes (one object's points of one family).
+ * by hand; a rebuild copies ~70k ranges of ~160 bytes (one changed object's points of one family) per push.
  */
-function copyBytes(src: Uint8Array, a: number, b: number, dst: Uint8Array, pos: number): void {
+function copyBytes(src: Buffer, a: number, b: number, dst: Buffer, pos: number): void {
   if (b - a > 256) {
-    dst.set(src.subarray(a, b), pos);
+    src.copy(dst, pos, a, b);
     return;
   }
   for (let i = a; i < b; i++) dst[pos++] = src[i] as number;

@@ -33,7 +33,7 @@ import {
   writeNanos,
   writeStringKeyValue,
 } from './otlp-proto.ts';
-import { FlatSections, type Section, sectionSegments, sectionSlices } from './otlp-sections.ts';
+import { FlatSections, type Section, sectionSegments } from './otlp-sections.ts';
 
 /**
  * Mean piece size and dictionary of the entity shape's compressed pieces (an entity chunk is ~3.5 KiB). Measured
@@ -501,16 +501,13 @@ export class StoreEncoder {
     };
     const build = (): Buffer[] => {
       const { head, cuts } = framing();
-      // A section's pieces that lie next to each other in memory go out as one view.
-      const out = new Pieces();
-      out.push(head.subarray(0, cuts[0]));
+      const out: Buffer[] = [head.subarray(0, cuts[0])];
       for (let i = 0; i < parts.length; i++) {
         const p = parts[i] as Part;
-        out.push(head.subarray(cuts[i], cuts[i + 1]));
-        sectionSlices(p.s, p.oa, p.ob, out);
+        out.push(head.subarray(cuts[i], cuts[i + 1]), p.s.buf.subarray(p.a, p.b));
         if (p.meta.trailer.length > 0) out.push(p.meta.trailer);
       }
-      return out.list;
+      return out;
     };
     const segments = (): Segment[] => {
       const { head, cuts } = framing();

@@ -218,3 +218,19 @@ test('a piece is compressed again when its dictionary changed, and only then', a
   // Piece 2 (its bytes) and piece 3 (its dictionary); piece 0 has no dictionary and is always sent live.
   assert.equal(deflateStats.compressed, base + 2, 'the changed unit and its successor');
 });
+
+test('a gzip member from kept pieces is handed over as a few long buffers, not one per piece', async () => {
+  const store = new MetricsStore({ schema: 'ksm', resources: ['pods'], now: () => 1_700_000_000_000 });
+  for (let i = 0; i < 600; i++) store.upsertObject('pods', pod(i, 0));
+  const enc = new StoreEncoder({ scope: scopeFor('ksm') });
+  const limits = { maxBytes: 64 * 1024 * 1024, maxPoints: 1_000_000 };
+  const pieces = deflateStats.compressed;
+  const [r] = enc.plan(store, 1_700_000_015_000, limits, undefined, { 'service.name': 'kso' }, {});
+  assert.ok(r);
+  const member = await r.gzip();
+  assert.ok(deflateStats.compressed - pieces > 100, 'the request is made of many kept pieces');
+  const bytes = member.reduce((n, b) => n + b.length, 0);
+  // Header, runs of 256 KiB, final block and trailer (they are small, so they join the runs too).
+  assert.ok(member.length <= Math.ceil(bytes / (256 * 1024)) + 1, `${member.length} buffers for ${bytes} bytes`);
+  assert.ok(gunzipSync(Buffer.concat(member)).equals(r.write()));
+});
