@@ -33,7 +33,7 @@ import {
   writeNanos,
   writeStringKeyValue,
 } from './otlp-proto.ts';
-import { FlatSections, type Section, sectionSegments } from './otlp-sections.ts';
+import { FlatSections, type Section, sectionSegments, stampedSection } from './otlp-sections.ts';
 
 /**
  * Mean piece size and dictionary of the entity shape's compressed pieces (an entity chunk is ~3.5 KiB). Measured
@@ -504,7 +504,7 @@ export class StoreEncoder {
       const out: Buffer[] = [head.subarray(0, cuts[0])];
       for (let i = 0; i < parts.length; i++) {
         const p = parts[i] as Part;
-        out.push(head.subarray(cuts[i], cuts[i + 1]), p.s.buf.subarray(p.a, p.b));
+        out.push(head.subarray(cuts[i], cuts[i + 1]), stampedSection(p.s).subarray(p.a, p.b));
         if (p.meta.trailer.length > 0) out.push(p.meta.trailer);
       }
       return out;
