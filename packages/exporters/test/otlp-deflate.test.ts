@@ -234,3 +234,15 @@ test('a gzip member from kept pieces is handed over as a few long buffers, not o
   assert.ok(member.length <= Math.ceil(bytes / (256 * 1024)) + 1, `${member.length} buffers for ${bytes} bytes`);
   assert.ok(gunzipSync(Buffer.concat(member)).equals(r.write()));
 });
+
+test('kept ksm pieces compress their dictionary stored and the piece at level 1: the member stays small', async () => {
+  const store = new MetricsStore({ schema: 'ksm', resources: ['pods'], now: () => 1_700_000_000_000 });
+  for (let i = 0; i < 600; i++) store.upsertObject('pods', pod(i, 0));
+  const enc = new StoreEncoder({ scope: scopeFor('ksm') });
+  const [r] = enc.plan(store, 1_700_000_015_000, { maxBytes: 64 << 20, maxPoints: 1e6 }, undefined, {}, {});
+  assert.ok(r);
+  const member = Buffer.concat(await r.gzip());
+  assert.ok(gunzipSync(member).equals(r.write()));
+  // Pieces left at level 0 (stored) would be larger than the request itself.
+  assert.ok(member.length * 5 < r.bytes, `${member.length} bytes for ${r.bytes}`);
+});
