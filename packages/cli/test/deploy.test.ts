@@ -186,6 +186,14 @@ test('the image and `npm run kso` start Node with KSO_NODE_FLAGS and KSO_MALLOC_
   const entry = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
   assert.ok(entry, 'Dockerfile has an exec-form ENTRYPOINT');
   assert.deepEqual(JSON.parse(entry[1]!), ['node', ...KSO_NODE_FLAGS, 'packages/cli/bin/kso.js']);
+  // Node keys the compile cache by V8 flags: warmed with others, `kso run` would load the TypeScript stripper.
+  const warm = /^RUN node (.*)packages\/cli\/scripts\/warm-compile-cache\.ts/m.exec(dockerfile);
+  assert.ok(warm, 'Dockerfile warms the compile cache');
+  assert.deepEqual(
+    warm[1]!.split(' ').filter(Boolean),
+    [...KSO_NODE_FLAGS],
+    'the compile cache is warmed with KSO_NODE_FLAGS',
+  );
   const env = Object.entries(KSO_MALLOC_ENV).map(([k, v]) => `${k}=${v}`);
   assert.ok(new RegExp(`^ENV ${env.join(' ')}$`, 'm').test(dockerfile), `Dockerfile sets ENV ${env.join(' ')}`);
   const scripts = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).scripts as Record<string, string>;
