@@ -30,10 +30,12 @@ const compileCaches = new Map<string, string | undefined>();
  * A Node compile cache warmed for `bin` started with `nodeArgs`, as deploy/Dockerfile warms the image's
  * (packages/cli/scripts/warm-compile-cache.ts with the same V8 flags: the cache is keyed by them): a process
  * that hits it does not load the TypeScript stripper (~17 MB RSS) nor compile the sources again. Undefined when
- * the checkout has no warm script or KSO_BENCH_COMPILE_CACHE=0 (to measure without it).
+ * the checkout has no warm script or KSO_BENCH_COMPILE_CACHE=0 (to measure without it); =own warms it for this
+ * checkout only (a --kso-baseline older than the Dockerfile's fix ran without it as deployed).
  */
 export function warmCompileCache(bin: string, nodeArgs: readonly string[]): string | undefined {
-  if (process.env.KSO_BENCH_COMPILE_CACHE === '0') return undefined;
+  const mode = process.env.KSO_BENCH_COMPILE_CACHE;
+  if (mode === '0' || (mode === 'own' && bin !== KSO_BIN)) return undefined;
   const key = JSON.stringify([bin, nodeArgs]);
   if (compileCaches.has(key)) return compileCaches.get(key);
   const script = join(dirname(bin), '../scripts/warm-compile-cache.ts');
