@@ -134,9 +134,10 @@ export class BackgroundRender {
    *
    * Past its pending limit prerender builds the segments itself (the initial sync, a relist, long without a
    * scrape): then the text is the whole exposition (66 MiB at 10k pods), held until a gzip client comes. Unless a
-   * client reads text, it is compacted once such builds stop for COMPACT_DELAY_MS: compressed on the libuv
-   * pool and dropped (Piece), as the first gzip scrape would, which then finds its members ready. A client that
-   * reads text gets it inflated, and held again if it keeps scraping (ScrapeCadence.readsText).
+   * client reads text, it is compacted once such builds stop for COMPACT_DELAY_MS (or once that client stops
+   * scraping): compressed on the libuv pool and dropped (Piece), as the first gzip scrape would, which then
+   * finds its members ready. A client that reads text gets it inflated, and held again if it keeps scraping
+   * (ScrapeCadence.readsText).
    */
   #prerender(): void {
     const t0 = performance.now();
@@ -187,7 +188,12 @@ export class BackgroundRender {
   async #compact(): Promise<void> {
     this.#compactTimer = undefined;
     const compact = this.#opts.compact;
-    if (compact === undefined || this.#stopped || this.textWanted()) return;
+    if (compact === undefined || this.#stopped) return;
+    if (this.textWanted()) {
+      // Someone reads the text (polled it while the store synced, say): compact once they stop.
+      this.#compactTimer = setTimeout(() => void this.#compact(), COMPACT_DELAY_MS).unref();
+      return;
+    }
     try {
       await compact();
       this.stats.compactions++;

@@ -75,7 +75,7 @@ test('background: a large drop of text is followed by one collection; small drop
   assert.equal(bg.stats.collections, 1);
 });
 
-test('background: text built by prerender itself (a sync) is compacted once the builds stop, unless a client reads text', async (t) => {
+test('background: text built by prerender itself (a sync) is compacted once the builds stop, or once a client that read it stops', async (t) => {
   // A renderer whose prerender builds the body on its first ticks, like the folds of an initial sync.
   const fake = (folds: number) => {
     const stats = { bodyRenders: 0 };
@@ -118,6 +118,10 @@ test('background: text built by prerender itself (a sync) is compacted once the 
   assert.equal(bg.stats.compactions, 1);
   assert.equal(reader, 0, 'a client that reads text keeps it');
   assert.equal(idle, 0, 'nothing built by prerender: nothing to compact');
+  // That client is gone once it has missed its scrapes (3 × 2 s after its last one).
+  await new Promise((r) => setTimeout(r, 5_500));
+  assert.equal(reader, 1, 'compacted after the reader stopped');
+  assert.equal(alone, 1, 'once');
 });
 
 test('gzip cache: unchanged pieces keep their members; the members inflate to the body', async () => {
