@@ -307,7 +307,7 @@ function startBackground(
       else if (keepText) keepAllText(body, youngGc);
     },
     compact: async () => {
-      await gzip.body(renderer.renderPieces(opts.source, 'text'), true);
+      await gzip.body(renderer.renderPieces(opts.source, 'text'), () => !background.textWanted());
       background.dropped(gzip.takeDropped());
     },
   });

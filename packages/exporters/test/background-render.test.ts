@@ -124,6 +124,17 @@ test('background: text built by prerender itself (a sync) is compacted once the 
   assert.equal(alone, 1, 'once');
 });
 
+test('gzip cache: a drop predicate is asked per piece, so text a client started reading meanwhile stays', async () => {
+  const z = new GzipCache(1);
+  const pieces = [1, 2, 3, 4].map((i) => new Piece(Buffer.from(`p ${i}\n`.repeat(100))));
+  let asked = 0;
+  // Text is wanted from the second question on (a client came while the body was being compressed).
+  await z.body({ pieces, length: pieces.reduce((n, p) => n + p.length, 0) }, () => asked++ === 0);
+  assert.ok(asked > 1);
+  assert.equal(pieces.filter((p) => !p.hasText).length, 1, 'only the piece compressed before the client came');
+  assert.equal(z.takeDropped(), pieces[0]?.length);
+});
+
 test('gzip cache: unchanged pieces keep their members; the members inflate to the body', async () => {
   const z = new GzipCache(1);
   const a = new Piece(Buffer.from('a 1\n'.repeat(1000)));
