@@ -5,7 +5,10 @@
 // spaces (SIGUSR2, --report-on-signal) so flags can be compared on the same cluster.
 // PROBE_VARIANTS='name:checkout dir or .:K=V,K=V;...' runs several kso processes side by side on that cluster
 // (each checkout with its own node flags, the given glibc settings replacing KSO_MALLOC_ENV's), scraped one
-// after the other: CPU and RSS of settings or builds compared in one run, on a host whose speed moves.
+// after the other: CPU and RSS of settings or builds compared in one run, on a host whose speed moves. A fourth
+// field adds node flags to that variant ('name:.::--v8-pool-size=1 --single-threaded-gc').
+// PROBE_SNAPSHOT=1 also writes a V8 heap snapshot of each variant after the scrapes and prints its largest
+// constructors by self size (what the old generation holds).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,12 +61,79 @@ function cpuDiff(a: Map<string, number>, b: Map<string, number>): string {
     .join(', ');
 }
 
+/** Resident MB per mapping (file path, [heap], [anon], [stack]...), largest first: what the RSS is made of. */
+function smapsTop(pid: number): string {
+  const by = new Map<string, number>();
+  let name = '';
+  for (const l of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(l);
+    if (head) {
+      name = head[1] || '[anon]';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(l);
+    if (rss) by.set(name, (by.get(name) ?? 0) + Number(rss[1]) / 1024);
+  }
+  return [...by]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([k, v]) => `${k.replace(/^.*\//, '')} ${v.toFixed(1)}`)
+    .join(', ');
+}
+
 function smaps(pid: number): string {
   return readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8')
     .split('\n')
     .filter((l) => /^(Rss|Pss_Anon|Pss_File|Anonymous|Private_Dirty|Shared_Clean|Private_Clean):/.test(l))
     .map((l) => l.replace(/\s+/g, ' '))
     .join('; ');
+}
+
+/** The heap snapshot's self sizes summed per node type and constructor name, largest first. */
+async function snapshotTop(pid: number, dir: string): Promise<string> {
+  process.kill(pid, 'SIGUSR1');
+  let file: string | undefined;
+  for (let i = 0; i < 120 && file === undefined; i++) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    // Written as it goes: complete once it parses.
+    const f = readdirSync(dir).find((n) => n.endsWith('.heapsnapshot'));
+    if (f === undefined) continue;
+    try {
+      JSON.parse(readFileSync(join(dir, f), 'utf8'));
+      file = f;
+    } catch {
+      // Not complete yet.
+    }
+  }
+  if (file === undefined) return 'no heap snapshot';
+  const snap = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
+  };
+  const fields = snap.snapshot.meta.node_fields;
+  const width = fields.length;
+  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f)) as [
+    number,
+    number,
+    number,
+  ];
+  const types = snap.snapshot.meta.node_types[0];
+  const by = new Map<string, { bytes: number; count: number }>();
+  for (let i = 0; i < snap.nodes.length; i += width) {
+    const type = types[snap.nodes[i + typeAt] as number] as string;
+    const name = type === 'object' || type === 'closure' ? snap.strings[snap.nodes[i + nameAt] as number] : '';
+    const k = `${type}${name ? `:${name}` : ''}`;
+    const e = by.get(k) ?? { bytes: 0, count: 0 };
+    e.bytes += snap.nodes[i + sizeAt] as number;
+    e.count++;
+    by.set(k, e);
+  }
+  return [...by]
+    .sort((a, b) => b[1].bytes - a[1].bytes)
+    .slice(0, 25)
+    .map(([k, v]) => `${k} ${(v.bytes / 1048576).toFixed(1)} MB/${v.count}`)
+    .join(', ');
 }
 
 async function heapReport(pid: number, reports: string): Promise<string> {
@@ -109,25 +179,28 @@ interface Variant {
   name: string;
   bin: string | undefined;
   flagsFile: string | undefined;
+  flags: readonly string[];
   malloc: Readonly<Record<string, string>>;
 }
 
 function variants(): Variant[] {
   const spec = process.env.PROBE_VARIANTS;
-  if (!spec) return [{ name: 'kso', bin: undefined, flagsFile: undefined, malloc: KSO_MALLOC_ENV }];
+  if (!spec) return [{ name: 'kso', bin: undefined, flagsFile: undefined, flags: [], malloc: KSO_MALLOC_ENV }];
   return spec.split(';').map((v) => {
-    const [name, checkout, env] = v.split(':') as [string, string, string | undefined];
+    const [name, checkout, env, more] = v.split(':') as [string, string, string | undefined, string | undefined];
+    const flags = (more ?? '').split(' ').filter(Boolean);
     const malloc = { ...KSO_MALLOC_ENV };
     for (const kv of (env ?? '').split(',').filter(Boolean)) {
       const [k, x] = kv.split('=') as [string, string];
       malloc[k] = x;
     }
-    if (checkout === '.' || checkout === '') return { name, bin: undefined, flagsFile: undefined, malloc };
+    if (checkout === '.' || checkout === '') return { name, bin: undefined, flagsFile: undefined, flags, malloc };
     const dir = resolve(checkout);
     return {
       name,
       bin: join(dir, 'packages/cli/bin/kso.js'),
       flagsFile: join(dir, 'packages/config/src/node-flags.ts'),
+      flags,
       malloc,
     };
   });
@@ -144,7 +217,15 @@ try {
     const own = mkdtempSync(join(reports, `${v.name}-`));
     const t = await startKso(
       kubeconfig,
-      [...flags, '--report-on-signal', '--report-signal=SIGUSR2', `--report-directory=${own}`, ...extra],
+      [
+        ...flags,
+        ...v.flags,
+        ...(process.env.PROBE_SNAPSHOT ? ['--heapsnapshot-signal=SIGUSR1', `--diagnostic-dir=${own}`] : []),
+        '--report-on-signal',
+        '--report-signal=SIGUSR2',
+        `--report-directory=${own}`,
+        ...extra,
+      ],
       v.bin,
       v.malloc,
     );
@@ -155,6 +236,7 @@ try {
   for (const { v, t } of running) {
     const at = procUsage(t.pid);
     console.log(`${v.name} after sync: RSS ${at.rssMb.toFixed(1)} MB cpu ${at.cpuS.toFixed(2)} s; ${smaps(t.pid)}`);
+    console.log(`  by mapping (MB): ${smapsTop(t.pid)}`);
   }
   const cpu0 = new Map(running.map(({ v, t }) => [v.name, procUsage(t.pid).cpuS]));
   const threads0 = new Map(running.map(({ v, t }) => [v.name, threadCpu(t.pid)]));
@@ -180,7 +262,9 @@ try {
     );
     console.log(`  CPU s by thread: ${cpuDiff(threads0.get(v.name) ?? new Map(), threadCpu(t.pid))}`);
     console.log(`  ${smaps(t.pid)}`);
+    console.log(`  by mapping (MB): ${smapsTop(t.pid)}`);
     console.log(`  ${await heapReport(t.pid, own)}`);
+    if (process.env.PROBE_SNAPSHOT) console.log(`  heap snapshot: ${await snapshotTop(t.pid, own)}`);
   }
 } finally {
   clearInterval(churn);

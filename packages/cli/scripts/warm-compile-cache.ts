@@ -8,6 +8,11 @@ if (!getCompileCacheDir()) {
   process.exit(2);
 }
 await import('../src/main.ts');
+// main.ts imports each command's module when it runs: `kso run`'s graph (run.ts and everything under it) missed
+// the cache otherwise, and its first TypeScript module loaded the stripper after all.
+await import('../src/run.ts');
+await import('../src/config.ts');
+await import('../src/render.ts');
 await import('@kso/sidecar');
 await import('@kso/sidecar/sidecar');
 await import('@kso/exporters/otlp-push');

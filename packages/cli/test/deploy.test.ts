@@ -179,6 +179,29 @@ test('the kso image is set in one place for kustomize: deploy/components/image, 
   }
 });
 
+test('with the compile cache warmed as the image warms it, `kso run` loads no TypeScript stripper', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { KSO_NODE_FLAGS } = await import('@kso/config');
+  const cache = mkdtempSync(join(tmpdir(), 'kso-cc-'));
+  try {
+    const env = { ...process.env, NODE_COMPILE_CACHE: cache };
+    execFileSync(process.execPath, [...KSO_NODE_FLAGS, `${ROOT}packages/cli/scripts/warm-compile-cache.ts`], { env });
+    // What `kso run` imports before it starts (main.ts, then the run command's module).
+    const child = `await import(${JSON.stringify(`${ROOT}packages/cli/src/main.ts`)});
+await import(${JSON.stringify(`${ROOT}packages/cli/src/run.ts`)});
+process.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => m.includes("amaro"))));`;
+    const out = execFileSync(process.execPath, [...KSO_NODE_FLAGS, '--input-type=module', '-e', child], {
+      env,
+      encoding: 'utf8',
+    });
+    assert.deepEqual(JSON.parse(out), [], 'every module came from the cache');
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
+});
+
 test('the image and `npm run kso` start Node with KSO_NODE_FLAGS and KSO_MALLOC_ENV (read only at start-up)', async () => {
   const { readFileSync } = await import('node:fs');
   const { KSO_MALLOC_ENV, KSO_NODE_FLAGS } = await import('@kso/config');
@@ -186,6 +209,14 @@ test('the image and `npm run kso` start Node with KSO_NODE_FLAGS and KSO_MALLOC_
   const entry = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
   assert.ok(entry, 'Dockerfile has an exec-form ENTRYPOINT');
   assert.deepEqual(JSON.parse(entry[1]!), ['node', ...KSO_NODE_FLAGS, 'packages/cli/bin/kso.js']);
+  // Node keys the compile cache by V8 flags: warmed with others, `kso run` would load the TypeScript stripper.
+  const warm = /^RUN node (.*)packages\/cli\/scripts\/warm-compile-cache\.ts/m.exec(dockerfile);
+  assert.ok(warm, 'Dockerfile warms the compile cache');
+  assert.deepEqual(
+    warm[1]!.split(' ').filter(Boolean),
+    [...KSO_NODE_FLAGS],
+    'the compile cache is warmed with KSO_NODE_FLAGS',
+  );
   const env = Object.entries(KSO_MALLOC_ENV).map(([k, v]) => `${k}=${v}`);
   assert.ok(new RegExp(`^ENV ${env.join(' ')}$`, 'm').test(dockerfile), `Dockerfile sets ENV ${env.join(' ')}`);
   const scripts = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).scripts as Record<string, string>;

@@ -17,6 +17,8 @@ const MIN_GAP_MS = 30;
 /** Text dropped at once (a first gzip scrape: the whole body) worth a collection of its own, and how soon. */
 const DROPPED_GC_BYTES = 16 << 20;
 const DROPPED_GC_DELAY_MS = 1_000;
+/** Quiet time after the last body build of a prerender tick before that text is compacted (see #prerender). */
+const COMPACT_DELAY_MS = 2_000;
 
 export interface BackgroundRenderOptions {
   renderer: StoreRenderer;
@@ -31,6 +33,11 @@ export interface BackgroundRenderOptions {
   prepare(kind: ScrapeKind, keepText: boolean): Promise<void>;
   /** A full garbage collection (exposeGc()), or undefined to leave collection to V8. */
   gc?: (() => void) | undefined;
+  /**
+   * Compresses the store's body and drops its text (no client reads it): what a first gzip scrape would do,
+   * done once a large batch of text (an initial sync, a relist) has been built with no scrape to take it.
+   */
+  compact?: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -59,12 +66,13 @@ export class BackgroundRender {
   #prepareTimer: NodeJS.Timeout | undefined;
   #gcTimer: NodeJS.Timeout | undefined;
   #droppedGcTimer: NodeJS.Timeout | undefined;
+  #compactTimer: NodeJS.Timeout | undefined;
   #lastPrepareMs = 0;
   /** Bumped by every scrape: a preparation still running for the previous one stops. */
   #round = 0;
   #stopped = false;
   /** Bodies prepared ahead of a scrape and garbage collections run (self-metrics, tests). */
-  readonly stats = { prepared: 0, collections: 0 };
+  readonly stats = { prepared: 0, collections: 0, compactions: 0 };
 
   constructor(opts: BackgroundRenderOptions) {
     this.#opts = opts;
@@ -113,6 +121,7 @@ export class BackgroundRender {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#droppedGcTimer);
+    clearTimeout(this.#compactTimer);
     clearTimeout(this.#tick);
     clearTimeout(this.#prepareTimer);
     clearTimeout(this.#gcTimer);
@@ -122,13 +131,25 @@ export class BackgroundRender {
    * Turns changed objects' points into text (StoreRenderer.prerender), most of a render's cost, so a scrape
    * interval's changes are spread over the interval. The next tick waits at least four times as long as this
    * one took, so a burst (a relist replacing every object) cannot keep the event loop busy.
+   *
+   * Past its pending limit prerender builds the segments itself (the initial sync, a relist, long without a
+   * scrape): then the text is the whole exposition (66 MiB at 10k pods), held until a gzip client comes. Unless a
+   * client reads text, it is compacted once such builds stop for COMPACT_DELAY_MS (or once that client stops
+   * scraping): compressed on the libuv pool and dropped (Piece), as the first gzip scrape would, which then
+   * finds its members ready. A client that reads text gets it inflated, and held again if it keeps scraping
+   * (ScrapeCadence.readsText).
    */
   #prerender(): void {
     const t0 = performance.now();
+    const builds = this.#opts.renderer.stats.bodyRenders;
     try {
       this.#opts.renderer.prerender(this.#opts.source);
     } catch (err) {
       this.#opts.logger.warn({ err: (err as Error).message }, 'background render failed; the next scrape renders');
+    }
+    if (this.#opts.renderer.stats.bodyRenders !== builds && this.#opts.compact !== undefined) {
+      clearTimeout(this.#compactTimer);
+      this.#compactTimer = setTimeout(() => void this.#compact(), COMPACT_DELAY_MS).unref();
     }
     if (!this.#stopped) {
       const wait = Math.max(this.#opts.everyMs, 4 * (performance.now() - t0));
@@ -161,6 +182,23 @@ export class BackgroundRender {
       await new Promise<void>((resolve) => {
         this.#prepareTimer = setTimeout(resolve, wait).unref();
       });
+    }
+  }
+
+  async #compact(): Promise<void> {
+    this.#compactTimer = undefined;
+    const compact = this.#opts.compact;
+    if (compact === undefined || this.#stopped) return;
+    if (this.textWanted()) {
+      // Someone reads the text (polled it while the store synced, say): compact once they stop.
+      this.#compactTimer = setTimeout(() => void this.#compact(), COMPACT_DELAY_MS).unref();
+      return;
+    }
+    try {
+      await compact();
+      this.stats.compactions++;
+    } catch (err) {
+      this.#opts.logger.warn({ err: (err as Error).message }, 'compacting the exposition text failed');
     }
   }
 

@@ -29,14 +29,16 @@ export class GzipCache {
    * only a few at a time anyway. With `dropText` the pieces forget their text (no client reads it), each as
    * soon as its member exists, so a first compression of a whole body does not hold both copies to the end.
    */
-  async body(body: Body, dropText = false): Promise<Buffer[]> {
+  async body(body: Body, dropText: boolean | (() => boolean) = false): Promise<Buffer[]> {
+    // A predicate is asked again for each piece: a compaction running while a client starts reading the text.
+    const drop = typeof dropText === 'function' ? dropText : () => dropText;
     let all = this.#bodies.get(body);
     if (all === undefined) {
-      all = this.#compress(body, dropText);
+      all = this.#compress(body, drop);
       this.#bodies.set(body, all);
     }
     const members = await all;
-    if (dropText) for (const p of body.pieces) this.#dropped += p.dropText();
+    if (drop()) for (const p of body.pieces) this.#dropped += p.dropText();
     return members;
   }
 
@@ -47,7 +49,7 @@ export class GzipCache {
     return n;
   }
 
-  #compress(body: Body, dropText: boolean): Promise<Buffer[]> {
+  #compress(body: Body, drop: () => boolean): Promise<Buffer[]> {
     const out: Buffer[] = new Array(body.pieces.length);
     const missing: number[] = [];
     for (let i = 0; i < body.pieces.length; i++) {
@@ -61,7 +63,7 @@ export class GzipCache {
         const i = missing[next++] as number;
         const p = body.pieces[i] as Piece;
         out[i] = await this.member(p);
-        if (dropText) this.#dropped += p.dropText();
+        if (drop()) this.#dropped += p.dropText();
       }
     };
     return Promise.all(Array.from({ length: Math.min(GZIP_CONCURRENCY, missing.length) }, worker)).then(() => out);

@@ -294,7 +294,7 @@ function startBackground(
   youngGc: (() => void) | undefined,
 ): BackgroundRender {
   const everyMs = opts.refreshIntervalMs ?? 1000;
-  return new BackgroundRender({
+  const background: BackgroundRender = new BackgroundRender({
     renderer,
     source: opts.source,
     everyMs,
@@ -306,7 +306,12 @@ function startBackground(
       if (compressed) await gzip.body(body, !keepText);
       else if (keepText) keepAllText(body, youngGc);
     },
+    compact: async () => {
+      await gzip.body(renderer.renderPieces(opts.source, 'text'), () => !background.textWanted());
+      background.dropped(gzip.takeDropped());
+    },
   });
+  return background;
 }
 
 /** The URL clients reach a server bound to `host` at (a wildcard bind is reached on loopback). */

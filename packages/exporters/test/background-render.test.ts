@@ -75,6 +75,66 @@ test('background: a large drop of text is followed by one collection; small drop
   assert.equal(bg.stats.collections, 1);
 });
 
+test('background: text built by prerender itself (a sync) is compacted once the builds stop, or once a client that read it stops', async (t) => {
+  // A renderer whose prerender builds the body on its first ticks, like the folds of an initial sync.
+  const fake = (folds: number) => {
+    const stats = { bodyRenders: 0 };
+    return {
+      stats,
+      prerender: () => {
+        if (folds-- > 0) stats.bodyRenders++;
+        return 0;
+      },
+    } as unknown as StoreRenderer;
+  };
+  const start = (renderer: StoreRenderer, compact: () => Promise<void>) => {
+    const bg = new BackgroundRender({
+      renderer,
+      source: realisticSource(),
+      everyMs: 20,
+      logger: pino({ level: 'silent' }),
+      prepare: async () => {},
+      compact,
+    });
+    t.after(() => bg.stop());
+    return bg;
+  };
+  let alone = 0;
+  const bg = start(fake(5), async () => {
+    alone++;
+  });
+  let reader = 0;
+  const read = start(fake(5), async () => {
+    reader++;
+  });
+  read.scraped('curl', { format: 'text', gzip: false });
+  read.scraped('curl', { format: 'text', gzip: false });
+  let idle = 0;
+  start(fake(0), async () => {
+    idle++;
+  });
+  await new Promise((r) => setTimeout(r, 2_800));
+  assert.equal(alone, 1, 'one compaction after the last build');
+  assert.equal(bg.stats.compactions, 1);
+  assert.equal(reader, 0, 'a client that reads text keeps it');
+  assert.equal(idle, 0, 'nothing built by prerender: nothing to compact');
+  // That client is gone once it has missed its scrapes (3 × 2 s after its last one).
+  await new Promise((r) => setTimeout(r, 5_500));
+  assert.equal(reader, 1, 'compacted after the reader stopped');
+  assert.equal(alone, 1, 'once');
+});
+
+test('gzip cache: a drop predicate is asked per piece, so text a client started reading meanwhile stays', async () => {
+  const z = new GzipCache(1);
+  const pieces = [1, 2, 3, 4].map((i) => new Piece(Buffer.from(`p ${i}\n`.repeat(100))));
+  let asked = 0;
+  // Text is wanted from the second question on (a client came while the body was being compressed).
+  await z.body({ pieces, length: pieces.reduce((n, p) => n + p.length, 0) }, () => asked++ === 0);
+  assert.ok(asked > 1);
+  assert.equal(pieces.filter((p) => !p.hasText).length, 1, 'only the piece compressed before the client came');
+  assert.equal(z.takeDropped(), pieces[0]?.length);
+});
+
 test('gzip cache: unchanged pieces keep their members; the members inflate to the body', async () => {
   const z = new GzipCache(1);
   const a = new Piece(Buffer.from('a 1\n'.repeat(1000)));

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import * as incubating from '@opentelemetry/semantic-conventions/incubating';
+import * as attrs from '../src/families/semconv-attrs.ts';
 import { familiesFor } from '../src/index.ts';
 import { generate } from './helpers.ts';
 
@@ -16,6 +18,12 @@ const POD = {
 };
 
 describe('semconv schema', () => {
+  test('the attribute names written out equal @opentelemetry/semantic-conventions incubating', () => {
+    const names = Object.entries(attrs);
+    assert.ok(names.length > 0);
+    for (const [k, v] of names) assert.equal(v, (incubating as Record<string, unknown>)[k], k);
+  });
+
   test('names, instrument types and units', () => {
     const byName = new Map(
       (['pods', 'jobs', 'cronjobs'] as const).flatMap((r) =>

@@ -1,14 +1,16 @@
 // Connection loading with errors that say what to fix (client-node's own are often "undefined" URLs).
 //
-// @kubernetes/client-node is loaded only when a kubeconfig file needs it (exec/OIDC plugins, client
-// certificates, contexts): even without its generated API clients (client-node.ts) it costs ~36 MB of RSS. In a
-// Pod the light InClusterConfig does the job.
+// @kubernetes/client-node is loaded only when a kubeconfig file needs it (exec/OIDC plugins, token files,
+// proxies, several files): even without its generated API clients (client-node.ts) it costs ~12 MB of RSS. In a
+// Pod the light InClusterConfig does the job, and a file with static credentials is read by StaticKubeConfig.
+
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigClass } from './client-node.ts';
 import { InClusterConfig, inClusterAvailable } from './in-cluster.ts';
+import { StaticKubeConfig } from './static-kubeconfig.ts';
 
 export interface KubeConfigOptions {
   /** Path of a kubeconfig file. Default: $KUBECONFIG, ~/.kube/config, then in-cluster. */
@@ -19,6 +21,18 @@ export interface KubeConfigOptions {
   inCluster?: boolean;
   /** Where the service account token, ca.crt and namespace are mounted (default the standard path). */
   serviceAccountDir?: string;
+}
+
+/** The one kubeconfig file client-node would load (loadFromFile / loadFromDefault); undefined for a KUBECONFIG list. */
+function singleFile(given: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (given) return given;
+  const list = env['KUBECONFIG'];
+  if (list) {
+    const files = list.split(delimiter).filter(Boolean);
+    return files.length === 1 ? files[0] : undefined;
+  }
+  const home = join(homedir(), '.kube', 'config');
+  return existsSync(home) ? home : undefined;
 }
 
 function defaultFileExists(env: NodeJS.ProcessEnv): boolean {
@@ -43,6 +57,9 @@ export function loadKubeConfig(opts: KubeConfigOptions = {}, env: NodeJS.Process
       ...(opts.serviceAccountDir ? { serviceAccountDir: opts.serviceAccountDir } : {}),
     }) as unknown as KubeConfig;
   }
+  const file = singleFile(opts.kubeconfig, env);
+  const light = file === undefined ? undefined : StaticKubeConfig.load(file, opts.context);
+  if (light !== undefined) return light as unknown as KubeConfig;
   const kc = new (kubeConfigClass())();
   if (opts.kubeconfig) {
     try {

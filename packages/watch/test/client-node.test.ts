@@ -18,13 +18,15 @@ contexts: [{ name: ctx, context: { cluster: c, user: u } }]
 current-context: ctx
 `;
 
-// Records every module URL the child loads, then checks what loadKubeConfig pulled in.
+// Records every module URL the child loads, then checks what loading KubeConfig pulled in (through
+// kubeConfigClass: loadKubeConfig reads a file with static credentials like this one without client-node).
 const CHILD = `
 import { registerHooks } from 'node:module';
 const loaded = [];
 registerHooks({ load(url, ctx, next) { loaded.push(url); return next(url, ctx); } });
-const { loadKubeConfig } = await import(process.env.KUBECONFIG_TS);
-const kc = loadKubeConfig({ kubeconfig: process.env.KC_FILE });
+const { kubeConfigClass } = await import(process.env.CLIENT_NODE_TS);
+const kc = new (kubeConfigClass())();
+kc.loadFromFile(process.env.KC_FILE);
 const opts = {};
 await kc.applyToHTTPSOptions(opts);
 const generatedBefore = loaded.filter((u) => u.includes('/client-node/dist/gen/apis/')).length;
@@ -49,13 +51,13 @@ test('KubeConfig loads without the generated API clients, and makeApiClient stil
     env: {
       ...process.env,
       KC_FILE: kcFile,
-      KUBECONFIG_TS: new URL('../src/kubeconfig.ts', import.meta.url).href,
+      CLIENT_NODE_TS: new URL('../src/client-node.ts', import.meta.url).href,
     },
   });
   const r = JSON.parse(stdout) as Record<string, unknown>;
   assert.equal(r.server, 'https://127.0.0.1:6443');
   assert.equal(r.auth, 'Bearer secret-token', 'credentials are applied to raw requests');
-  assert.equal(r.generatedBefore, 0, 'no generated API module loaded by loadKubeConfig');
+  assert.equal(r.generatedBefore, 0, 'no generated API module loaded with KubeConfig');
   assert.ok((r.generatedAfter as number) > 10, 'importing the full package still loads them');
   assert.equal(r.api, 'function', 'makeApiClient builds a typed client');
 });

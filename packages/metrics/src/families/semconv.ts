@@ -4,6 +4,9 @@
 // cronjob), the shape of the conventions (`docs/system/k8s-metrics.md`) and of the Collector's k8sclusterreceiver.
 
 import type { ContainerSpec, CronJobSnapshot, JobSnapshot, PodSnapshot, ResourceQuantity } from '@kso/model';
+import { b2f, type FamilyDef, familyTable, NONE } from '../family.ts';
+import type { Point } from '../types.ts';
+import { controllerOf } from './common.ts';
 import {
   ATTR_K8S_CONTAINER_NAME,
   ATTR_K8S_CONTAINER_STATUS_REASON,
@@ -18,10 +21,7 @@ import {
   ATTR_K8S_POD_STATUS_PHASE,
   ATTR_K8S_POD_STATUS_REASON,
   ATTR_K8S_POD_UID,
-} from '@opentelemetry/semantic-conventions/incubating';
-import { b2f, type FamilyDef, familyTable, NONE } from '../family.ts';
-import type { Point } from '../types.ts';
-import { controllerOf } from './common.ts';
+} from './semconv-attrs.ts';
 
 /**
  * The semantic-conventions release whose names this table follows (@opentelemetry/semantic-conventions 1.45.0
