@@ -23,7 +23,8 @@ import {
   familyMeta,
   stampMarks,
 } from './otlp-chunks.ts';
-import { DeflatePieces, gzipSegments, type Segment, type UnitSeq, uidKey } from './otlp-deflate.ts';
+import { gzipSegments, type Segment, uidKey } from './otlp-deflate.ts';
+import { EntityPieces, type EntityUnitSeq } from './otlp-deflate-entity.ts';
 import {
   ProtoWriter,
   type ScopeInfo,
@@ -114,7 +115,7 @@ function sameChunk(a: Chunk, b: Chunk): boolean {
 }
 
 /** One push's entity chunks as deflate units: chunk i's ResourceMetrics bytes. */
-class ChunkUnits implements UnitSeq {
+class ChunkUnits implements EntityUnitSeq {
   readonly chunks: readonly Chunk[];
   readonly ids: { n: number };
   constructor(chunks: readonly Chunk[], ids: { n: number }) {
@@ -143,6 +144,12 @@ class ChunkUnits implements UnitSeq {
   slices(a: number, b: number, out: Buffer[]): void {
     for (let i = a; i < b; i++) out.push((this.chunks[i] as Chunk).buf);
   }
+  bytesOf(i: number): Buffer {
+    return (this.chunks[i] as Chunk).buf;
+  }
+  marksOf(i: number): Uint32Array {
+    return (this.chunks[i] as Chunk).marks;
+  }
 }
 
 export class StoreEncoder {
@@ -161,7 +168,7 @@ export class StoreEncoder {
   #preBytes = 0;
   /** flat shape: objects whose bytes the sections hold (or held), which preencode need not encode. */
   #inSections = new WeakSet<ObjectMetrics>();
-  #entityPieces = new DeflatePieces(ENTITY_PIECE_BYTES, ENTITY_PIECE_DICT);
+  #entityPieces = new EntityPieces(ENTITY_PIECE_BYTES, ENTITY_PIECE_DICT);
   #chunkIds = { n: 0 };
   #meta = new WeakMap<readonly FamilyDescriptor[], FamilyMeta[]>();
   #sections = new Map<ResourceName, { metas: FamilyMeta[]; sections: FlatSections }>();
