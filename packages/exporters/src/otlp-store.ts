@@ -285,10 +285,21 @@ export class StoreEncoder {
     return c;
   }
 
+  /** Uids whose entity chunk the encoder holds for the next push (tests). */
+  get entityUids(): number {
+    return this.#byUid.size;
+  }
+
   /** Deleted objects' chunks must not stay reachable: drops the uids the last walk (`walked` objects) missed. */
   #pruneByUid(walked: number): void {
     if (this.#byUid.size <= walked) return;
-    for (const [uid, c] of this.#byUid) if (c.walk !== this.#walk) this.#byUid.delete(uid);
+    // forEach, not for-of: an [uid, chunk] entry per object and push was ~1.3 MiB of garbage at 10k pods (a
+    // push with a deletion walks them all). Deleting the visited entry is allowed while iterating.
+    const walk = this.#walk;
+    const byUid = this.#byUid;
+    byUid.forEach((c, uid) => {
+      if (c.walk !== walk) byUid.delete(uid);
+    });
   }
 
   /**
