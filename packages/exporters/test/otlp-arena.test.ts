@@ -29,7 +29,7 @@ for (const schema of ['ksm', 'semconv'] as const)
     assert.deepEqual([...reads.keys()], ['pod-17'], 'only the changed pod is encoded');
   });
 
-test('semconv: deleted objects\' chunks are let go at the next push, replaced ones kept once', () => {
+test("semconv: deleted objects' chunks are let go at the next push, replaced ones kept once", () => {
   const store = new MetricsStore({ schema: 'semconv', resources: ['pods'], now: () => 1_700_000_000_000 });
   for (let i = 0; i < 40; i++) store.upsertObject('pods', pod(i));
   const scope = scopeFor('semconv');
