@@ -7,6 +7,8 @@
 // (scavenges and mark-compacts, with the pause milliseconds V8 reports and how many landed within 2 s after a
 // push started) and the window's CPU by thread (main JS thread, V8's helper threads: concurrent marking and
 // parallel scavenges, which no main-thread profile shows); every --trace-gc line goes to DIR/<name>.gc.log.
+// With --extra=--trace-gc-nvp it also sums what the window's scavenges promoted (old-generation growth that is
+// not the store's own: what makes a pushing process run more mark-compacts than an idle one).
 //   node test/bench/otlp-push-profile.ts [pods] [--schemas idle,ksm,semconv] [--compression none] [--window 150]
 //     [--baseline CHECKOUT] [--cpu-prof] [--dir DIR] [--interval 15] [--churn 50] [--extra "--node-flag ..."]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,11 +55,34 @@ function parseTraceGc(out: string): Gc[] {
       /\s(\d+) ms: (Scavenge|Mark-Compact|Minor Mark-Sweep)[^,]*,(?: pooled: [\d.]+ MB,)? ([\d.]+) \/ [\d.]+ ms/.exec(
         line,
       );
-    if (!m) continue;
+    if (!m) {
+      // --trace-gc-nvp prints name=value lines instead (no reason): gc=s scavenge, gc=mc mark-compact.
+      const n = /\s(\d+) ms: pause=([\d.]+) .*\bgc=(\w+)/.exec(line);
+      if (n) {
+        const kind = n[3] === 's' ? 'Scavenge' : n[3] === 'mc' ? 'Mark-Compact' : 'Minor Mark-Sweep';
+        gcs.push({ atMs: Number(n[1]), kind, pauseMs: Number(n[2]), reason: '' });
+      }
+      continue;
+    }
     const reason = /current mu = [\d.]+\) ([^;]*)/.exec(line)?.[1]?.trim() ?? '';
     gcs.push({ atMs: Number(m[1]), kind: m[2] as string, pauseMs: Number(m[3]), reason });
   }
   return gcs;
+}
+
+/**
+ * MB the scavenges of the window promoted to the old generation (what brings the next mark-compact closer),
+ * from --trace-gc-nvp lines (`... ms: pause=... gc=s ... promoted=BYTES ...`); undefined without them.
+ */
+function promotedMb(lines: readonly string[], t0: number, w0: number, w1: number): number | undefined {
+  let sum: number | undefined;
+  for (const l of lines) {
+    const m = /\s(\d+) ms: .* gc=s .*\bpromoted=(\d+)/.exec(l);
+    if (!m) continue;
+    const at = t0 + Number(m[1]);
+    if (at >= w0 && at < w1) sum = (sum ?? 0) + Number(m[2]) / 1e6;
+  }
+  return sum;
 }
 
 /** `reason ×n` for each distinct reason. */
@@ -133,8 +158,10 @@ try {
       const lines = (rest + b.toString('utf8')).split('\n');
       rest = lines.pop() ?? '';
       // (--extra --trace-incremental-marking adds what started each marking: allocation limit, external memory.)
+      // (--extra --trace-gc-nvp adds one name=value line per collection: what each scavenge promoted.)
       for (const l of lines)
-        if (/ ms: (Scavenge|Mark-Compact|Minor Mark-Sweep)|IncrementalMarking\] Start/.test(l)) gcLines.push(l);
+        if (/ ms: (Scavenge|Mark-Compact|Minor Mark-Sweep)|IncrementalMarking\] Start| gc=\w+ /.test(l))
+          gcLines.push(l);
     });
     await waitUntil(
       `kso ${name} ready`,
@@ -173,6 +200,7 @@ try {
     const inPush = (g: Gc) => pushes.some((t) => p.t0 + g.atMs >= t - 2_000 && p.t0 + g.atMs < t + 2_000);
     const sum = (k: string) => gcs.filter((g) => g.kind === k).reduce((a, g) => a + g.pauseMs, 0);
     const mc = gcs.filter((g) => g.kind === 'Mark-Compact');
+    const promoted = promotedMb(p.gcLines, p.t0, w0, w1);
     // Where the window's CPU went by thread kind: the main thread, V8's helpers (concurrent GC), the pool.
     const t1 = threadCpu(p.proc.child.pid as number);
     const t0 = start[i]?.threads ?? {};
@@ -185,7 +213,8 @@ try {
       `${p.schema}: CPU ${round(cpu[i] as number, 2)} s in ${windowS} s, ${pushes.length} pushes${perPush}, RSS ${round(u.rssMb, 0)} MB; ` +
         `window ${round((w0 - p.t0) / 1000, 1)}–${round((w1 - p.t0) / 1000, 1)} s after start; ` +
         `GC: ${gcs.length - mc.length} scavenges ${round(sum('Scavenge') + sum('Minor Mark-Sweep'), 0)} ms, ` +
-        `${mc.length} mark-compacts ${round(sum('Mark-Compact'), 0)} ms (${mc.filter(inPush).length} within 2 s of a push; ${reasons(mc)}); threads (CPU s): ${byThread}\n`,
+        `${mc.length} mark-compacts ${round(sum('Mark-Compact'), 0)} ms (${mc.filter(inPush).length} within 2 s of a push; ${reasons(mc)})` +
+        `${promoted === undefined ? '' : `, ${round(promoted, 1)} MB promoted by scavenges`}; threads (CPU s): ${byThread}\n`,
     );
   }
 } finally {

@@ -29,6 +29,21 @@ for (const schema of ['ksm', 'semconv'] as const)
     assert.deepEqual([...reads.keys()], ['pod-17'], 'only the changed pod is encoded');
   });
 
+test("semconv: deleted objects' chunks are let go at the next push, replaced ones kept once", () => {
+  const store = new MetricsStore({ schema: 'semconv', resources: ['pods'], now: () => 1_700_000_000_000 });
+  for (let i = 0; i < 40; i++) store.upsertObject('pods', pod(i));
+  const scope = scopeFor('semconv');
+  const enc = new StoreEncoder({ scope, schemaUrl: scope.schemaUrl as string });
+  enc.plan(store, 1_700_000_015_000, LIMITS);
+  assert.equal(enc.entityUids, 40);
+  for (const i of [3, 9, 27]) store.remove('pods', `pod-${i}`);
+  store.upsertObject('pods', pod(5, 2));
+  enc.plan(store, 1_700_000_030_000, LIMITS);
+  assert.equal(enc.entityUids, 37, 'one chunk per stored object');
+  enc.plan(store, 1_700_000_045_000, LIMITS);
+  assert.equal(enc.entityUids, 37);
+});
+
 test('semconv: a request of unchanged objects is a few long views of the slabs, not one piece per object', () => {
   const store = new MetricsStore({ schema: 'semconv', resources: ['pods'], now: () => 1_700_000_000_000 });
   for (let i = 0; i < 300; i++) store.upsertObject('pods', pod(i));
