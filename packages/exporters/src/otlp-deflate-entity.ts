@@ -29,7 +29,6 @@ import { DeflatePieces, deflateStats, type Segment, type UnitSeq } from './otlp-
 
 type PieceRef = NonNullable<Segment['piece']>;
 type Piece = PieceRef['p'];
-type Entry = Piece['entry'];
 
 /**
  * The placeholder time of otlp-deflate.ts: kept entries' CRCs are at it (gzipSegments turns them into the
@@ -289,25 +288,6 @@ function markSumOf(from: number, base: number, len: number): number {
   return s >>> 0;
 }
 
-/** Versions of the non-empty units [a, b). */
-function depsOf(seq: UnitSeq, a: number, b: number): Float64Array {
-  let n = 0;
-  for (let i = a; i < b; i++) if (seq.len(i) > 0) n++;
-  const d = new Float64Array(n);
-  n = 0;
-  for (let i = a; i < b; i++) if (seq.len(i) > 0) d[n++] = seq.version(i);
-  return d;
-}
-
-function sameDeps(deps: Float64Array, seq: UnitSeq, a: number, b: number): boolean {
-  let n = 0;
-  for (let i = a; i < b; i++) {
-    if (seq.len(i) === 0) continue;
-    if (n >= deps.length || deps[n++] !== seq.version(i)) return false;
-  }
-  return n === deps.length;
-}
-
 /**
  * The entity shape's pieces and their compressed bytes, kept across pushes: content-defined pieces of `target`
  * bytes on average after whole units of at least `dictBytes` (as DeflatePieces lays them out), compressed by
@@ -315,7 +295,6 @@ function sameDeps(deps: Float64Array, seq: UnitSeq, a: number, b: number): boole
  */
 export class EntityPieces {
   pieces: Piece[] = [];
-  #entries = new Map<number, Entry>();
   readonly target: number;
   readonly dictBytes: number;
   /** What segments name as their cache; never laid out (an uncompressed entry would go through it). */
@@ -327,38 +306,10 @@ export class EntityPieces {
     this.#fallback = new DeflatePieces(target, dictBytes);
   }
 
-  /** Recomputes the pieces of `seq`, keeping the entries (and their output) whose units are unchanged. */
+  /** Recomputes the pieces of `seq` (the content-defined cut of DeflatePieces), keeping unchanged entries. */
   layout(seq: UnitSeq): void {
-    const t = performance.now();
-    const pieces: Piece[] = [];
-    const entries = new Map<number, Entry>();
-    const n = seq.length;
-    let from = 0;
-    let bytes = 0;
-    for (let i = 0; i < n; i++) {
-      const len = seq.len(i);
-      bytes += len;
-      if (i < n - 1 && !(len > 0 && seq.key(i) < (len / this.target) * 4294967296)) continue;
-      if (bytes > 0) pieces.push(this.#piece(seq, from, i + 1, bytes, entries));
-      from = i + 1;
-      bytes = 0;
-    }
-    this.pieces = pieces;
-    this.#entries = entries;
-    deflateStats.layoutMs += performance.now() - t;
-  }
-
-  #piece(seq: UnitSeq, from: number, to: number, bytes: number, entries: Map<number, Entry>): Piece {
-    let dictFrom = from;
-    for (let d = 0; dictFrom > 0 && d < this.dictBytes; ) d += seq.len(--dictFrom);
-    let first = -1;
-    for (let i = from; i < to && first < 0; i++) if (seq.len(i) > 0) first = seq.version(i);
-    const old = this.#entries.get(first);
-    let entry = old && sameDeps(old.deps, seq, dictFrom, to) ? old : undefined;
-    if (entry) deflateStats.reused++;
-    else entry = { deps: depsOf(seq, dictFrom, to), z: undefined, crcP: 0, markS: 0, shift: 0, firstMark: -1 };
-    entries.set(first, entry);
-    return { from, to, bytes, dictFrom, entry };
+    this.#fallback.layout(seq);
+    this.pieces = this.#fallback.pieces;
   }
 
   /**

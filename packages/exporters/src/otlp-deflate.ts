@@ -408,11 +408,9 @@ export class DeflatePieces {
   readonly dictBytes: number;
 
   /**
-   * Whether pieces go through the kept zlib handles. Their dictionary is compressed into the stream, which
-   * at level 1 leaves the strings inside long matches out of the hash chains (deflateSetDictionary inserts
-   * all): fine for ksm sections (512-byte dictionaries, a time mark every ~20-160 bytes to copy from), but
-   * semconv's 8 KiB entity pieces then miss their dictionary's marks and ~20% fail the time check (sent live,
-   * +8% bytes), where the one-shot functions' set dictionary fails <1% (and per-call cost matters less there).
+   * Whether pieces go through the kept zlib handles (their dictionary written as a stored block, see
+   * PieceCoders) or zlib's one-shot functions with a set dictionary. The entity shape has its own kept-handle
+   * coder (otlp-deflate-entity.ts); this flag is for the ksm sections and tests.
    */
   readonly reuseHandles: boolean;
 
