@@ -9,10 +9,10 @@
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { StoreEncoder, scopeFor } from '@kso/exporters';
+import { deflateStats } from '@kso/exporters/otlp-deflate';
 import { type Compression, compress, createTransport, type OtlpTransport } from '@kso/exporters/otlp-transport';
 import { startKubeSim } from '@kso/kube-sim';
 import { type MetricsSource, MetricsStore, type ObjectMetrics } from '@kso/metrics';
-import { deflateStats } from '../../packages/exporters/src/otlp-deflate.ts';
 import { round } from './stats.ts';
 
 const { values, positionals } = parseArgs({
