@@ -318,35 +318,11 @@ export class EntityPieces {
    * bytes compressed at send time.
    */
   segments(seq: EntityUnitSeq, a: number, b: number, out: Segment[]): void {
-    const ps = this.pieces;
-    let lo = 0;
-    let hi = ps.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((ps[mid] as Piece).to <= a) lo = mid + 1;
-      else hi = mid;
-    }
-    let covered = a;
-    for (let k = lo; k < ps.length; k++) {
-      const p = ps[k] as Piece;
-      if (p.from >= b) break;
-      if (p.from >= a && p.to <= b && p.dictFrom >= a && p.dictFrom < p.from) {
-        if (covered < p.from) out.push(rawSegment(seq, covered, p.from));
-        if (p.entry.z === undefined) {
-          const t = performance.now();
-          compressEntityPiece(seq, p);
-          deflateStats.pieceMs += performance.now() - t;
-        }
-        out.push({ piece: { cache: this.#fallback, seq, p } });
-        covered = p.to;
-      }
-    }
-    if (covered < b) out.push(rawSegment(seq, covered, b));
+    this.#fallback.segments(seq, a, b, out, (p) => {
+      if (p.entry.z !== undefined) return;
+      const t = performance.now();
+      compressEntityPiece(seq, p);
+      deflateStats.pieceMs += performance.now() - t;
+    });
   }
-}
-
-function rawSegment(seq: UnitSeq, a: number, b: number): Segment {
-  const raw: Buffer[] = [];
-  seq.slices(a, b, raw);
-  return { raw };
 }

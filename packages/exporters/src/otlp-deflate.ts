@@ -458,8 +458,9 @@ export class DeflatePieces {
   /**
    * The segments of units [a, b) sent as one contiguous stretch of a request: a piece inside it whose
    * dictionary is inside it too may use its cached output; the rest is raw bytes compressed at send time.
+   * `prepare` sees each such piece first (the entity shape compresses new pieces there with its own coder).
    */
-  segments(seq: UnitSeq, a: number, b: number, out: Segment[]): void {
+  segments(seq: UnitSeq, a: number, b: number, out: Segment[], prepare?: (p: Piece) => void): void {
     const ps = this.pieces;
     let lo = 0;
     let hi = ps.length;
@@ -474,6 +475,7 @@ export class DeflatePieces {
       if (p.from >= b) break;
       if (p.from >= a && p.to <= b && p.dictFrom >= a && p.dictFrom < p.from) {
         if (covered < p.from) out.push(rawSegment(seq, covered, p.from));
+        prepare?.(p);
         out.push({ piece: { cache: this, seq, p } });
         covered = p.to;
       }
