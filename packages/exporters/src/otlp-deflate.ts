@@ -17,17 +17,10 @@
 // stamped with Q. Every output byte is a literal or a copy; a literal at a mark would give P's byte, a copy
 // between a mark and a non-mark byte (P's bytes are distinct, so also between marks at different positions)
 // would differ under Q: equality proves the bytes right for any time. A piece that fails is sent live.
-import {
-  constants,
-  crc32,
-  createDeflateRaw,
-  createInflateRaw,
-  deflateRawSync,
-  inflateRawSync,
-  type ZlibOptions,
-} from 'node:zlib';
+import { constants, crc32, deflateRawSync, inflateRawSync, type ZlibOptions } from 'node:zlib';
 import { fnv1a32 } from './fnv.ts';
 import { crcCombine, markSum, multmodp, timeDelta, x8n } from './otlp-crc.ts';
+import { deflateAfter, inflatesTo, keptHandles, memLevelFor, PIECE_LEVEL, windowFor } from './otlp-zlib.ts';
 
 /** The placeholder time, 8 distinct bytes, and its complement. */
 const P = Uint8Array.of(0x9d, 0x3b, 0xe7, 0x51, 0xc4, 0x28, 0xfa, 0x6e);
@@ -146,11 +139,11 @@ function compressPiece(seq: UnitSeq, p: Piece, reuse: boolean): Buffer | null {
   while (m < scratchMarks.length && (scratchMarks[m] as number) < dictLen) m++;
   e.firstMark = m < scratchMarks.length ? (scratchMarks[m] as number) - dictLen : -1;
   e.markS = markSum(scratchMarks, m, dictLen, piece.length);
-  const coders = reuse ? pieceCoders(windowBits) : null;
-  const z = coders ? coders.deflate(dict, piece) : oneShotDeflate(dict, piece, windowBits);
+  const kept = reuse && deflateConfig.reuseHandles && keptHandles();
+  const z = kept ? deflateAfter(dict, piece, windowBits) : oneShotDeflate(dict, piece, windowBits);
   deflateStats.compressed++;
   stamp(scratch, scratchMarks, Q);
-  const ok = z !== null && (coders ? coders.check(dict, z, piece) : oneShotCheck(dict, z, piece, windowBits));
+  const ok = z !== null && (kept ? inflatesTo(dict, z, piece) : oneShotCheck(dict, z, piece, windowBits));
   if (!ok) {
     deflateStats.failed++;
     return null;
@@ -161,189 +154,15 @@ function compressPiece(seq: UnitSeq, p: Piece, reuse: boolean): Buffer | null {
   return out;
 }
 
-/**
- * The zlib binding's synchronous write, as zlib's own *Sync functions drive it, but on one handle kept across
- * pieces: deflateRawSync/inflateRawSync create, initialise and close a handle (stream object, zlib state,
- * window, external-memory accounting) per call, which cost more than compressing a 2 KiB piece. Not a public
- * API (Node >= 10 has it unchanged); when it is missing, pieces go through the one-shot functions.
- */
-interface ZlibHandle {
-  writeSync(flush: number, i: Uint8Array, iOff: number, iLen: number, o: Uint8Array, oOff: number, oLen: number): void;
-  reset(): void;
-  /** deflateParams (what Zlib#params calls once the stream is flushed). */
-  params?(level: number, strategy: number): void;
-}
-
-interface ZlibEngine {
-  _handle?: ZlibHandle | null;
-  _writeState?: Uint32Array;
-  destroyed: boolean;
-  on(event: 'error', f: () => void): unknown;
-}
-
-/** One reusable raw deflate or inflate stream, written synchronously with sync flushes. */
-class SyncZlib {
-  readonly #make: () => ZlibEngine;
-  #engine: ZlibEngine;
-  out = Buffer.allocUnsafeSlow(16 * 1024);
-
-  constructor(make: () => ZlibEngine) {
-    this.#make = make;
-    this.#engine = this.#open();
-  }
-
-  static supported(e: ZlibEngine): boolean {
-    return typeof e._handle?.writeSync === 'function' && e._writeState instanceof Uint32Array;
-  }
-
-  #open(): ZlibEngine {
-    const e = this.#make();
-    // A failed write destroys the stream and emits 'error' later: never an uncaught exception here.
-    e.on('error', () => {});
-    return e;
-  }
-
-  /** Starts a new stream: no window, no pending bits (zlib's deflateReset / inflateReset). */
-  reset(): void {
-    if (!this.#engine._handle || this.#engine.destroyed) this.#engine = this.#open();
-    (this.#engine._handle as ZlibHandle).reset();
-  }
-
-  /**
-   * Sets the compression level of the deflate stream (deflateParams), where the binding has it; false when it
-   * does not. Called only at a flushed point (after a reset or a sync flush), where zlib changes level without
-   * emitting anything.
-   */
-  level(level: number): boolean {
-    const h = this.#engine._handle as ZlibHandle;
-    if (typeof h.params !== 'function') return false;
-    h.params(level, constants.Z_DEFAULT_STRATEGY);
-    return !this.#engine.destroyed && this.#engine._handle !== null;
-  }
-
-  /** Writes input with a sync flush, output into this.out from pos; the new end, or -1 on a zlib error. */
-  write(input: Uint8Array, pos: number): number {
-    const h = this.#engine._handle as ZlibHandle;
-    const state = this.#engine._writeState as Uint32Array;
-    let inOff = 0;
-    let inLen = input.length;
-    for (;;) {
-      if (this.out.length - pos < 512 + (inLen >> 1)) {
-        const grown = Buffer.allocUnsafeSlow(Math.max(this.out.length * 2, pos + 1024 + inLen * 2));
-        this.out.copy(grown, 0, 0, pos);
-        this.out = grown;
-      }
-      const avail = this.out.length - pos;
-      h.writeSync(SYNC, input, inOff, inLen, this.out, pos, avail);
-      if (this.#engine.destroyed || !this.#engine._handle) return -1;
-      const outLeft = state[0] as number;
-      const inLeft = state[1] as number;
-      pos += avail - outLeft;
-      inOff += inLen - inLeft;
-      inLen = inLeft;
-      // Output space left over: zlib took all the input and flushed.
-      if (outLeft !== 0) return pos;
-    }
-  }
-}
-
-/** Stored-block header (non-final) for the dictionary of the check: inflate then holds it as its window. */
-const storedHead = Buffer.alloc(5);
-
-/** One deflate handle per window size (memLevel sized to it, see zlibOptions) and one inflate for the checks. */
-class PieceCoders {
-  readonly #deflate: SyncZlib;
-  readonly #inflate: SyncZlib;
-
-  constructor(deflate: SyncZlib, inflate: SyncZlib) {
-    this.#deflate = deflate;
-    this.#inflate = inflate;
-  }
-
-  /**
-   * Raw deflate of piece with dict as the stream before it. zlib's dictionary is fixed when a handle is made,
-   * so the dictionary is compressed in the fresh stream first and its output dropped: the sync flush after it
-   * leaves the stream byte-aligned with dict in the window, and the piece's output (up to its own sync flush)
-   * is exactly the bytes that follow dict in a stream; the check below proves it decodes to the piece.
-   */
-  deflate(dict: Uint8Array, piece: Uint8Array): Buffer | null {
-    const d = this.#deflate;
-    d.reset();
-    if (dict.length > 0) {
-      // The dictionary as a stored block (level 0): copied into the window unhashed, which the level-1 write
-      // after it hashes whole, as deflateSetDictionary would; compressing it at level 1 cost as much as the
-      // piece (semconv-push measured entity pieces at 25 against 47 µs). Without the binding's params, level 1.
-      const stored = d.level(0);
-      if (d.write(dict, 0) < 0) return null;
-      if (stored && !d.level(constants.Z_BEST_SPEED)) return null;
-    }
-    const end = d.write(piece, 0);
-    return end < 0 ? null : d.out.subarray(0, end);
-  }
-
-  /**
-   * Whether z, after dict, inflates to exactly piece. A fresh inflate stream is given dict as one stored block
-   * (a valid raw deflate prefix whose output is dict), then z: a reference reaching before dict is an error.
-   */
-  check(dict: Uint8Array, z: Buffer, piece: Uint8Array): boolean {
-    const inf = this.#inflate;
-    inf.reset();
-    let pos = 0;
-    if (dict.length > 0) {
-      storedHead[0] = 0;
-      storedHead.writeUInt16LE(dict.length, 1);
-      storedHead.writeUInt16LE(~dict.length & 0xffff, 3);
-      if (inf.write(storedHead, 0) !== 0) return false;
-      pos = inf.write(dict, 0);
-      if (pos !== dict.length) return false;
-    }
-    const end = inf.write(z, 0);
-    return end === piece.length && inf.out.subarray(0, end).equals(piece);
-  }
-}
-
 /** reuseHandles false: every piece through deflateRawSync / inflateRawSync (tests of that path). */
 export const deflateConfig = { reuseHandles: true };
-
-const coders = new Map<number, PieceCoders | null>();
-let sharedInflate: SyncZlib | undefined;
-
-/** The reusable coders for a window size; null where the zlib binding lacks the synchronous write. */
-function pieceCoders(windowBits: number): PieceCoders | null {
-  if (!deflateConfig.reuseHandles) return null;
-  let c = coders.get(windowBits);
-  if (c !== undefined) return c;
-  const mkDeflate = () =>
-    createDeflateRaw({
-      level: constants.Z_BEST_SPEED,
-      windowBits,
-      memLevel: Math.max(1, windowBits - 7),
-    }) as unknown as ZlibEngine;
-  // Inflate: one handle at the largest window accepts any of the deflaters' distances.
-  const mkInflate = () => createInflateRaw({ windowBits: 15 }) as unknown as ZlibEngine;
-  const probe = mkDeflate();
-  c = null;
-  if (SyncZlib.supported(probe)) {
-    (probe as unknown as { close(): void }).close();
-    sharedInflate ??= new SyncZlib(mkInflate);
-    c = new PieceCoders(new SyncZlib(mkDeflate), sharedInflate);
-  }
-  coders.set(windowBits, c);
-  return c;
-}
 
 /** Raw deflate of a live run after dict (no time check: its bytes are stamped), a buffer of its own. */
 function deflateLive(dict: Buffer, run: Buffer): Buffer {
   const windowBits = windowFor(dict.length + run.length);
-  const c = pieceCoders(windowBits);
-  const z = c?.deflate(dict, run);
+  const z = deflateConfig.reuseHandles && keptHandles() ? deflateAfter(dict, run, windowBits) : null;
   // A zlib error on the kept handle (none expected): the one-shot path, as without one.
   return z ? Buffer.from(z) : oneShotDeflate(dict, run, windowBits);
-}
-
-/** The smallest window (9..15 bits) that holds dictionary and input: a smaller window resets faster. */
-function windowFor(bytes: number): number {
-  return Math.min(15, Math.max(9, Math.ceil(Math.log2(bytes + 262))));
 }
 
 function oneShotDeflate(dict: Buffer, piece: Buffer, windowBits: number): Buffer {
@@ -368,8 +187,8 @@ function zlibOptions(dict: Buffer, len: number, windowBits: number, deflate: boo
     ...(dict.length > 0 ? { dictionary: dict } : {}),
   };
   if (deflate) {
-    o.level = constants.Z_BEST_SPEED;
-    o.memLevel = Math.max(1, windowBits - 7);
+    o.level = PIECE_LEVEL;
+    o.memLevel = memLevelFor(windowBits);
   }
   return o;
 }
@@ -409,8 +228,8 @@ export class DeflatePieces {
 
   /**
    * Whether pieces go through the kept zlib handles (their dictionary written as a stored block, see
-   * PieceCoders) or zlib's one-shot functions with a set dictionary. The entity shape has its own kept-handle
-   * coder (otlp-deflate-entity.ts); this flag is for the ksm sections and tests.
+   * otlp-zlib.ts) or zlib's one-shot functions with a set dictionary. The entity shape compresses its pieces
+   * itself (otlp-deflate-entity.ts); this flag is for the ksm sections and tests.
    */
   readonly reuseHandles: boolean;
 

@@ -9,13 +9,8 @@ import { constants, deflateRawSync, gunzipSync } from 'node:zlib';
 import { MetricsStore } from '@kso/metrics';
 import { StoreEncoder, scopeFor } from '../src/index.ts';
 import { DeflatePieces, deflateStats, gzipSegments, type Segment } from '../src/otlp-deflate.ts';
-import {
-  deflateKept,
-  EntityPieces,
-  type EntityUnitSeq,
-  entityDeflateConfig,
-  PLACEHOLDER,
-} from '../src/otlp-deflate-entity.ts';
+import { EntityPieces, type EntityUnitSeq, entityDeflateConfig, PLACEHOLDER } from '../src/otlp-deflate-entity.ts';
+import { deflateAfter } from '../src/otlp-zlib.ts';
 
 function choices(seed: string): () => number {
   let n = 0;
@@ -227,7 +222,7 @@ test('the kept deflater indexes a dictionary written into its reset stream as a 
   for (let k = 2; k + 2 <= bufs.length; k += 2) {
     const dict = Buffer.concat(bufs.slice(Math.max(0, k - 6), k));
     const piece = Buffer.concat(bufs.slice(k, k + 2));
-    const kept = deflateKept(dict, piece, 13);
+    const kept = deflateAfter(dict, piece, 13);
     const set = deflateRawSync(piece, {
       windowBits: 13,
       level: 1,
