@@ -1,7 +1,8 @@
 // Entity pieces through kept zlib handles (otlp-deflate-entity.ts): a request's gzip member must inflate to
 // exactly the request whatever changed and whatever the push time; the dictionary written into the reset
 // stream must index like a set dictionary (else pieces fail the time check and go out live); the kept
-// entries must carry the CRC terms gzipSegments expects (otlp-deflate.ts's placeholder).
+// entries must carry the CRC terms gzipSegments expects (otlp-deflate.ts's placeholder). The time check and
+// the recompression of changed pieces are checked here for every piece coder, the ksm ones too.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
@@ -172,47 +173,56 @@ test('entity entries carry the CRC terms at otlp-deflate.ts placeholder: the sam
   assert.equal(PLACEHOLDER.length, 8);
 });
 
-test('entity pieces: a piece whose output would depend on the time fails the check and is sent live, correctly', async () => {
-  // The placeholder's own bytes as data in the dictionary: deflate copies the piece's mark from there.
-  const bufs = [
-    Buffer.concat([Buffer.from('attributes of object zero '), Buffer.from(PLACEHOLDER), Buffer.from(' tail')]),
-    Buffer.concat([Buffer.from('attributes of object zero '), Buffer.alloc(8), Buffer.from(' tail')]),
-  ];
-  const marks = [[], [26]];
-  const seq = units(bufs, marks, [1, 2]);
-  const cache = new EntityPieces(1, 4096);
-  cache.layout(seq);
-  const failed = deflateStats.failed;
-  for (const t of [1_700_000_000_000_000_000n, 123n, 0xffff_ffff_ffff_ffffn]) {
-    stampAll(bufs, marks, t);
-    const body = Buffer.concat([Buffer.from('framing'), ...bufs]);
-    assert.ok(gunzipSync(await member(cache, seq)).equals(body), `time ${t}`);
-  }
-  assert.equal(deflateStats.failed, failed + 1, 'checked once, rejected, then sent live');
-});
+/** Every piece coder: entity pieces, and ksm pieces through the kept handles and through the one-shot functions. */
+const coders = [
+  ['entity pieces', (target: number, dict: number) => new EntityPieces(target, dict)],
+  ['kept ksm pieces', (target: number, dict: number) => new DeflatePieces(target, dict, true)],
+  ['one-shot ksm pieces', (target: number, dict: number) => new DeflatePieces(target, dict)],
+] as const;
 
-test('entity pieces are compressed again when they or their dictionary changed, and only then', async () => {
-  const { bufs, marks } = records(8, 'dict');
-  const versions = bufs.map((_, i) => i + 1);
-  const seq = units(bufs, marks, versions);
-  // A dictionary of one unit: piece k depends on units k-1 and k.
-  const cache = new EntityPieces(1, 1);
-  let t = 1_700_000_000_000_000_000n;
-  const check = async () => {
-    t += 15_000_000_017n;
-    stampAll(bufs, marks, t);
+for (const [name, make] of coders)
+  test(`${name}: a piece whose output would depend on the time fails the check and is sent live, correctly`, async () => {
+    // The placeholder's own bytes as data in the dictionary: deflate copies the piece's mark from there.
+    const bufs = [
+      Buffer.concat([Buffer.from('attributes of object zero '), Buffer.from(PLACEHOLDER), Buffer.from(' tail')]),
+      Buffer.concat([Buffer.from('attributes of object zero '), Buffer.alloc(8), Buffer.from(' tail')]),
+    ];
+    const marks = [[], [26]];
+    const seq = units(bufs, marks, [1, 2]);
+    const cache = make(1, 4096);
     cache.layout(seq);
-    assert.ok(gunzipSync(await member(cache, seq)).equals(Buffer.concat([Buffer.from('framing'), ...bufs])));
-  };
-  await check();
-  const base = deflateStats.compressed;
-  await check();
-  assert.equal(deflateStats.compressed, base, 'nothing changed: nothing compressed');
-  bufs[3] = records(8, 'other').bufs[3] as Buffer;
-  versions[3] = 100;
-  await check();
-  assert.equal(deflateStats.compressed, base + 2, 'the changed unit and its successor');
-});
+    const failed = deflateStats.failed;
+    for (const t of [1_700_000_000_000_000_000n, 123n, 0xffff_ffff_ffff_ffffn]) {
+      stampAll(bufs, marks, t);
+      const body = Buffer.concat([Buffer.from('framing'), ...bufs]);
+      assert.ok(gunzipSync(await member(cache, seq)).equals(body), `time ${t}`);
+    }
+    assert.equal(deflateStats.failed, failed + 1, 'checked once, rejected, then sent live');
+  });
+
+for (const [name, make] of coders)
+  test(`${name} are compressed again when they or their dictionary changed, and only then`, async () => {
+    const { bufs, marks } = records(8, 'dict');
+    const versions = bufs.map((_, i) => i + 1);
+    const seq = units(bufs, marks, versions);
+    // A dictionary of one unit: piece k depends on units k-1 and k.
+    const cache = make(1, 1);
+    let t = 1_700_000_000_000_000_000n;
+    const check = async () => {
+      t += 15_000_000_017n;
+      stampAll(bufs, marks, t);
+      cache.layout(seq);
+      assert.ok(gunzipSync(await member(cache, seq)).equals(Buffer.concat([Buffer.from('framing'), ...bufs])));
+    };
+    await check();
+    const base = deflateStats.compressed;
+    await check();
+    assert.equal(deflateStats.compressed, base, 'nothing changed: nothing compressed');
+    bufs[3] = records(8, 'other').bufs[3] as Buffer;
+    versions[3] = 100;
+    await check();
+    assert.equal(deflateStats.compressed, base + 2, 'the changed unit and its successor');
+  });
 
 test('the kept deflater indexes a dictionary written into its reset stream as a set dictionary would', () => {
   // Neighbouring records are long matches of each other: at level 1 zlib would not hash the strings inside

@@ -8,14 +8,7 @@ import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { MetricsStore } from '@kso/metrics';
 import { StoreEncoder, scopeFor } from '../src/index.ts';
-import {
-  DeflatePieces,
-  deflateConfig,
-  deflateStats,
-  gzipSegments,
-  type Segment,
-  type UnitSeq,
-} from '../src/otlp-deflate.ts';
+import { deflateConfig, deflateStats } from '../src/otlp-deflate.ts';
 
 /** Reproducible choices in [0, 1): the n-th is a hash of (seed, n), so a failing case replays. */
 function choices(seed: string): () => number {
@@ -134,90 +127,6 @@ for (const schema of ['ksm', 'semconv'] as const)
     // ksm: the restart families' pieces around pod 300 (and their successors); semconv: its piece and the next.
     assert.ok(again <= (schema === 'ksm' ? 12 : 3), `only pieces next to the change: ${again}`);
   });
-
-/** Units over hand-made bytes: unit i is bufs[i] with its time marks at marks[i]. */
-function units(bufs: Buffer[], marks: number[][], versions: number[]): UnitSeq {
-  return {
-    get length() {
-      return bufs.length;
-    },
-    len: (i) => (bufs[i] as Buffer).length,
-    version: (i) => versions[i] as number,
-    // Every unit ends a piece: pieces of one unit each.
-    key: () => 0,
-    copy(i, dst, pos, out) {
-      (bufs[i] as Buffer).copy(dst, pos);
-      for (const m of marks[i] as number[]) out.push(m + pos);
-    },
-    slices(a, b, out) {
-      out.push(...bufs.slice(a, b));
-    },
-  };
-}
-
-function stampAll(bufs: Buffer[], marks: number[][], t: bigint): void {
-  for (let i = 0; i < bufs.length; i++)
-    for (const m of marks[i] as number[]) (bufs[i] as Buffer).writeBigUInt64LE(t, m);
-}
-
-async function member(cache: DeflatePieces, seq: UnitSeq): Promise<Buffer> {
-  const segs: Segment[] = [{ raw: [Buffer.from('framing')] }];
-  cache.segments(seq, 0, seq.length, segs);
-  return Buffer.concat(await gzipSegments(segs));
-}
-
-test('a piece whose output would depend on the time fails the check and is sent live, correctly', async () => {
-  // The placeholder's own bytes as data in the dictionary: deflate copies the piece's time mark from there,
-  // which would decode to the placeholder instead of the push time.
-  const P = Buffer.from([0x9d, 0x3b, 0xe7, 0x51, 0xc4, 0x28, 0xfa, 0x6e]);
-  const bufs = [
-    Buffer.concat([Buffer.from('attributes of object zero '), P, Buffer.from(' tail')]),
-    Buffer.concat([Buffer.from('attributes of object one '), Buffer.alloc(8), Buffer.from(' tail')]),
-  ];
-  const marks = [[], [25]];
-  const seq = units(bufs, marks, [1, 2]);
-  const cache = new DeflatePieces(1, 4096);
-  cache.layout(seq);
-  const failed = deflateStats.failed;
-  for (const t of [1_700_000_000_000_000_000n, 123n, 0xffff_ffff_ffff_ffffn]) {
-    stampAll(bufs, marks, t);
-    const body = Buffer.concat([Buffer.from('framing'), ...bufs]);
-    assert.ok(gunzipSync(await member(cache, seq)).equals(body), `time ${t}`);
-  }
-  assert.equal(deflateStats.failed, failed + 1, 'checked once, rejected, then sent live');
-});
-
-test('a piece is compressed again when its dictionary changed, and only then', async () => {
-  const n = 6;
-  const bufs = Array.from({ length: n }, (_, i) =>
-    Buffer.concat([Buffer.from(`{"namespace":"ns-1","pod":"pod-${i}","time":`), Buffer.alloc(8), Buffer.from('}')]),
-  );
-  const marks = bufs.map(() => [42]);
-  const versions = bufs.map((_, i) => i + 1);
-  const seq = units(bufs, marks, versions);
-  // A dictionary of one unit: piece k depends on units k-1 and k.
-  const cache = new DeflatePieces(1, 1);
-  let t = 1_700_000_000_000_000_000n;
-  const check = async () => {
-    t += 15_000_000_000n;
-    stampAll(bufs, marks, t);
-    cache.layout(seq);
-    assert.ok(gunzipSync(await member(cache, seq)).equals(Buffer.concat([Buffer.from('framing'), ...bufs])));
-  };
-  await check();
-  const base = deflateStats.compressed;
-  await check();
-  assert.equal(deflateStats.compressed, base, 'nothing changed: nothing compressed');
-  bufs[2] = Buffer.concat([
-    Buffer.from(`{"namespace":"ns-1","pod":"pod-X","time":`),
-    Buffer.alloc(8),
-    Buffer.from('}'),
-  ]);
-  versions[2] = 100;
-  await check();
-  // Piece 2 (its bytes) and piece 3 (its dictionary); piece 0 has no dictionary and is always sent live.
-  assert.equal(deflateStats.compressed, base + 2, 'the changed unit and its successor');
-});
 
 test('a gzip member from kept pieces is handed over as a few long buffers, not one per piece', async () => {
   const store = new MetricsStore({ schema: 'ksm', resources: ['pods'], now: () => 1_700_000_000_000 });
