@@ -47,12 +47,12 @@ export function crcCombine(crcA: number, crcB: number, shiftB: number): number {
 }
 
 /**
- * S = sum of x^(8 (len - o - 8)) over the 8-byte marks at offsets[from..] - base of a `len`-byte piece; 0
+ * S = sum of x^(8 (len - o - 8)) over the 8-byte marks at offsets[from..to) - base of a `len`-byte piece; 0
  * without marks.
  */
-export function markSum(offsets: readonly number[], from: number, base: number, len: number): number {
+export function markSum(offsets: ArrayLike<number>, from: number, to: number, base: number, len: number): number {
   let s = 0;
-  for (let i = from; i < offsets.length; i++) s ^= x8n(len - ((offsets[i] as number) - base) - 8);
+  for (let i = from; i < to; i++) s ^= x8n(len - ((offsets[i] as number) - base) - 8);
   return s >>> 0;
 }
 

@@ -15,9 +15,8 @@
 //
 // The pieces' outputs are handed to gzipSegments (otlp-deflate.ts) as compressed entries, so framing, live
 // runs, the CRC and the member are built there as for the ksm shape.
-import { constants, crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
-import { x8n } from './otlp-crc.ts';
-import { DeflatePieces, deflateStats, type Segment, type UnitSeq } from './otlp-deflate.ts';
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { DeflatePieces, deflateStats, pieceTerms, type Segment, type UnitSeq } from './otlp-deflate.ts';
 import { deflateAfter, inflatesTo, keptHandles, memLevelFor, PIECE_LEVEL, windowFor } from './otlp-zlib.ts';
 
 type PieceRef = NonNullable<Segment['piece']>;
@@ -87,12 +86,7 @@ function compressEntityPiece(seq: EntityUnitSeq, p: Piece): void {
   const dict = scratch.subarray(dictLen - d, dictLen);
   const piece = scratch.subarray(dictLen, total);
   const e = p.entry;
-  e.crcP = crc32(piece);
-  e.shift = x8n(piece.length);
-  let m = 0;
-  while (m < nMarks && (scratchMarks[m] as number) < dictLen) m++;
-  e.firstMark = m < nMarks ? (scratchMarks[m] as number) - dictLen : -1;
-  e.markS = markSumOf(m, dictLen, piece.length);
+  pieceTerms(e, piece, scratchMarks, nMarks, dictLen);
   const reuse = entityDeflateConfig.reuseHandles && keptHandles();
   const z = reuse
     ? deflateAfter(dict, piece, windowBits)
@@ -114,13 +108,6 @@ function compressEntityPiece(seq: EntityUnitSeq, p: Piece): void {
   const out = Buffer.allocUnsafeSlow(z.length);
   z.copy(out);
   e.z = out;
-}
-
-/** otlp-crc.ts markSum over scratchMarks[from..nMarks) (it takes a plain array). */
-function markSumOf(from: number, base: number, len: number): number {
-  let s = 0;
-  for (let i = from; i < nMarks; i++) s ^= x8n(len - ((scratchMarks[i] as number) - base) - 8);
-  return s >>> 0;
 }
 
 /**

@@ -63,7 +63,7 @@ export interface UnitSeq {
   slices(a: number, b: number, out: Buffer[]): void;
 }
 
-interface Entry {
+export interface Entry {
   /** Versions of the non-empty units of the dictionary and the piece. */
   deps: Float64Array;
   /** undefined: not compressed yet; null: failed the check (sent live). */
@@ -132,13 +132,7 @@ function compressPiece(seq: UnitSeq, p: Piece, reuse: boolean): Buffer | null {
   const d = Math.min(dictLen, 1 << windowBits);
   const dict = scratch.subarray(dictLen - d, dictLen);
   const piece = scratch.subarray(dictLen, total);
-  const e = p.entry;
-  e.crcP = crc32(piece);
-  e.shift = x8n(piece.length);
-  let m = 0;
-  while (m < scratchMarks.length && (scratchMarks[m] as number) < dictLen) m++;
-  e.firstMark = m < scratchMarks.length ? (scratchMarks[m] as number) - dictLen : -1;
-  e.markS = markSum(scratchMarks, m, dictLen, piece.length);
+  pieceTerms(p.entry, piece, scratchMarks, scratchMarks.length, dictLen);
   const kept = reuse && deflateConfig.reuseHandles && keptHandles();
   const z = kept ? deflateAfter(dict, piece, windowBits) : oneShotDeflate(dict, piece, windowBits);
   deflateStats.compressed++;
@@ -152,6 +146,19 @@ function compressPiece(seq: UnitSeq, p: Piece, reuse: boolean): Buffer | null {
   const out = Buffer.allocUnsafeSlow(z.length);
   z.copy(out);
   return out;
+}
+
+/**
+ * Sets e's CRC terms (otlp-crc.ts) for a piece stamped at P that follows its dictionary of dictLen bytes in a
+ * gathered buffer, marks[0..n) the buffer's mark offsets in ascending order.
+ */
+export function pieceTerms(e: Entry, piece: Buffer, marks: ArrayLike<number>, n: number, dictLen: number): void {
+  e.crcP = crc32(piece);
+  e.shift = x8n(piece.length);
+  let m = 0;
+  while (m < n && (marks[m] as number) < dictLen) m++;
+  e.firstMark = m < n ? (marks[m] as number) - dictLen : -1;
+  e.markS = markSum(marks, m, n, dictLen, piece.length);
 }
 
 /** reuseHandles false: every piece through deflateRawSync / inflateRawSync (tests of that path). */

@@ -42,6 +42,7 @@ test('a piece CRC at any time follows from its CRC at the placeholder and the su
   const s = markSum(
     marks.map((m) => m + 37),
     0,
+    marks.length,
     37,
     piece.length,
   );
@@ -49,5 +50,5 @@ test('a piece CRC at any time follows from its CRC at the placeholder and the su
     const t = bytes(seed, 8);
     assert.equal((crcP ^ multmodp(s, timeDelta(t, P))) >>> 0, crc32(stamp(t)), seed);
   }
-  assert.equal(markSum([], 0, 0, 10), 0, 'no marks: the CRC does not depend on the time');
+  assert.equal(markSum([], 0, 0, 0, 10), 0, 'no marks: the CRC does not depend on the time');
 });
