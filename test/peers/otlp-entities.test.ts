@@ -5,14 +5,13 @@
 // The pipeline is the real one (kube-sim over HTTP → watch → store → agent → its own OTLP push), configured only
 // through OTEL_EXPORTER_OTLP_ENDPOINT / _PROTOCOL and OTEL_RESOURCE_ATTRIBUTES.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadRunConfig, makeLogger, startAgent } from '@kso/cli';
 import { createOtlpPush } from '@kso/exporters';
 import { startKubeSim } from '@kso/kube-sim';
-import { freePort, otlpToFileConfig, skipUnlessPeers, startCollector } from '@kso/peers';
+import { fileExporterLines, freePort, otlpToFileConfig, skipUnlessPeers, startCollector } from '@kso/peers';
 
 const skip = skipUnlessPeers('otelcol');
 const NS = 'entities';
@@ -191,10 +190,7 @@ test('semconv OTLP through a real Collector: entity resources, enum-only points,
       // The file exporter writes one JSON ExportMetricsServiceRequest per line, flushed on its own schedule.
       let rms: JsonResourceMetrics[] = [];
       for (let i = 0; i < 50 && rms.length === 0; i++) {
-        const text = await readFile(join(dir, 'metrics.json'), 'utf8').catch(() => '');
-        rms = text
-          .split('\n')
-          .filter((l) => l.trim() !== '')
+        rms = (await fileExporterLines(join(dir, 'metrics.json')))
           .slice(0, 1)
           .flatMap((l) => (JSON.parse(l) as { resourceMetrics: JsonResourceMetrics[] }).resourceMetrics);
         if (rms.length === 0) await sleep(200);
@@ -312,9 +308,7 @@ test('the Collector accepts kso pushes over gRPC and HTTP with gzip and zstd', {
     }
     let lines: string[] = [];
     for (let i = 0; i < 50 && lines.length < variants.length * 2; i++) {
-      lines = (await readFile(join(col.dir, 'metrics.json'), 'utf8').catch(() => ''))
-        .split('\n')
-        .filter((l) => l.trim());
+      lines = await fileExporterLines(join(col.dir, 'metrics.json'));
       await sleep(100);
     }
     // forceFlush + the final export on shutdown: two requests per variant, each with the pod's phase.

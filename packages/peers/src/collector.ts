@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { missingPeerMessage, peerBinary } from './paths.ts';
@@ -35,6 +35,19 @@ export interface OtlpToFileOptions {
   file: string;
   /** The file exporter's flush_interval (e.g. '100ms'); its default (1 s) when unset. */
   flushInterval?: string;
+}
+
+/**
+ * The complete lines the file exporter has written to `path` so far (none while it does not exist). The
+ * exporter appends while a test reads, so a line without its newline yet is left out: counted, it passed for
+ * a request and failed a match on the part not yet written.
+ */
+export async function fileExporterLines(path: string): Promise<string[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 }
 
 /**
