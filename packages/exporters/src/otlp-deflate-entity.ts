@@ -15,9 +15,8 @@
 //
 // The pieces' outputs are handed to gzipSegments (otlp-deflate.ts) as compressed entries, so framing, live
 // runs, the CRC and the member are built there as for the ksm shape.
-import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { DeflatePieces, deflateStats, pieceTerms, type Segment, type UnitSeq } from './otlp-deflate.ts';
-import { deflateAfter, inflatesTo, keptHandles, memLevelFor, PIECE_LEVEL, windowFor } from './otlp-zlib.ts';
+import { checkPiece, deflatePiece, keptHandles, windowFor } from './otlp-zlib.ts';
 
 type PieceRef = NonNullable<Segment['piece']>;
 type Piece = PieceRef['p'];
@@ -28,14 +27,9 @@ type Piece = PieceRef['p'];
  */
 export const PLACEHOLDER = Uint8Array.of(0x9d, 0x3b, 0xe7, 0x51, 0xc4, 0x28, 0xfa, 0x6e);
 const CHECK_TIME = PLACEHOLDER.map((x) => ~x & 0xff);
-const SYNC = constants.Z_SYNC_FLUSH;
 
 /** Compression of entity pieces (tests): kept handles, or zlib's one-shot functions (no binding write). */
 export const entityDeflateConfig = { reuseHandles: true };
-
-function oneShotOptions(dict: Buffer, windowBits: number) {
-  return { windowBits, finishFlush: SYNC, ...(dict.length > 0 ? { dictionary: dict } : {}) };
-}
 
 /**
  * Units whose bytes and marks the coder reads directly (an entity chunk's buffer and mark offsets): copying
@@ -88,18 +82,10 @@ function compressEntityPiece(seq: EntityUnitSeq, p: Piece): void {
   const e = p.entry;
   pieceTerms(e, piece, scratchMarks, nMarks, dictLen);
   const reuse = entityDeflateConfig.reuseHandles && keptHandles();
-  const z = reuse
-    ? deflateAfter(dict, piece, windowBits)
-    : deflateRawSync(piece, {
-        ...oneShotOptions(dict, windowBits),
-        level: PIECE_LEVEL,
-        memLevel: memLevelFor(windowBits),
-      });
+  const z = deflatePiece(dict, piece, windowBits, reuse);
   deflateStats.compressed++;
   stamp(scratch, 0, nMarks, CHECK_TIME);
-  const ok =
-    z !== null &&
-    (reuse ? inflatesTo(dict, z, piece) : inflateRawSync(z, oneShotOptions(dict, windowBits)).equals(piece));
+  const ok = z !== null && checkPiece(dict, z, piece, windowBits, reuse);
   if (!ok) {
     deflateStats.failed++;
     e.z = null;

@@ -17,10 +17,10 @@
 // stamped with Q. Every output byte is a literal or a copy; a literal at a mark would give P's byte, a copy
 // between a mark and a non-mark byte (P's bytes are distinct, so also between marks at different positions)
 // would differ under Q: equality proves the bytes right for any time. A piece that fails is sent live.
-import { constants, crc32, deflateRawSync, inflateRawSync, type ZlibOptions } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import { fnv1a32 } from './fnv.ts';
 import { crcCombine, markSum, multmodp, timeDelta, x8n } from './otlp-crc.ts';
-import { deflateAfter, inflatesTo, keptHandles, memLevelFor, PIECE_LEVEL, windowFor } from './otlp-zlib.ts';
+import { checkPiece, deflateAfter, deflateOneShot, deflatePiece, keptHandles, windowFor } from './otlp-zlib.ts';
 
 /** The placeholder time, 8 distinct bytes, and its complement. */
 const P = Uint8Array.of(0x9d, 0x3b, 0xe7, 0x51, 0xc4, 0x28, 0xfa, 0x6e);
@@ -28,7 +28,6 @@ const Q = P.map((x) => ~x & 0xff);
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 /** A final, empty fixed-Huffman block: ends the deflate stream after the sync-flushed pieces. */
 const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
-const SYNC = constants.Z_SYNC_FLUSH;
 /** Dictionary of a live run: the stream bytes just before it (setting a 32 KiB dictionary costs ~60 µs). */
 const LIVE_DICT = 4096;
 /** Compression between yields to the event loop (a scrape of the Prometheus bridge may be waiting). */
@@ -134,10 +133,10 @@ function compressPiece(seq: UnitSeq, p: Piece, reuse: boolean): Buffer | null {
   const piece = scratch.subarray(dictLen, total);
   pieceTerms(p.entry, piece, scratchMarks, scratchMarks.length, dictLen);
   const kept = reuse && deflateConfig.reuseHandles && keptHandles();
-  const z = kept ? deflateAfter(dict, piece, windowBits) : oneShotDeflate(dict, piece, windowBits);
+  const z = deflatePiece(dict, piece, windowBits, kept);
   deflateStats.compressed++;
   stamp(scratch, scratchMarks, Q);
-  const ok = z !== null && (kept ? inflatesTo(dict, z, piece) : oneShotCheck(dict, z, piece, windowBits));
+  const ok = z !== null && checkPiece(dict, z, piece, windowBits, kept);
   if (!ok) {
     deflateStats.failed++;
     return null;
@@ -169,35 +168,7 @@ function deflateLive(dict: Buffer, run: Buffer): Buffer {
   const windowBits = windowFor(dict.length + run.length);
   const z = deflateConfig.reuseHandles && keptHandles() ? deflateAfter(dict, run, windowBits) : null;
   // A zlib error on the kept handle (none expected): the one-shot path, as without one.
-  return z ? Buffer.from(z) : oneShotDeflate(dict, run, windowBits);
-}
-
-function oneShotDeflate(dict: Buffer, piece: Buffer, windowBits: number): Buffer {
-  return deflateRawSync(piece, zlibOptions(dict, piece.length, windowBits, true));
-}
-
-function oneShotCheck(dict: Buffer, z: Buffer, piece: Buffer, windowBits: number): boolean {
-  return inflateRawSync(z, zlibOptions(dict, piece.length, windowBits, false)).equals(piece);
-}
-
-/**
- * zlib options for one piece of `len` bytes after dict (the one-shot path). The window is only as large as
- * dictionary + piece need: every zlib handle is allocated and reported to V8 as external memory, and at the
- * defaults (~400 KiB per handle) thousands of pieces per push cost more in allocation and the garbage
- * collections it triggers than in compression. Output chunks are sized to the piece for the same reason.
- */
-function zlibOptions(dict: Buffer, len: number, windowBits: number, deflate: boolean): ZlibOptions {
-  const o: ZlibOptions = {
-    windowBits,
-    finishFlush: SYNC,
-    chunkSize: Math.max(1024, deflate ? (len >> 2) + 64 : len),
-    ...(dict.length > 0 ? { dictionary: dict } : {}),
-  };
-  if (deflate) {
-    o.level = PIECE_LEVEL;
-    o.memLevel = memLevelFor(windowBits);
-  }
-  return o;
+  return z ? Buffer.from(z) : deflateOneShot(dict, run, windowBits);
 }
 
 /** The versions of the non-empty units [a, b). */

@@ -4,7 +4,7 @@
 // which cost more than compressing a 2 KiB piece; here one deflate handle per window size and one inflate
 // handle are written through the binding's synchronous write, as zlib's own *Sync functions drive it. That
 // write is not a public API (Node >= 10 has it unchanged): where it is missing, keptHandles() is false and the
-// callers use the one-shot functions.
+// callers pass kept = false, so deflatePiece and checkPiece use the one-shot functions.
 //
 // A handle's dictionary is fixed when it is made, so a piece's dictionary is written into the reset stream
 // first and that output dropped: the sync flush after it leaves the stream byte-aligned with the dictionary in
@@ -15,10 +15,19 @@
 // failed the time check; a stored write copies the bytes into the window unhashed and level 1's next
 // fill_window hashes all of them, as deflateSetDictionary does (0.1% fail, 25 µs per entity piece against 47
 // with a level-1 dictionary and 110 through the one-shot functions under kso's malloc settings).
-import { constants, createDeflateRaw, createInflateRaw } from 'node:zlib';
+import {
+  constants,
+  createDeflateRaw,
+  createInflateRaw,
+  deflateRawSync,
+  inflateRawSync,
+  type ZlibOptions,
+} from 'node:zlib';
 
 const SYNC = constants.Z_SYNC_FLUSH;
-export const PIECE_LEVEL = constants.Z_BEST_SPEED;
+const PIECE_LEVEL = constants.Z_BEST_SPEED;
+/** Stored: the dictionary goes into the window unhashed, and level 1 hashes all of it (module comment). */
+const DICT_LEVEL = 0;
 
 interface ZlibHandle {
   writeSync(flush: number, i: Uint8Array, iOff: number, iLen: number, o: Uint8Array, oOff: number, oLen: number): void;
@@ -121,7 +130,7 @@ export function windowFor(bytes: number): number {
 }
 
 /** memLevel for a window: the hash table sized to it (every handle is reported to V8 as external memory). */
-export function memLevelFor(windowBits: number): number {
+function memLevelFor(windowBits: number): number {
   return Math.max(1, windowBits - 7);
 }
 
@@ -129,7 +138,7 @@ const deflaters = new Map<number, SyncZlib>();
 let inflater: SyncZlib | undefined;
 let kept: boolean | undefined;
 
-/** Whether this Node's zlib binding has the synchronous write the kept handles use. */
+/** Whether this Node's zlib binding has the synchronous write the kept handles use (else: the one-shot path). */
 export function keptHandles(): boolean {
   if (kept === undefined) {
     const probe = createDeflateRaw() as unknown as ZlibEngine;
@@ -154,11 +163,11 @@ function deflater(windowBits: number): SyncZlib {
  * Raw deflate of piece with dict as the stream before it, ending in a sync flush: a view of the kept handle's
  * buffer (valid until its next use), or null on a zlib error. Needs keptHandles().
  */
-export function deflateAfter(dict: Uint8Array, piece: Uint8Array, windowBits: number, dictLevel = 0): Buffer | null {
+export function deflateAfter(dict: Uint8Array, piece: Uint8Array, windowBits: number): Buffer | null {
   const d = deflater(windowBits);
   d.reset();
   // A reset keeps the level: set it in every case (a failed call may have left the dictionary's).
-  if (dict.length > 0 && (!d.params(dictLevel) || d.write(dict, 0) < 0)) return null;
+  if (dict.length > 0 && (!d.params(DICT_LEVEL) || d.write(dict, 0) < 0)) return null;
   if (!d.params(PIECE_LEVEL)) return null;
   const end = d.write(piece, 0);
   return end < 0 ? null : d.out.subarray(0, end);
@@ -172,7 +181,7 @@ const storedHead = Buffer.alloc(5);
  * (a valid raw deflate prefix whose output is dict), then z: a reference reaching before dict is an error.
  * Needs keptHandles().
  */
-export function inflatesTo(dict: Uint8Array, z: Uint8Array, piece: Uint8Array): boolean {
+function inflatesTo(dict: Uint8Array, z: Uint8Array, piece: Uint8Array): boolean {
   // One handle at the largest window accepts any of the deflaters' distances.
   inflater ??= new SyncZlib(() => createInflateRaw({ windowBits: 15 }) as unknown as ZlibEngine);
   const inf = inflater;
@@ -186,4 +195,44 @@ export function inflatesTo(dict: Uint8Array, z: Uint8Array, piece: Uint8Array): 
   }
   const end = inf.write(z, 0);
   return end === piece.length && inf.out.subarray(0, end).equals(piece);
+}
+
+/**
+ * Raw deflate of piece after dict, ending in a sync flush: through the kept handles (a view of their buffer,
+ * valid until their next use; null on a zlib error) or zlib's one-shot function with a set dictionary.
+ */
+export function deflatePiece(dict: Buffer, piece: Buffer, windowBits: number, kept: boolean): Buffer | null {
+  return kept ? deflateAfter(dict, piece, windowBits) : deflateOneShot(dict, piece, windowBits);
+}
+
+/** The one-shot path of deflatePiece: a buffer of its own. */
+export function deflateOneShot(dict: Buffer, piece: Buffer, windowBits: number): Buffer {
+  return deflateRawSync(piece, oneShotOptions(dict, piece.length, windowBits, true));
+}
+
+/** Whether z after dict inflates to exactly piece, through the kept inflater or the one-shot function. */
+export function checkPiece(dict: Buffer, z: Buffer, piece: Buffer, windowBits: number, kept: boolean): boolean {
+  return kept
+    ? inflatesTo(dict, z, piece)
+    : inflateRawSync(z, oneShotOptions(dict, piece.length, windowBits, false)).equals(piece);
+}
+
+/**
+ * zlib options for one piece of `len` bytes after dict (the one-shot path). The window is only as large as
+ * dictionary + piece need: every zlib handle is allocated and reported to V8 as external memory, and at the
+ * defaults (~400 KiB per handle) thousands of pieces per push cost more in allocation and the garbage
+ * collections it triggers than in compression. Output chunks are sized to the piece for the same reason.
+ */
+function oneShotOptions(dict: Buffer, len: number, windowBits: number, deflate: boolean): ZlibOptions {
+  const o: ZlibOptions = {
+    windowBits,
+    finishFlush: SYNC,
+    chunkSize: Math.max(1024, deflate ? (len >> 2) + 64 : len),
+    ...(dict.length > 0 ? { dictionary: dict } : {}),
+  };
+  if (deflate) {
+    o.level = PIECE_LEVEL;
+    o.memLevel = memLevelFor(windowBits);
+  }
+  return o;
 }
