@@ -11,13 +11,7 @@ import { MetricsStore } from '@kso/metrics';
 import type { ObservableGauge } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import {
-  type MetricsSource,
-  StoreEncoder,
-  StoreMetricProducer,
-  scopeFor,
-  startPrometheusServer,
-} from '../src/index.ts';
+import { type MetricsSource, StoreEncoder, scopeFor, startPrometheusServer } from '../src/index.ts';
 import { buildSyntheticSource, type SyntheticSource, syntheticPod } from '../src/testing/index.ts';
 import { rawPod } from './raw-pod.ts';
 

@@ -16,10 +16,8 @@
 // The pieces' outputs are handed to gzipSegments (otlp-deflate.ts) as compressed entries, so framing, live
 // runs, the CRC and the member are built there as for the ksm shape.
 import { DeflatePieces, deflateStats, pieceTerms, type Segment, type UnitSeq } from './otlp-deflate.ts';
+import { NOT_YET, type PieceTable } from './otlp-piece-table.ts';
 import { checkPiece, deflatePiece, keptHandles, windowFor } from './otlp-zlib.ts';
-
-type PieceRef = NonNullable<Segment['piece']>;
-type Piece = PieceRef['p'];
 
 /**
  * The placeholder time of otlp-deflate.ts: kept entries' CRCs are at it (gzipSegments turns them into the
@@ -52,13 +50,16 @@ function stamp(b: Buffer, from: number, to: number, t: Uint8Array): void {
 }
 
 /**
- * Compresses piece p (its dictionary: the units from p.dictFrom) at the placeholder time, checks it at the
- * complement and sets the entry: its output (null: sent live) and CRC terms (see otlp-crc.ts).
+ * Compresses piece k (its dictionary: the units from its dictFrom) at the placeholder time, checks it at the
+ * complement and sets its entry: the output (failed: sent live) and CRC terms (see otlp-crc.ts).
  */
-function compressEntityPiece(seq: EntityUnitSeq, p: Piece): void {
+function compressEntityPiece(seq: EntityUnitSeq, t: PieceTable, k: number): void {
+  const dictFrom = t.dictFrom[k] as number;
+  const from = t.from[k] as number;
+  const to = t.to[k] as number;
   let total = 0;
   let marks = 0;
-  for (let i = p.dictFrom; i < p.to; i++) {
+  for (let i = dictFrom; i < to; i++) {
     total += seq.len(i);
     marks += seq.marksOf(i).length;
   }
@@ -67,8 +68,8 @@ function compressEntityPiece(seq: EntityUnitSeq, p: Piece): void {
   nMarks = 0;
   let pos = 0;
   let dictLen = 0;
-  for (let i = p.dictFrom; i < p.to; i++) {
-    if (i === p.from) dictLen = pos;
+  for (let i = dictFrom; i < to; i++) {
+    if (i === from) dictLen = pos;
     const b = seq.bytesOf(i);
     b.copy(scratch, pos);
     for (const o of seq.marksOf(i)) scratchMarks[nMarks++] = o + pos;
@@ -79,21 +80,15 @@ function compressEntityPiece(seq: EntityUnitSeq, p: Piece): void {
   const d = Math.min(dictLen, 1 << windowBits);
   const dict = scratch.subarray(dictLen - d, dictLen);
   const piece = scratch.subarray(dictLen, total);
-  const e = p.entry;
-  pieceTerms(e, piece, scratchMarks, nMarks, dictLen);
+  const e = t.slot[k] as number;
+  pieceTerms(t, e, piece, scratchMarks, nMarks, dictLen);
   const reuse = entityDeflateConfig.reuseHandles && keptHandles();
   const z = deflatePiece(dict, piece, windowBits, reuse);
   deflateStats.compressed++;
   stamp(scratch, 0, nMarks, CHECK_TIME);
   const ok = z !== null && checkPiece(dict, z, piece, windowBits, reuse);
-  if (!ok) {
-    deflateStats.failed++;
-    e.z = null;
-    return;
-  }
-  const out = Buffer.allocUnsafeSlow(z.length);
-  z.copy(out);
-  e.z = out;
+  if (!ok) deflateStats.failed++;
+  t.setOutput(e, ok ? z : null);
 }
 
 /**
@@ -102,7 +97,6 @@ function compressEntityPiece(seq: EntityUnitSeq, p: Piece): void {
  * this module's coder when a request's segments are asked for.
  */
 export class EntityPieces {
-  pieces: Piece[] = [];
   readonly target: number;
   readonly dictBytes: number;
   /** What segments name as their cache; never laid out (an uncompressed entry would go through it). */
@@ -117,7 +111,11 @@ export class EntityPieces {
   /** Recomputes the pieces of `seq` (the content-defined cut of DeflatePieces), keeping unchanged entries. */
   layout(seq: UnitSeq): void {
     this.#fallback.layout(seq);
-    this.pieces = this.#fallback.pieces;
+  }
+
+  /** The pieces of the last layout and their entries. */
+  get table(): PieceTable {
+    return this.#fallback.table;
   }
 
   /**
@@ -126,11 +124,12 @@ export class EntityPieces {
    * bytes compressed at send time.
    */
   segments(seq: EntityUnitSeq, a: number, b: number, out: Segment[]): void {
-    this.#fallback.segments(seq, a, b, out, (p) => {
-      if (p.entry.z !== undefined) return;
-      const t = performance.now();
-      compressEntityPiece(seq, p);
-      deflateStats.pieceMs += performance.now() - t;
+    const t = this.#fallback.table;
+    this.#fallback.segments(seq, a, b, out, (k) => {
+      if (t.zLen[t.slot[k] as number] !== NOT_YET) return;
+      const t0 = performance.now();
+      compressEntityPiece(seq, t, k);
+      deflateStats.pieceMs += performance.now() - t0;
     });
   }
 }

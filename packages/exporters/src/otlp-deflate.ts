@@ -20,6 +20,7 @@
 import { crc32 } from 'node:zlib';
 import { fnv1a32 } from './fnv.ts';
 import { crcCombine, markSum, multmodp, timeDelta, x8n } from './otlp-crc.ts';
+import { NOT_YET, PieceTable } from './otlp-piece-table.ts';
 import { checkPiece, deflateAfter, deflateOneShot, deflatePiece, keptHandles, windowFor } from './otlp-zlib.ts';
 
 /** The placeholder time, 8 distinct bytes, and its complement. */
@@ -62,43 +63,26 @@ export interface UnitSeq {
   slices(a: number, b: number, out: Buffer[]): void;
 }
 
-export interface Entry {
-  /** Versions of the non-empty units of the dictionary and the piece. */
-  deps: Float64Array;
-  /** undefined: not compressed yet; null: failed the check (sent live). */
-  z: Buffer | null | undefined;
-  /** With z: the piece's CRC-32 at P, S of its marks, x^(8 len) and its first mark (-1: none), see otlp-crc.ts. */
-  crcP: number;
-  markS: number;
-  shift: number;
-  firstMark: number;
-}
-
-interface Piece {
-  from: number;
-  to: number;
-  /** Bytes of units [from, to). */
-  bytes: number;
-  /** First unit of the dictionary (= from: none). */
-  dictFrom: number;
-  entry: Entry;
-}
-
 /**
- * One stretch of a request body: stamped bytes, or the piece whose cached output may stand for them (its bytes
- * as views only when needed: a sent-live piece, the dictionary of a live run, the push time; a push has ~36k
- * pieces at 10k pods for ksm, and a view per piece and push was young-generation garbage for nothing).
+ * One stretch of a request body: stamped bytes, or piece k of a cache whose kept output may stand for them (its
+ * bytes as views only when needed: a sent-live piece, the dictionary of a live run, the push time; a push has
+ * ~36k pieces at 10k pods for ksm, and a view per piece and push was young-generation garbage for nothing).
  */
 export interface Segment {
   raw?: Buffer[];
-  piece?: { cache: DeflatePieces; seq: UnitSeq; p: Piece };
+  cache?: DeflatePieces;
+  k?: number;
+  seq?: UnitSeq;
 }
 
 /** The stamped bytes of a segment as views. */
 function rawOf(s: Segment): Buffer[] {
   if (s.raw) return s.raw;
   const raw: Buffer[] = [];
-  if (s.piece) s.piece.seq.slices(s.piece.p.from, s.piece.p.to, raw);
+  if (s.cache && s.seq) {
+    const t = s.cache.table;
+    s.seq.slices(t.from[s.k as number] as number, t.to[s.k as number] as number, raw);
+  }
   s.raw = raw;
   return raw;
 }
@@ -111,18 +95,22 @@ function stamp(b: Buffer, marks: readonly number[], t: Uint8Array): void {
 }
 
 /**
- * Compresses piece p with its dictionary at P and checks it at Q; null when the output depends on the time.
- * Sets the entry's CRC terms from the stamped-at-P bytes it has at hand.
+ * Compresses piece k with its dictionary at P and checks it at Q, keeping the output (failed: the output
+ * depends on the time) and the CRC terms of the stamped-at-P bytes it has at hand in the piece's entry.
  */
-function compressPiece(seq: UnitSeq, p: Piece, reuse: boolean): Buffer | null {
+function compressPiece(seq: UnitSeq, t: PieceTable, k: number, reuse: boolean): void {
+  const dictFrom = t.dictFrom[k] as number;
+  const from = t.from[k] as number;
+  const to = t.to[k] as number;
+  const e = t.slot[k] as number;
   let total = 0;
-  for (let i = p.dictFrom; i < p.to; i++) total += seq.len(i);
+  for (let i = dictFrom; i < to; i++) total += seq.len(i);
   if (scratch.length < total) scratch = Buffer.allocUnsafeSlow(Math.max(total, scratch.length * 2));
   scratchMarks.length = 0;
   let pos = 0;
   let dictLen = 0;
-  for (let i = p.dictFrom; i < p.to; i++) {
-    if (i === p.from) dictLen = pos;
+  for (let i = dictFrom; i < to; i++) {
+    if (i === from) dictLen = pos;
     seq.copy(i, scratch, pos, scratchMarks);
     pos += seq.len(i);
   }
@@ -131,33 +119,34 @@ function compressPiece(seq: UnitSeq, p: Piece, reuse: boolean): Buffer | null {
   const d = Math.min(dictLen, 1 << windowBits);
   const dict = scratch.subarray(dictLen - d, dictLen);
   const piece = scratch.subarray(dictLen, total);
-  pieceTerms(p.entry, piece, scratchMarks, scratchMarks.length, dictLen);
+  pieceTerms(t, e, piece, scratchMarks, scratchMarks.length, dictLen);
   const kept = reuse && deflateConfig.reuseHandles && keptHandles();
   const z = deflatePiece(dict, piece, windowBits, kept);
   deflateStats.compressed++;
   stamp(scratch, scratchMarks, Q);
   const ok = z !== null && checkPiece(dict, z, piece, windowBits, kept);
-  if (!ok) {
-    deflateStats.failed++;
-    return null;
-  }
-  // Both paths' output is a view of a larger buffer: a kept piece must not pin that (or be overwritten).
-  const out = Buffer.allocUnsafeSlow(z.length);
-  z.copy(out);
-  return out;
+  if (!ok) deflateStats.failed++;
+  t.setOutput(e, ok ? z : null);
 }
 
 /**
- * Sets e's CRC terms (otlp-crc.ts) for a piece stamped at P that follows its dictionary of dictLen bytes in a
- * gathered buffer, marks[0..n) the buffer's mark offsets in ascending order.
+ * Sets entry e's CRC terms (otlp-crc.ts) for a piece stamped at P that follows its dictionary of dictLen bytes
+ * in a gathered buffer, marks[0..n) the buffer's mark offsets in ascending order.
  */
-export function pieceTerms(e: Entry, piece: Buffer, marks: ArrayLike<number>, n: number, dictLen: number): void {
-  e.crcP = crc32(piece);
-  e.shift = x8n(piece.length);
+export function pieceTerms(
+  t: PieceTable,
+  e: number,
+  piece: Buffer,
+  marks: ArrayLike<number>,
+  n: number,
+  dictLen: number,
+): void {
+  t.crcP[e] = crc32(piece);
+  t.shift[e] = x8n(piece.length);
   let m = 0;
   while (m < n && (marks[m] as number) < dictLen) m++;
-  e.firstMark = m < n ? (marks[m] as number) - dictLen : -1;
-  e.markS = markSum(marks, m, n, dictLen, piece.length);
+  t.firstMark[e] = m < n ? (marks[m] as number) - dictLen : -1;
+  t.markS[e] = markSum(marks, m, n, dictLen, piece.length);
 }
 
 /** reuseHandles false: every piece through deflateRawSync / inflateRawSync (tests of that path). */
@@ -171,24 +160,17 @@ function deflateLive(dict: Buffer, run: Buffer): Buffer {
   return z ? Buffer.from(z) : deflateOneShot(dict, run, windowBits);
 }
 
-/** The versions of the non-empty units [a, b). */
-function depsOf(seq: UnitSeq, a: number, b: number): Float64Array {
-  let n = 0;
-  for (let i = a; i < b; i++) if (seq.len(i) > 0) n++;
-  const d = new Float64Array(n);
-  n = 0;
-  for (let i = a; i < b; i++) if (seq.len(i) > 0) d[n++] = seq.version(i);
-  return d;
-}
-
-/** Whether deps are the versions of the non-empty units [a, b). */
-function sameDeps(deps: Float64Array, seq: UnitSeq, a: number, b: number): boolean {
+/** Whether entry e's versions are those of the non-empty units [a, b). */
+function sameDeps(t: PieceTable, e: number, seq: UnitSeq, a: number, b: number): boolean {
+  const deps = t.deps;
+  const at = t.depsAt[e] as number;
+  const len = t.depsLen[e] as number;
   let n = 0;
   for (let i = a; i < b; i++) {
     if (seq.len(i) === 0) continue;
-    if (n >= deps.length || deps[n++] !== seq.version(i)) return false;
+    if (n >= len || deps[at + n++] !== seq.version(i)) return false;
   }
-  return n === deps.length;
+  return n === len;
 }
 
 /**
@@ -198,8 +180,14 @@ function sameDeps(deps: Float64Array, seq: UnitSeq, a: number, b: number): boole
  * piece is compressed against (more compresses better, but makes a piece depend on more neighbours).
  */
 export class DeflatePieces {
-  pieces: Piece[] = [];
-  #entries = new Map<number, Entry>();
+  /**
+   * The pieces of the last layout and their entries. A request's segments name pieces by index: a
+   * PlannedRequest is valid only until the next plan, which lays out again.
+   */
+  readonly table = new PieceTable();
+  /** Entry slots by the version of their piece's first unit; stale ones are released after each layout. */
+  readonly #entries = new Map<number, number>();
+  #gen = 0;
 
   readonly target: number;
   readonly dictBytes: number;
@@ -219,37 +207,62 @@ export class DeflatePieces {
 
   /** Recomputes the pieces of `seq`, keeping the entries (and their output) whose units are unchanged. */
   layout(seq: UnitSeq): void {
-    const t = performance.now();
-    const pieces: Piece[] = [];
-    const entries = new Map<number, Entry>();
+    const t0 = performance.now();
+    this.#gen = (this.#gen + 1) >>> 0;
+    const gen = this.#gen;
     const n = seq.length;
+    let count = 0;
     let from = 0;
     let bytes = 0;
     for (let i = 0; i < n; i++) {
       const len = seq.len(i);
       bytes += len;
       if (i < n - 1 && !(len > 0 && seq.key(i) < (len / this.target) * 4294967296)) continue;
-      if (bytes > 0) pieces.push(this.#piece(seq, from, i + 1, bytes, entries));
+      if (bytes > 0) this.#piece(seq, count++, from, i + 1, bytes, gen);
       from = i + 1;
       bytes = 0;
     }
-    this.pieces = pieces;
-    this.#entries = entries;
-    deflateStats.layoutMs += performance.now() - t;
+    this.table.count = count;
+    const t = this.table;
+    if (this.#entries.size > count)
+      this.#entries.forEach((e, first, entries) => {
+        if (t.gen[e] === gen) return;
+        t.release(e);
+        entries.delete(first);
+      });
+    deflateStats.layoutMs += performance.now() - t0;
   }
 
-  #piece(seq: UnitSeq, from: number, to: number, bytes: number, entries: Map<number, Entry>): Piece {
+  /** Writes piece k: units [from, to), its dictionary and its entry (the kept one when its units are unchanged). */
+  #piece(seq: UnitSeq, k: number, from: number, to: number, bytes: number, gen: number): void {
+    const t = this.table;
     let dictFrom = from;
     for (let d = 0; dictFrom > 0 && d < this.dictBytes; ) d += seq.len(--dictFrom);
     let first = -1;
     for (let i = from; i < to && first < 0; i++) if (seq.len(i) > 0) first = seq.version(i);
-    // Most pieces are unchanged: compare with the kept entry in place, allocating only for a changed one.
+    // Most pieces are unchanged: compare with the kept entry in place.
     const old = this.#entries.get(first);
-    let entry = old && sameDeps(old.deps, seq, dictFrom, to) ? old : undefined;
-    if (entry) deflateStats.reused++;
-    else entry = { deps: depsOf(seq, dictFrom, to), z: undefined, crcP: 0, markS: 0, shift: 0, firstMark: -1 };
-    entries.set(first, entry);
-    return { from, to, bytes, dictFrom, entry };
+    let e: number;
+    if (old !== undefined && sameDeps(t, old, seq, dictFrom, to)) {
+      deflateStats.reused++;
+      e = old;
+      t.gen[e] = gen;
+    } else {
+      // No other piece of this layout has this first unit, so nothing else holds the old entry.
+      if (old !== undefined) t.release(old);
+      let units = 0;
+      for (let i = dictFrom; i < to; i++) if (seq.len(i) > 0) units++;
+      e = t.alloc(units, gen);
+      let at = t.depsAt[e] as number;
+      for (let i = dictFrom; i < to; i++) if (seq.len(i) > 0) t.deps[at++] = seq.version(i);
+      this.#entries.set(first, e);
+    }
+    t.reserve(k + 1);
+    t.from[k] = from;
+    t.to[k] = to;
+    t.bytes[k] = bytes;
+    t.dictFrom[k] = dictFrom;
+    t.slot[k] = e;
   }
 
   /**
@@ -257,24 +270,26 @@ export class DeflatePieces {
    * dictionary is inside it too may use its cached output; the rest is raw bytes compressed at send time.
    * `prepare` sees each such piece first (the entity shape compresses new pieces there with its own coder).
    */
-  segments(seq: UnitSeq, a: number, b: number, out: Segment[], prepare?: (p: Piece) => void): void {
-    const ps = this.pieces;
+  segments(seq: UnitSeq, a: number, b: number, out: Segment[], prepare?: (k: number) => void): void {
+    const t = this.table;
     let lo = 0;
-    let hi = ps.length;
+    let hi = t.count;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((ps[mid] as Piece).to <= a) lo = mid + 1;
+      if ((t.to[mid] as number) <= a) lo = mid + 1;
       else hi = mid;
     }
     let covered = a;
-    for (let k = lo; k < ps.length; k++) {
-      const p = ps[k] as Piece;
-      if (p.from >= b) break;
-      if (p.from >= a && p.to <= b && p.dictFrom >= a && p.dictFrom < p.from) {
-        if (covered < p.from) out.push(rawSegment(seq, covered, p.from));
-        prepare?.(p);
-        out.push({ piece: { cache: this, seq, p } });
-        covered = p.to;
+    for (let k = lo; k < t.count; k++) {
+      const from = t.from[k] as number;
+      if (from >= b) break;
+      const to = t.to[k] as number;
+      const dictFrom = t.dictFrom[k] as number;
+      if (from >= a && to <= b && dictFrom >= a && dictFrom < from) {
+        if (covered < from) out.push(rawSegment(seq, covered, from));
+        prepare?.(k);
+        out.push({ cache: this, k, seq });
+        covered = to;
       }
     }
     if (covered < b) out.push(rawSegment(seq, covered, b));
@@ -287,16 +302,21 @@ function rawSegment(seq: UnitSeq, a: number, b: number): Segment {
   return { raw };
 }
 
-/** The cached output of a piece segment, compressing it first when its units changed; null: send it live. */
+/**
+ * The cached output of a piece segment, compressing it first when its units changed; null: send it live. A
+ * view of the piece table's arena: garbage at once, where a Buffer kept per piece was an old-generation object.
+ */
 function pieceOutput(s: Segment): Buffer | null {
-  const p = s.piece?.p;
-  if (!p || !s.piece) return null;
-  if (p.entry.z === undefined) {
-    const t = performance.now();
-    p.entry.z = compressPiece(s.piece.seq, p, s.piece.cache.reuseHandles);
-    deflateStats.pieceMs += performance.now() - t;
+  const c = s.cache;
+  if (!c || !s.seq) return null;
+  const t = c.table;
+  const e = t.slot[s.k as number] as number;
+  if (t.zLen[e] === NOT_YET) {
+    const t0 = performance.now();
+    compressPiece(s.seq, t, s.k as number, c.reuseHandles);
+    deflateStats.pieceMs += performance.now() - t0;
   }
-  return p.entry.z;
+  return t.output(e) ?? null;
 }
 
 /** The 8 bytes at offset `at` of the concatenated views into out. */
@@ -390,31 +410,48 @@ export async function gzipSegments(segments: readonly Segment[]): Promise<Buffer
   // The push time at the marks, as read from the first kept piece with marks (every mark of a push holds it).
   const time = Buffer.alloc(8);
   let delta = -1;
-  for (const s of segments) {
+  // Indexed loops: this async function resumes after every yield, often before it is optimised again, and an
+  // unoptimised for-of allocates an iterator result per element (~1.4 MiB per push at 10k pods for ksm).
+  for (let si = 0; si < segments.length; si++) {
+    const s = segments[si] as Segment;
     let n = 0;
-    if (s.raw) for (const r of s.raw) n += r.length;
-    else n = s.piece?.p.bytes ?? 0;
+    if (s.raw) for (let r = 0; r < s.raw.length; r++) n += (s.raw[r] as Buffer).length;
+    else if (s.cache) n = s.cache.table.bytes[s.k as number] as number;
     size += n;
     const z = pieceOutput(s);
-    const e = s.piece?.p.entry;
-    if (z && e) {
-      if (e.firstMark >= 0 && delta < 0) {
-        readAt(rawOf(s), e.firstMark, time);
+    if (z && s.cache) {
+      const t = s.cache.table;
+      const e = t.slot[s.k as number] as number;
+      const first = t.firstMark[e] as number;
+      const crcP = t.crcP[e] as number;
+      if (first >= 0 && delta < 0) {
+        readAt(rawOf(s), first, time);
         delta = timeDelta(time, P);
       }
-      crc = crcCombine(crc, e.firstMark < 0 ? e.crcP : (e.crcP ^ multmodp(e.markS, delta)) >>> 0, e.shift);
-    } else for (const r of rawOf(s)) crc = crc32(r, crc);
+      crc = crcCombine(
+        crc,
+        first < 0 ? crcP : (crcP ^ multmodp(t.markS[e] as number, delta)) >>> 0,
+        t.shift[e] as number,
+      );
+    } else {
+      const raw = rawOf(s);
+      for (let r = 0; r < raw.length; r++) crc = crc32(raw[r] as Buffer, crc);
+    }
     if (z) {
       flush();
       out.push(z);
       history.push(s);
       deflateStats.cachedBytes += n;
     } else {
-      pending.push(...rawOf(s));
+      const raw = rawOf(s);
+      for (let r = 0; r < raw.length; r++) pending.push(raw[r] as Buffer);
       pendingBytes += n;
       if (pendingBytes >= LIVE_RUN) flush();
     }
-    if (history.length > 64) history.splice(0, history.length - 16);
+    if (history.length > 64) {
+      history.copyWithin(0, history.length - 16);
+      history.length = 16;
+    }
     if (performance.now() - last > SLICE_MS) {
       await new Promise<void>((r) => setImmediate(r));
       last = performance.now();

@@ -120,7 +120,7 @@ export class FlatSections {
   readonly sections: Section[];
   #objs: readonly ObjectMetrics[] = [];
   /** uid → index in #objs. */
-  #index = new Map<string, number>();
+  readonly #index = new Map<string, number>();
   #version = { n: 0 };
 
   constructor(families: number) {
@@ -141,12 +141,27 @@ export class FlatSections {
         rebuild(s, f, runs, objs.length, this.#version);
         s.keys = keys;
       }
+      this.#reindex(objs);
       this.#objs = objs;
-      this.#index = new Map(objs.map((o, i) => [o.uid, i]));
     }
     for (const s of this.sections) {
       s.time = t;
       s.timeMs = nowMs;
+    }
+  }
+
+  /**
+   * The uid index updated in place for the new list: a new Map per push (12k entries at 10k pods) lived until
+   * the next push, old-generation garbage; set() of a present key allocates nothing.
+   */
+  #reindex(objs: readonly ObjectMetrics[]): void {
+    const index = this.#index;
+    for (let i = 0; i < objs.length; i++) index.set((objs[i] as ObjectMetrics).uid, i);
+    if (index.size === objs.length) return;
+    // Uids are unique in a list: one no longer at the index it was just given is gone.
+    for (const o of this.#objs) {
+      const j = index.get(o.uid);
+      if (j !== undefined && objs[j]?.uid !== o.uid) index.delete(o.uid);
     }
   }
 
@@ -188,7 +203,8 @@ function famMarkStart(c: Chunk, f: number): number {
 function measure(s: Section, f: number, runs: readonly Run[]): { bytes: number; marks: number } {
   let bytes = 0;
   let marks = 0;
-  for (const r of runs) {
+  for (let k = 0; k < runs.length; k++) {
+    const r = runs[k] as Run;
     if (r.chunk) {
       bytes += ((r.chunk.famEnds as Uint32Array)[f] as number) - famStart(r.chunk, f);
       marks += ((r.chunk.famMarkEnds as Uint32Array)[f] as number) - famMarkStart(r.chunk, f);
@@ -224,7 +240,8 @@ function rebuild(s: Section, f: number, runs: readonly Run[], objects: number, v
   let pos = 0;
   let m = 0;
   let i = 0;
-  for (const r of runs) {
+  for (let ri = 0; ri < runs.length; ri++) {
+    const r = runs[ri] as Run;
     const c = r.chunk;
     if (c) {
       const a = famStart(c, f);

@@ -1,0 +1,66 @@
+// The piece table keeps every entry's versions and compressed output in two arenas that are compacted when
+// they fill up. An entry's bytes must survive any number of compactions, a released entry must stop counting,
+// and an output handed out before a compaction (a request still being sent) must keep its bytes.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FAILED, NOT_YET, PieceTable } from '../src/otlp-piece-table.ts';
+
+function rng(seed: number) {
+  let x = seed >>> 0;
+  return () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x / 4294967296;
+  };
+}
+
+test('piece table: outputs and versions survive compactions of their arenas; released entries are dropped', () => {
+  const t = new PieceTable();
+  const rand = rng(7);
+  const live = new Map<number, { deps: number[]; z: Buffer | null | undefined }>();
+  const handedOut: [Buffer, Buffer][] = [];
+  let version = 0;
+  let outputs = 0;
+  let bytes = 0;
+  for (let round = 0; round < 4000; round++) {
+    if (live.size > 0 && rand() < 0.45) {
+      const slots = [...live.keys()];
+      const s = slots[Math.floor(rand() * slots.length)] as number;
+      t.release(s);
+      live.delete(s);
+      continue;
+    }
+    const deps = Array.from({ length: 1 + Math.floor(rand() * 40) }, () => ++version);
+    const s = t.alloc(deps.length, 1);
+    assert.ok(!live.has(s), 'a live slot is not handed out again');
+    for (let i = 0; i < deps.length; i++) t.deps[(t.depsAt[s] as number) + i] = deps[i] as number;
+    let z: Buffer | null | undefined;
+    const r = rand();
+    if (r < 0.8) {
+      z = Buffer.alloc(1 + Math.floor(rand() * 3000), round & 0xff);
+      t.setOutput(s, z);
+      bytes += z.length;
+      const view = t.output(s) as Buffer;
+      if (++outputs % 50 === 0) handedOut.push([view, Buffer.from(view)]);
+    } else if (r < 0.9) {
+      z = null;
+      t.setOutput(s, null);
+    }
+    live.set(s, { deps, z });
+  }
+  assert.ok(live.size > 100);
+  for (const [s, want] of live) {
+    const at = t.depsAt[s] as number;
+    assert.deepEqual(Array.from(t.deps.subarray(at, at + (t.depsLen[s] as number))), want.deps, `versions of ${s}`);
+    const got = t.output(s);
+    if (want.z === undefined) {
+      assert.equal(got, undefined);
+      assert.equal(t.zLen[s], NOT_YET);
+    } else if (want.z === null) {
+      assert.equal(got, null);
+      assert.equal(t.zLen[s], FAILED);
+    } else assert.ok(got?.equals(want.z), `output of ${s}`);
+  }
+  for (const [view, copy] of handedOut) assert.ok(view.equals(copy), 'a view handed out keeps its bytes');
+  assert.ok(handedOut.length > 20);
+  assert.ok(bytes > 20 * 64 * 1024, 'the outputs filled the smallest arena many times over');
+});
