@@ -273,7 +273,9 @@ async function runSize(pods: number): Promise<SizeResult> {
       const c = o.status?.containerStatuses?.[0]?.name as string | undefined;
       if (c) podRefs.push({ namespace: o.metadata.namespace, name: o.metadata.name, container: c });
     }
-    log(`kube-sim ready in ${result.sim.loadMs} ms (${all.length} pods); churn ${churn} restart-count updates/s`);
+    log(
+      `kube-sim ready in ${result.sim.loadMs} ms (${all.length} pods); churn ${churn} pod writes/s (10% creations, 10% deletions, the rest restart-count bumps)`,
+    );
     stopChurn = startChurn(sim, podRefs, churn);
     const opts = { sim, pods, jobs, cronjobs, podRefs, ...p, syncTimeoutMs: Math.max(120_000, pods * 12), log };
 

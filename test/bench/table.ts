@@ -33,7 +33,7 @@ export function formatSize(s: SizeResult): string {
     return line([label, fmt(a, digits), fmt(b, digits), ratio, fmt(sdkVal, digits)]);
   };
   const head = [
-    `== ${s.pods} pods, ${s.jobs} jobs, ${s.cronjobs} cronjobs (kube-sim scale), churn ${s.churnPerSecond} pod status updates/s` +
+    `== ${s.pods} pods, ${s.jobs} jobs, ${s.cronjobs} cronjobs (kube-sim scale), churn ${s.churnPerSecond} pod writes/s (10% creations, 10% deletions, restart-count bumps)` +
       (kso ? ` — ${kso.series} series, ${kso.bodyMiB} MiB per scrape` : ''),
     line(['', 'kso', 'KSM', 'kso/KSM', 'SDK baseline']),
   ];
