@@ -15,9 +15,9 @@
 //
 // The pieces' outputs are handed to gzipSegments (otlp-deflate.ts) as compressed entries, so framing, live
 // runs, the CRC and the member are built there as for the ksm shape.
-import { DeflatePieces, deflateStats, pieceTerms, type Segment, type UnitSeq } from './otlp-deflate.ts';
+import { DeflatePieces, deflateStats, keepChecked, pieceTerms, type Segment, type UnitSeq } from './otlp-deflate.ts';
 import { NOT_YET, type PieceTable } from './otlp-piece-table.ts';
-import { checkPiece, deflatePiece, keptHandles, windowFor } from './otlp-zlib.ts';
+import { keptHandles, windowFor } from './otlp-zlib.ts';
 
 /**
  * The placeholder time of otlp-deflate.ts: kept entries' CRCs are at it (gzipSegments turns them into the
@@ -83,12 +83,7 @@ function compressEntityPiece(seq: EntityUnitSeq, t: PieceTable, k: number): void
   const e = t.slot[k] as number;
   pieceTerms(t, e, piece, scratchMarks, nMarks, dictLen);
   const reuse = entityDeflateConfig.reuseHandles && keptHandles();
-  const z = deflatePiece(dict, piece, windowBits, reuse);
-  deflateStats.compressed++;
-  stamp(scratch, 0, nMarks, CHECK_TIME);
-  const ok = z !== null && checkPiece(dict, z, piece, windowBits, reuse);
-  if (!ok) deflateStats.failed++;
-  t.setOutput(e, ok ? z : null);
+  keepChecked(t, e, dict, piece, windowBits, reuse, () => stamp(scratch, 0, nMarks, CHECK_TIME));
 }
 
 /**

@@ -121,9 +121,25 @@ function compressPiece(seq: UnitSeq, t: PieceTable, k: number, reuse: boolean): 
   const piece = scratch.subarray(dictLen, total);
   pieceTerms(t, e, piece, scratchMarks, scratchMarks.length, dictLen);
   const kept = reuse && deflateConfig.reuseHandles && keptHandles();
+  keepChecked(t, e, dict, piece, windowBits, kept, () => stamp(scratch, scratchMarks, Q));
+}
+
+/**
+ * Deflates a piece stamped at P after its dictionary, checks the output once `toQ` has stamped both at Q, and
+ * keeps it in entry e (or the failure: the output depends on the time, the piece is sent live).
+ */
+export function keepChecked(
+  t: PieceTable,
+  e: number,
+  dict: Buffer,
+  piece: Buffer,
+  windowBits: number,
+  kept: boolean,
+  toQ: () => void,
+): void {
   const z = deflatePiece(dict, piece, windowBits, kept);
   deflateStats.compressed++;
-  stamp(scratch, scratchMarks, Q);
+  toQ();
   const ok = z !== null && checkPiece(dict, z, piece, windowBits, kept);
   if (!ok) deflateStats.failed++;
   t.setOutput(e, ok ? z : null);
