@@ -155,7 +155,9 @@ export async function runOtlpBench(opts: {
   const intervalS = opts.quick ? 5 : 15;
   const windowS = opts.quick ? 30 : 150;
   const jobs = Math.max(1, Math.round(pods / 5));
-  log(`otlp: ${pods} pods / ${jobs} jobs, churn ${opts.churnPerSecond}/s, interval ${intervalS}s, window ${windowS}s`);
+  log(
+    `otlp: ${pods} pods / ${jobs} jobs, kube-sim churn ${opts.churnPerSecond} pod writes/s (10% creations, 10% deletions, the rest restart-count bumps), interval ${intervalS}s, window ${windowS}s`,
+  );
   const sim: KubeSim = await startKubeSim({
     port: 0,
     scenario: 'scale',

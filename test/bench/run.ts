@@ -18,7 +18,7 @@ import { type OtlpCompression, parseCompressions, runOtlpSection } from './otlp.
 import { closeScanAgent } from './scan.ts';
 import { SIZE_SECTIONS } from './sections.ts';
 import { round } from './stats.ts';
-import { formatReport } from './table.ts';
+import { CHURN_WRITES, formatReport } from './table.ts';
 import { ksmAvailable, startKsmTarget, startKso, type Target } from './targets.ts';
 import type { BenchReport, SdkResult, SizeContext, SizeResult, Verdict } from './types.ts';
 
@@ -273,9 +273,7 @@ async function runSize(pods: number): Promise<SizeResult> {
       const c = o.status?.containerStatuses?.[0]?.name as string | undefined;
       if (c) podRefs.push({ namespace: o.metadata.namespace, name: o.metadata.name, container: c });
     }
-    log(
-      `kube-sim ready in ${result.sim.loadMs} ms (${all.length} pods); churn ${churn} pod writes/s (10% creations, 10% deletions, the rest restart-count bumps)`,
-    );
+    log(`kube-sim ready in ${result.sim.loadMs} ms (${all.length} pods); churn ${churn} ${CHURN_WRITES}`);
     stopChurn = startChurn(sim, podRefs, churn);
     const opts = { sim, pods, jobs, cronjobs, podRefs, ...p, syncTimeoutMs: Math.max(120_000, pods * 12), log };
 

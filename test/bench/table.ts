@@ -3,6 +3,12 @@ import type { TargetResult } from './measure.ts';
 import { SIZE_SECTIONS } from './sections.ts';
 import type { BenchReport, SdkResult, SizeResult } from './types.ts';
 
+/**
+ * What the main size's churn is (run.ts startChurn, through the API server): the `otlp` section runs its own
+ * cluster with kube-sim's scale churn instead (creations and deletions too, otlp.ts).
+ */
+export const CHURN_WRITES = 'pod status writes/s (container restart-count bumps)';
+
 const W = [35, 10, 10, 9, 13];
 
 function fmt(x: number | undefined, digits = 1): string {
@@ -33,7 +39,7 @@ export function formatSize(s: SizeResult): string {
     return line([label, fmt(a, digits), fmt(b, digits), ratio, fmt(sdkVal, digits)]);
   };
   const head = [
-    `== ${s.pods} pods, ${s.jobs} jobs, ${s.cronjobs} cronjobs (kube-sim scale), churn ${s.churnPerSecond} pod writes/s (10% creations, 10% deletions, restart-count bumps)` +
+    `== ${s.pods} pods, ${s.jobs} jobs, ${s.cronjobs} cronjobs (kube-sim scale), churn ${s.churnPerSecond} ${CHURN_WRITES}` +
       (kso ? ` — ${kso.series} series, ${kso.bodyMiB} MiB per scrape` : ''),
     line(['', 'kso', 'KSM', 'kso/KSM', 'SDK baseline']),
   ];
