@@ -8,6 +8,7 @@
 import type { FamilyDescriptor, ObjectMetrics, Point } from '@kso/metrics';
 import type { KeptArena, ScratchArena, Slab } from './otlp-arena.ts';
 import { ProtoWriter, putVarint, TAG, varintSize, writeInt64, writeNanos } from './otlp-proto.ts';
+import { grown } from './typed-arrays.ts';
 
 /** What every chunk of one family needs, derived once per family list. */
 export interface FamilyMeta {
@@ -114,11 +115,7 @@ function measureAttributes(attrs: Readonly<Record<string, string>>, keep: Readon
   let n = at;
   for (const k in attrs) {
     if (keep !== undefined && !keep.has(k)) continue;
-    if (n + 4 > sizes.length) {
-      const bigger = new Uint32Array(sizes.length * 2);
-      bigger.set(sizes);
-      sizes = bigger;
-    }
+    sizes = grown(sizes, n + 4);
     const kl = stringSize(k);
     const vl = stringSize(attrs[k] as string);
     const any = 1 + varintSize(vl) + vl;
@@ -252,13 +249,6 @@ let dataCount = new Uint32Array(256);
 /** Entity attributes of the point being classified (keys[0..n), values[0..n)). */
 const entityKeys: string[] = [];
 const entityValues: string[] = [];
-
-function grown(a: Uint32Array<ArrayBuffer>, n: number): Uint32Array<ArrayBuffer> {
-  if (n <= a.length) return a;
-  const b = new Uint32Array(Math.max(n, a.length * 2));
-  b.set(a);
-  return b;
-}
 
 /** Whether a group's entity attributes are exactly entityKeys[0..n) = entityValues[0..n), in order. */
 function sameEntity(g: readonly string[], n: number): boolean {

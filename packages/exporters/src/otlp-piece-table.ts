@@ -4,6 +4,7 @@
 // JS heap that V8's concurrent marking walks at every mark-compact, and two ArrayBuffers to track per piece.
 // Here a piece is an index into typed arrays, its entry a slot, and the versions and outputs of all entries
 // live in two arenas that are compacted when half of them is garbage.
+import { grown } from './typed-arrays.ts';
 
 /** zLen of an entry not compressed yet, and of one that failed the time check (its piece is sent live). */
 export const NOT_YET = -1;
@@ -11,15 +12,6 @@ export const FAILED = -2;
 
 const MIN_Z_ARENA = 64 * 1024;
 const MIN_DEPS_ARENA = 1024;
-
-type Typed = Uint32Array | Int32Array;
-
-function grown<T extends Typed>(a: T, n: number): T {
-  if (a.length >= n) return a;
-  const b = new (a.constructor as new (n: number) => T)(Math.max(n, a.length * 2));
-  b.set(a);
-  return b;
-}
 
 export class PieceTable {
   /** Pieces of the last layout: units [from, to) after the dictionary units [dictFrom, from), their entry. */
@@ -150,7 +142,8 @@ export class PieceTable {
     let end = 0;
     for (let s = 0; s < this.#slots; s++) {
       const n = this.zLen[s] as number;
-      if (n <= 0 || (this.depsLen[s] as number) < 0) continue;
+      // A released slot's zLen is NOT_YET (release).
+      if (n <= 0) continue;
       const at = this.zAt[s] as number;
       this.#z.copy(next, end, at, at + n);
       this.zAt[s] = end;
