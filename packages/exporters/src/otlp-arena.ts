@@ -110,6 +110,7 @@ export class ScratchArena {
   #at = 0;
   /** Slabs in use since the last reset, and at the reset before (what the next push is likely to need). */
   #usedNow = 0;
+  #usedBefore = 0;
 
   copy(src: Uint8Array): Buffer {
     const n = src.length;
@@ -130,13 +131,15 @@ export class ScratchArena {
   }
 
   /**
-   * Everything handed out since the last reset may be overwritten. Slabs beyond what the last push used are
-   * let go: a relist re-encodes every object once, and its slabs must not stay for good.
+   * Everything handed out since the last reset may be overwritten. Slabs beyond what the last two pushes used
+   * are let go: a relist re-encodes every object once, and its slabs must not stay for good, while pushes that
+   * need one slab more or less in turn (or a push between two that needed none) keep theirs.
    */
   reset(): void {
-    this.#slabs.length = Math.min(this.#slabs.length, this.#usedNow);
+    this.#slabs.length = Math.min(this.#slabs.length, Math.max(this.#usedNow, this.#usedBefore));
     for (const s of this.#slabs) s.used = 0;
     this.#at = 0;
+    this.#usedBefore = this.#usedNow;
     this.#usedNow = 0;
   }
 

@@ -22,6 +22,7 @@ import { fnv1a32 } from './fnv.ts';
 import { crcCombine, markSum, multmodp, timeDelta, x8n } from './otlp-crc.ts';
 import { NOT_YET, PieceTable } from './otlp-piece-table.ts';
 import { checkPiece, deflateAfter, deflateOneShot, deflatePiece, keptHandles, windowFor } from './otlp-zlib.ts';
+import { takeRun } from './output-runs.ts';
 
 /** The placeholder time, 8 distinct bytes, and its complement. */
 const P = Uint8Array.of(0x9d, 0x3b, 0xe7, 0x51, 0xc4, 0x28, 0xfa, 0x6e);
@@ -319,12 +320,13 @@ function rawSegment(seq: UnitSeq, a: number, b: number): Segment {
 }
 
 /**
- * The cached output of a piece segment, compressing it first when its units changed; null: send it live. A
- * view of the piece table's arena: garbage at once, where a Buffer kept per piece was an old-generation object.
+ * The entry of a piece segment whose cached output stands for it, compressing it first when its units changed;
+ * -1: send it live. Its output is copied from the arena into the body (OutputRuns.pushOutput): a view per piece
+ * and push was ~36k young-generation objects at 10k pods for ksm.
  */
-function pieceOutput(s: Segment): Buffer | null {
+function pieceEntry(s: Segment): number {
   const c = s.cache;
-  if (!c || !s.seq) return null;
+  if (!c || !s.seq) return -1;
   const t = c.table;
   const e = t.slot[s.k as number] as number;
   if (t.zLen[e] === NOT_YET) {
@@ -332,7 +334,7 @@ function pieceOutput(s: Segment): Buffer | null {
     compressPiece(s.seq, t, s.k as number, c.reuseHandles);
     deflateStats.pieceMs += performance.now() - t0;
   }
-  return t.output(e) ?? null;
+  return (t.zLen[e] as number) >= 0 ? e : -1;
 }
 
 /** The 8 bytes at offset `at` of the concatenated views into out. */
@@ -362,9 +364,8 @@ function tailOf(history: readonly (Buffer | Segment)[], n: number): Buffer {
   return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts.reverse(), have);
 }
 
-/** Output below this is copied into shared runs of OUTPUT_RUN bytes; larger output goes out as it is. */
+/** Output below this is copied into runs (output-runs.ts); larger output of its own goes out as it is. */
 const OUTPUT_SMALL = 16 * 1024;
-const OUTPUT_RUN = 256 * 1024;
 
 /**
  * A gzip member's output as a few long buffers. A ksm request is ~12k kept pieces of ~300 compressed bytes, and
@@ -376,16 +377,35 @@ class OutputRuns {
   #run: Buffer | undefined;
   #at = 0;
 
+  /** Appends b (a buffer of its own when large: it goes out as it is). */
   push(b: Buffer): void {
     if (b.length >= OUTPUT_SMALL) {
       this.#flush();
       this.#out.push(b);
       return;
     }
-    if (this.#run !== undefined && this.#at + b.length > this.#run.length) this.#flush();
-    this.#run ??= Buffer.allocUnsafeSlow(OUTPUT_RUN);
-    this.#run.set(b, this.#at);
+    const run = this.#room(b.length);
+    run.set(b, this.#at);
     this.#at += b.length;
+  }
+
+  /** Appends entry e's output, copied: the arena compacts in place (otlp-piece-table.ts). */
+  pushOutput(t: PieceTable, e: number): void {
+    const n = t.zLen[e] as number;
+    if (n >= OUTPUT_SMALL) {
+      this.#flush();
+      this.#out.push(Buffer.from(t.output(e) as Buffer));
+      return;
+    }
+    const run = this.#room(n);
+    this.#at += t.copyOutput(e, run, this.#at);
+  }
+
+  /** The current run, with room for n more bytes. */
+  #room(n: number): Buffer {
+    if (this.#run !== undefined && this.#at + n > this.#run.length) this.#flush();
+    this.#run ??= takeRun();
+    return this.#run;
   }
 
   #flush(): void {
@@ -435,7 +455,8 @@ function crcAfter(crc: number, s: Segment, kept: boolean, time: PushTime): numbe
 
 /**
  * One gzip member for the segments (one request body): cached piece outputs where valid, the rest compressed
- * here against the bytes before it, CRC32 over the stamped bytes. Yields to the event loop every ~10 ms.
+ * here against the bytes before it, CRC32 over the stamped bytes. Yields to the event loop every ~10 ms. The
+ * body shares no memory with the piece tables; the caller gives it to releaseRuns (output-runs.ts) when done.
  */
 export async function gzipSegments(segments: readonly Segment[]): Promise<Buffer[]> {
   const out = new OutputRuns();
@@ -462,11 +483,11 @@ export async function gzipSegments(segments: readonly Segment[]): Promise<Buffer
     const s = segments[si] as Segment;
     const n = segmentBytes(s);
     size += n;
-    const z = pieceOutput(s);
-    crc = crcAfter(crc, s, z !== null, time);
-    if (z) {
+    const e = pieceEntry(s);
+    crc = crcAfter(crc, s, e >= 0, time);
+    if (e >= 0) {
       flush();
-      out.push(z);
+      out.pushOutput((s.cache as DeflatePieces).table, e);
       history.push(s);
       deflateStats.cachedBytes += n;
     } else {

@@ -6,6 +6,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { type ClientHttp2Session, constants as h2, connect as h2connect } from 'node:http2';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createGzip, createZstdCompress, constants as zlibConstants } from 'node:zlib';
+import { releaseRuns } from './output-runs.ts';
 
 export interface TlsOptions {
   ca?: string | Buffer;
@@ -326,6 +327,7 @@ class GrpcTransport implements OtlpTransport {
         req = session.request(headers);
       } catch (err) {
         this.#session = undefined;
+        releaseRuns(pieces);
         finish(networkFailure(err));
         return;
       }
@@ -351,7 +353,11 @@ class GrpcTransport implements OtlpTransport {
         if (this.#session === session) this.#session = undefined;
         finish(networkFailure(err));
       });
-      req.on('close', () => finish(grpcResult(status.grpc, status.http, status.message)));
+      req.on('close', () => {
+        finish(grpcResult(status.grpc, status.http, status.message));
+        // Closed (answered, reset or cancelled at the deadline): nothing writes the body any more.
+        releaseRuns(pieces);
+      });
       writeAll(req, pieces);
     });
   }
@@ -421,6 +427,8 @@ class HttpTransport implements OtlpTransport {
         res.on('error', (err) => finish(networkFailure(err)));
       });
       r.on('error', (err) => finish(networkFailure(err)));
+      // Answered or destroyed: nothing writes the body any more.
+      r.on('close', () => releaseRuns(payload));
       writeAll(r, payload);
     });
   }

@@ -1,12 +1,14 @@
 // OTLP/HTTP target URLs (the specification's endpoint rules) and request bodies sent as pieces, compressed or
-// not, against a plain HTTP server that records what arrives.
+// not, against a plain HTTP server that records what arrives; the gzip bodies' runs reused from request to request.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
-import { type Compression, createTransport } from '../src/index.ts';
+import { MetricsStore } from '@kso/metrics';
+import { type Compression, createTransport, StoreEncoder, scopeFor } from '../src/index.ts';
 import { coalesce, httpMetricsUrl } from '../src/otlp-transport.ts';
+import { idleRuns } from '../src/output-runs.ts';
 
 interface Hit {
   path: string;
@@ -102,4 +104,36 @@ test('coalesce joins small pieces into batches and keeps large ones as they are'
     out.map((b) => b.length),
     [20, 100_000, 270_000, 130_000],
   );
+});
+
+test('a gzip body from kept pieces gives its runs back once its request is closed, and the next bodies reuse them', async () => {
+  const store = new MetricsStore({ schema: 'ksm', resources: ['pods'], now: () => 1_700_000_000_000 });
+  const pod = (i: number, restarts: number) => ({
+    metadata: { name: `p-${i}`, namespace: `ns-${i % 5}`, uid: `pod-${i}` },
+    spec: { nodeName: `node-${i % 7}`, containers: [{ name: 'main' }] },
+    status: { phase: 'Running', containerStatuses: [{ name: 'main', restartCount: restarts, ready: true }] },
+  });
+  for (let i = 0; i < 2000; i++) store.upsertObject('pods', pod(i, 0));
+  const enc = new StoreEncoder({ scope: scopeFor('ksm') });
+  const t = createTransport({ protocol: 'http', endpoint: base, compression: 'gzip' });
+  try {
+    for (let push = 1; push <= 4; push++) {
+      store.upsertObject('pods', pod(push * 10, push));
+      const limits = { maxBytes: 64 * 1024, maxPoints: 50_000 };
+      const reqs = enc.plan(store, 1_700_000_000_000 + push * 15_000, limits, undefined, {}, {});
+      assert.ok(reqs.length > 3, 'several requests per push');
+      for (const r of reqs) {
+        hits.length = 0;
+        const res = await t.send(r, 3_000);
+        assert.equal(res.ok, true, res.error);
+        assert.ok(gunzipSync((hits[0] as Hit).body).equals(r.write()), `push ${push}: the body the Collector reads`);
+        // The request's 'close' follows the response's end.
+        for (let k = 0; k < 100 && idleRuns() === 0; k++) await new Promise((ok) => setTimeout(ok, 5));
+        assert.ok(idleRuns() > 0, 'the body went back to the pool');
+      }
+    }
+    assert.ok(idleRuns() <= 2, `one request at a time needs a run or two: ${idleRuns()} idle`);
+  } finally {
+    t.close();
+  }
 });
