@@ -15,9 +15,6 @@ const MIN_DEPS_ARENA = 1024;
 /** Slots are below this (4M pieces would be ~8 GiB of sections), so an Int32 zAt times it is an exact double. */
 const SLOT_SPAN = 2 ** 22;
 
-/** Output arena compactions over the process (tests). */
-export const outputCompactions = { n: 0 };
-
 export class PieceTable {
   /** Pieces of the last layout: units [from, to) after the dictionary units [dictFrom, from), their entry. */
   count = 0;
@@ -150,7 +147,6 @@ export class PieceTable {
    */
   #compactZ(need: number): void {
     this.zStats.compactions++;
-    outputCompactions.n++;
     const order = this.#liveByOffset();
     let end = 0;
     for (let i = 0; i < order.length; i++) {

@@ -6,7 +6,7 @@
 // This module is imported by the transports, which the CronJob sidecar loads: it must stay small.
 
 /** Size of one run. */
-export const OUTPUT_RUN = 256 * 1024;
+const OUTPUT_RUN = 256 * 1024;
 /** Idle runs kept (4 MiB): a request is ~0.4 MiB compressed, and requests are sent one after another. */
 const MAX_IDLE = 16;
 
