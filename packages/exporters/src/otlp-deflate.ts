@@ -393,8 +393,7 @@ class OutputRuns {
   pushOutput(t: PieceTable, e: number): void {
     const n = t.zLen[e] as number;
     if (n >= OUTPUT_SMALL) {
-      this.#flush();
-      this.#out.push(Buffer.from(t.output(e) as Buffer));
+      this.push(Buffer.from(t.output(e) as Buffer));
       return;
     }
     const run = this.#room(n);

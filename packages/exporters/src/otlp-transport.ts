@@ -288,6 +288,7 @@ class GrpcTransport implements OtlpTransport {
     try {
       session = this.#connect();
     } catch (err) {
+      releaseRuns(payload);
       return networkFailure(err);
     }
     return this.#call(session, this.#headers(encoding, timeoutMs), [prefix, ...payload], timeoutMs);
