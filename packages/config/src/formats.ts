@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import convict from 'convict';
 import { parseDurationText } from './duration.ts';
-import { parseKeyValues } from './key-values.ts';
+import { HEADER_LIST, parseKeyValues } from './key-values.ts';
 import { otlpProtocol } from './otel-env.ts';
 
 export const toList = (v: unknown): unknown => {
@@ -139,7 +139,7 @@ export function addFormats(): void {
     name: 'headers',
     validate(v: unknown) {
       if (typeof v !== 'string') throw new Error('must be key=value pairs separated by commas (value not shown)');
-      const r = parseKeyValues(v, { lowerCaseKeys: true });
+      const r = parseKeyValues(v, HEADER_LIST);
       if ('error' in r) throw new Error(r.error);
     },
   });

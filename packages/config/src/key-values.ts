@@ -6,7 +6,15 @@
 export interface KeyValueOptions {
   /** Header names are case-insensitive and gRPC metadata keys must be lower case. */
   readonly lowerCaseKeys?: boolean;
+  /**
+   * Header values may not hold control characters (tab aside): Node refuses them on HTTP/1.1, and on HTTP/2 they
+   * would reach the peer as a malformed header. Caught at start-up rather than on every push.
+   */
+  readonly headerValues?: boolean;
 }
+
+/** OTLP header lists (OTEL_EXPORTER_OTLP_HEADERS, --otlp-headers): what a header name and value may be. */
+export const HEADER_LIST: KeyValueOptions = { lowerCaseKeys: true, headerValues: true };
 
 export type KeyValueResult = { values: Record<string, string> } | { error: string };
 
@@ -32,6 +40,8 @@ export function parseKeyValues(text: string, opts: KeyValueOptions = {}): KeyVal
     } catch {
       return { error: `entry ${i + 1} has an invalid percent-encoding in its value (value not shown)` };
     }
+    if (opts.headerValues && /[\x00-\x08\x0a-\x1f\x7f]/.test(value))
+      return { error: `entry ${i + 1} has a control character in its value (value not shown)` };
     values[opts.lowerCaseKeys ? key.toLowerCase() : key] = value;
   }
   return { values };
@@ -39,6 +49,6 @@ export function parseKeyValues(text: string, opts: KeyValueOptions = {}): KeyVal
 
 /** Headers: keys lower-cased. Undefined when malformed. */
 export function parseHeaders(text: string): Record<string, string> | undefined {
-  const r = parseKeyValues(text, { lowerCaseKeys: true });
+  const r = parseKeyValues(text, HEADER_LIST);
   return 'values' in r ? r.values : undefined;
 }

@@ -3,7 +3,7 @@
 // into one layer of kso configuration values. This layer sits between the config file and the KSO_* variables:
 // flags > KSO_* > OTEL_* > file > defaults. Each OTEL_EXPORTER_OTLP_METRICS_* variable wins over its generic
 // OTEL_EXPORTER_OTLP_* counterpart.
-import { parseKeyValues } from './key-values.ts';
+import { HEADER_LIST, parseKeyValues } from './key-values.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -130,7 +130,7 @@ function readHeaders(env: Env, w: LayerWriter): void {
     .filter((h): h is { name: string; value: string } => h.value !== undefined);
   let headersOk = true;
   for (const h of hs) {
-    const r = parseKeyValues(h.value, { lowerCaseKeys: true });
+    const r = parseKeyValues(h.value, HEADER_LIST);
     if ('error' in r) {
       w.problem(`${h.name}: ${r.error}`);
       headersOk = false;

@@ -2,6 +2,7 @@
 // exporter settings and the process identity (Resource). Each entry names the OTEL_* variable readOtelEnv maps
 // onto it.
 import { readFileSync } from 'node:fs';
+import { parseHeaders } from './key-values.ts';
 import type { OptionSpec } from './load.ts';
 
 export interface OtlpConfig {
@@ -168,5 +169,16 @@ export function otlpProblems(o: OtlpConfig): string[] {
   const out: string[] = [];
   if ((o.clientCert === '') !== (o.clientKey === ''))
     out.push('otlp.clientCert / otlp.clientKey (--otlp-client-cert, --otlp-client-key): mTLS needs both, or neither');
+  if (o.protocol === 'grpc') {
+    const headers = parseHeaders(o.headers) ?? {};
+    const names = Object.keys(headers).filter((k) => H2_FORBIDDEN.has(k) || (k === 'te' && headers[k] !== 'trailers'));
+    if (names.length > 0)
+      out.push(
+        `otlp.headers (--otlp-headers, OTEL_EXPORTER_OTLP_HEADERS): ${names.join(', ')}: connection-specific, HTTP/2 (gRPC) forbids it`,
+      );
+  }
   return out;
 }
+
+/** RFC 9113 §8.2.2: an HTTP/2 request carrying one of these is malformed; Node refuses to send it. */
+const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);

@@ -9,6 +9,7 @@ import {
   loadConfig,
   type OtlpConfig,
   otlpOptions,
+  otlpProblems,
   parseDuration,
   parseKeyValues,
   readOtelEnv,
@@ -150,6 +151,36 @@ describe('OTEL_* environment with the specification meaning', () => {
     assert.equal(r.problems.length, 1);
     assert.match(r.problems[0]!, /^OTEL_EXPORTER_OTLP_HEADERS: entry 1 is not key=value/);
     assert.doesNotMatch(r.problems.join(), /s3cret/);
+  });
+  test('a control character in a header value stops start-up, from any source; a tab is allowed', () => {
+    const env = load([], { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%0Ds3cret' });
+    assert.equal(env.problems.length, 1);
+    assert.match(env.problems[0]!, /^OTEL_EXPORTER_OTLP_HEADERS: entry 1 has a control character in its value/);
+    const flag = load(['--otlp-headers', 'a=1,x-token=s3cret%0A']);
+    assert.equal(flag.problems.length, 1, flag.problems.join('\n'));
+    assert.match(flag.problems[0]!, /entry 2 has a control character in its value \(value not shown\)/);
+    assert.doesNotMatch([...env.problems, ...flag.problems].join(), /s3cret/);
+    assert.equal(load(['--otlp-headers', 'x-a=a%09b']).problems.length, 0);
+  });
+  // Node's http2 refuses these headers on every request: push would fail forever, so start-up refuses them.
+  test('gRPC refuses connection-specific headers at start-up; OTLP/HTTP keeps them', () => {
+    const problems = (argv: string[]) => otlpProblems(load(argv).config!.otlp);
+    const grpc = ['--otlp-endpoint', 'http://c:4317', '--otlp-protocol', 'grpc'];
+    assert.deepEqual(problems([...grpc, '--otlp-headers', 'Connection=close,x-a=1,keep-alive=5,te=gzip']), [
+      'otlp.headers (--otlp-headers, OTEL_EXPORTER_OTLP_HEADERS): connection, keep-alive, te: connection-specific, HTTP/2 (gRPC) forbids it',
+    ]);
+    assert.deepEqual(problems([...grpc, '--otlp-headers', 'te=trailers,x-a=1']), []);
+    assert.deepEqual(
+      problems([
+        '--otlp-endpoint',
+        'http://c:4318',
+        '--otlp-protocol',
+        'http/protobuf',
+        '--otlp-headers',
+        'connection=close',
+      ]),
+      [],
+    );
   });
   test('OTEL_METRICS_EXPORTER=none turns push off; =otlp alone means the default endpoint', () => {
     assert.equal(

@@ -93,6 +93,54 @@ function networkFailure(err: unknown): SendResult {
 }
 
 /**
+ * A request Node refuses before anything is sent: a header name or value it will not put on the wire (a
+ * connection-specific header on HTTP/2, a control character). Retrying cannot help and nothing is unreachable;
+ * other throws (a session already gone) are network failures.
+ */
+function requestFailure(err: unknown): SendResult {
+  const e = err as { code?: string; message?: string };
+  if (!REFUSED_REQUEST.has(e.code ?? '')) return networkFailure(err);
+  return {
+    ok: false,
+    retryable: false,
+    unreachable: false,
+    error: `request refused: ${e.message ?? String(err)} (${e.code})`,
+  };
+}
+const REFUSED_REQUEST = new Set([
+  'ERR_HTTP2_INVALID_CONNECTION_HEADERS',
+  'ERR_HTTP2_INVALID_HEADER_VALUE',
+  'ERR_HTTP2_HEADER_SINGLE_VALUE',
+  'ERR_HTTP2_INVALID_PSEUDOHEADER',
+  'ERR_INVALID_HTTP_TOKEN',
+  'ERR_INVALID_CHAR',
+]);
+
+/**
+ * A send's outcome is settled once: by the answer, an error, a close or the deadline, whichever comes first. The
+ * deadline is armed after the request exists (it cancels that request), so a request that throws settles first.
+ */
+function settleOnce(resolve: (r: SendResult) => void): {
+  finish(r: SendResult): void;
+  deadline(ms: number, expire: () => SendResult): void;
+} {
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  const finish = (r: SendResult) => {
+    if (done) return;
+    done = true;
+    if (timer) clearTimeout(timer);
+    resolve(r);
+  };
+  return {
+    finish,
+    deadline(ms, expire) {
+      if (!done) timer = setTimeout(() => finish(expire()), ms);
+    },
+  };
+}
+
+/**
  * Compresses the pieces as one stream. Level 1 (+ memLevel 9 for gzip): OTLP bodies repeat attribute strings so
  * much that the fastest level already shrinks them 7-25x, at half the default level's CPU (compression
  * dominates a push's CPU).
@@ -316,26 +364,22 @@ class GrpcTransport implements OtlpTransport {
     timeoutMs: number,
   ): Promise<SendResult> {
     return new Promise<SendResult>((resolve) => {
-      let done = false;
-      const finish = (r: SendResult) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve(r);
-      };
+      const { finish, deadline } = settleOnce(resolve);
       let req: ReturnType<ClientHttp2Session['request']>;
       try {
         req = session.request(headers);
       } catch (err) {
-        this.#session = undefined;
+        const r = requestFailure(err);
+        // A refused header leaves the session usable; anything else may have broken it.
+        if (r.unreachable && this.#session === session) this.#session = undefined;
         releaseRuns(pieces);
-        finish(networkFailure(err));
+        finish(r);
         return;
       }
-      const timer = setTimeout(() => {
+      deadline(timeoutMs, () => {
         req.close(h2.NGHTTP2_CANCEL);
-        finish(deadlineExceeded(timeoutMs));
-      }, timeoutMs);
+        return deadlineExceeded(timeoutMs);
+      });
       const status = { grpc: undefined as number | undefined, message: '', http: 0 };
       const take = (h: Record<string, unknown>) => {
         const s = h['grpc-status'];
@@ -395,28 +439,29 @@ class HttpTransport implements OtlpTransport {
     const payload = await compress(body, encoding);
     const req = this.#url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<SendResult>((resolve) => {
-      let done = false;
-      const finish = (r: SendResult) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve(r);
-      };
-      const r = req(this.#url, {
-        method: 'POST',
-        agent: this.#agent,
-        headers: {
-          ...this.#o.headers,
-          'content-type': 'application/x-protobuf',
-          'content-length': String(byteLength(payload)),
-          'user-agent': USER_AGENT,
-          ...(encoding !== 'none' ? { 'content-encoding': encoding } : {}),
-        },
-      });
-      const timer = setTimeout(() => {
+      const { finish, deadline } = settleOnce(resolve);
+      let r: ReturnType<typeof req>;
+      try {
+        r = req(this.#url, {
+          method: 'POST',
+          agent: this.#agent,
+          headers: {
+            ...this.#o.headers,
+            'content-type': 'application/x-protobuf',
+            'content-length': String(byteLength(payload)),
+            'user-agent': USER_AGENT,
+            ...(encoding !== 'none' ? { 'content-encoding': encoding } : {}),
+          },
+        });
+      } catch (err) {
+        releaseRuns(payload);
+        finish(requestFailure(err));
+        return;
+      }
+      deadline(timeoutMs, () => {
         r.destroy();
-        finish({ ok: false, retryable: true, unreachable: true, error: `timeout after ${timeoutMs} ms` });
-      }, timeoutMs);
+        return { ok: false, retryable: true, unreachable: true, error: `timeout after ${timeoutMs} ms` };
+      });
       r.on('response', (res) => {
         const code = res.statusCode ?? 0;
         let text = '';

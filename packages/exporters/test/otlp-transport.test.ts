@@ -2,6 +2,7 @@
 // not, against a plain HTTP server that records what arrives; the gzip bodies' runs reused from request to request.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
+import { createServer as createH2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
@@ -137,3 +138,46 @@ test('a gzip body from kept pieces gives its runs back once its request is close
     t.close();
   }
 });
+
+// Config rejects such headers at start-up (packages/config tests); the transport must still answer with a failed
+// send, not a rejected promise: before, a refused gRPC header threw inside the send before its deadline existed.
+describe('a header Node refuses to send', () => {
+  test('fails the send without retry on both protocols, and leaves nothing hanging', async () => {
+    const h2server = grpcServer();
+    await new Promise<void>((r) => h2server.listen(0, '127.0.0.1', () => r()));
+    const grpcEndpoint = `http://127.0.0.1:${(h2server.address() as AddressInfo).port}`;
+    try {
+      for (const [protocol, endpoint, headers] of [
+        ['grpc', grpcEndpoint, { connection: 'close' }],
+        ['grpc', grpcEndpoint, { 'bad name': 'v' }],
+        ['http', base, { 'bad name': 'v' }],
+        ['http', base, { 'x-token': 'a\nb' }],
+      ] as const) {
+        const t = createTransport({ protocol, endpoint, headers, compression: 'gzip' });
+        try {
+          const r = await t.send([Buffer.from([0x0a, 0x00])], 2_000);
+          assert.equal(r.ok, false, `${protocol} ${JSON.stringify(headers)}`);
+          assert.equal(r.retryable, false);
+          assert.equal(r.unreachable, false);
+          assert.match(r.error ?? '', /^request refused: .*\(ERR_[A-Z0-9_]+\)$/);
+        } finally {
+          t.close();
+        }
+      }
+    } finally {
+      h2server.close();
+    }
+  });
+});
+
+function grpcServer() {
+  // A plaintext HTTP/2 server that answers every call with grpc-status 0; no call should reach it here.
+  return createH2Server((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/grpc' });
+      res.addTrailers({ 'grpc-status': '0' });
+      res.end();
+    });
+  });
+}

@@ -8,7 +8,6 @@
 import { writePrometheusText } from '@kso/exporters/prom-parse';
 import type { Schema } from '@kso/metrics';
 import { ValueType } from '@opentelemetry/api';
-import { emptyResource } from '@opentelemetry/resources';
 import {
   AggregationTemporality,
   type CollectionResult,
@@ -17,6 +16,7 @@ import {
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
 import type { PodView } from './pod-view.ts';
+import { scopeCollection } from './relay.ts';
 
 export const EXIT_CODE_FAMILY = {
   ksm: 'kube_pod_container_status_terminated_exitcode',
@@ -66,13 +66,7 @@ export class ExitCodeProducer implements MetricProducer {
   }
 
   async collect(): Promise<CollectionResult> {
-    return {
-      resourceMetrics: {
-        resource: emptyResource(),
-        scopeMetrics: [{ scope: { name: '@kso/sidecar' }, metrics: this.metricData() }],
-      },
-      errors: [],
-    };
+    return scopeCollection('@kso/sidecar', this.metricData());
   }
 
   /** Prometheus text (label names sanitised for semconv) for the Pushgateway body. */

@@ -9,11 +9,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { type PromFamily, type PromSample, type PromType, parsePrometheusText } from '@kso/exporters/prom-parse';
-import { emptyResource } from '@opentelemetry/resources';
 import type { CollectionResult, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import { decodeOtlpJson, decodeOtlpProtobuf, OtlpDecodeError, type OtlpMetric } from './otlp-decode.ts';
-import { type Identity, toMetricData, toPrometheusText } from './relay.ts';
+import { type Identity, scopeCollection, toMetricData, toPrometheusText } from './relay.ts';
 
 export class PushRejected extends Error {
   override name = 'PushRejected';
@@ -180,13 +179,7 @@ export class LocalPushes implements MetricProducer {
   }
 
   async collect(): Promise<CollectionResult> {
-    return {
-      resourceMetrics: {
-        resource: emptyResource(),
-        scopeMetrics: [{ scope: { name: '@kso/sidecar/push' }, metrics: this.metricData() }],
-      },
-      errors: [],
-    };
+    return scopeCollection('@kso/sidecar/push', this.metricData());
   }
 
   /** Prometheus text for the Pushgateway body; OTLP names and attribute keys are sanitised. */

@@ -252,16 +252,21 @@ export class Relay implements MetricProducer {
   }
 
   async collect(): Promise<CollectionResult> {
-    return {
-      resourceMetrics: {
-        resource: emptyResource(),
-        scopeMetrics: [{ scope: { name: '@kso/sidecar/relay' }, metrics: this.metricData() }],
-      },
-      errors: [],
-    };
+    return scopeCollection('@kso/sidecar/relay', this.metricData());
   }
 
   prometheusText(identity: Identity): string {
     return this.#last ? toPrometheusText(this.#last.families, identity) : '';
   }
+}
+
+/**
+ * One scope's metrics as a producer's collection. The Resource stays empty: the reader's own Resource (the
+ * sidecar's identity) is the one exported.
+ */
+export function scopeCollection(scope: string, metrics: MetricData[]): CollectionResult {
+  return {
+    resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: { name: scope }, metrics }] },
+    errors: [],
+  };
 }

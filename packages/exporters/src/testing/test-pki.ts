@@ -14,13 +14,11 @@ function openssl(args: string[]): void {
   execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** Creates `<name>.crt`/`<name>.key`, a self-signed CA. */
-export function makeCa(dir: string, name: string): CertFiles {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
+/** `openssl req` with a new unencrypted P-256 key written to `key`; `out` is a certificate or a CSR per `extra`. */
+function newKey(name: string, key: string, out: string, extra: string[]): void {
   openssl([
     'req',
-    '-x509',
+    ...extra,
     '-newkey',
     'ec',
     '-pkeyopt',
@@ -29,12 +27,17 @@ export function makeCa(dir: string, name: string): CertFiles {
     '-keyout',
     key,
     '-out',
-    cert,
-    '-days',
-    '2',
+    out,
     '-subj',
     `/CN=${name}`,
   ]);
+}
+
+/** Creates `<name>.crt`/`<name>.key`, a self-signed CA. */
+export function makeCa(dir: string, name: string): CertFiles {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  newKey(name, key, cert, ['-x509', '-days', '2']);
   return { cert, key };
 }
 
@@ -54,20 +57,7 @@ export function makeLeaf(
     ext,
     `subjectAltName=${sans}\nextendedKeyUsage=${usage === 'server' ? 'serverAuth' : 'clientAuth'}\nbasicConstraints=CA:FALSE\n`,
   );
-  openssl([
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    csr,
-    '-subj',
-    `/CN=${name}`,
-  ]);
+  newKey(name, key, csr, []);
   openssl([
     'x509',
     '-req',
