@@ -5,14 +5,20 @@
 // CPU is not ours). Run: node test/bench/otlp-phases.ts [pods] [--changed N] [--pushes N] [--schema ksm|semconv]
 // [--compression gzip,zstd,none] [--alloc] (bytes allocated per push by function, garbage included: what the
 // young-generation collections pay for) [--profile DIR] (a .cpuprofile of the measured pushes per schema and
-// compression, without start-up and cache fill; --expose-gc runs a collection before each push). The `otlp` bench section measures the same push end to end in `kso run`.
+// compression, without start-up and cache fill; --expose-gc runs a collection before each push)
+// [--collector debug|prometheus] (send to a real Collector, one started per row, instead of the draining sink:
+// the transport compresses, as in `kso run`, so compress is counted in send; the table adds the Collector's CPU
+// per push and its RSS; `prometheus` is its Prometheus exporter with resource_to_telemetry_conversion, scraped
+// once after the pushes). The `otlp` bench section measures the same push end to end in `kso run`.
 import { fork } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { StoreEncoder, scopeFor } from '@kso/exporters';
 import { deflateStats } from '@kso/exporters/otlp-deflate';
 import { type Compression, compress, createTransport, type OtlpTransport } from '@kso/exporters/otlp-transport';
 import { startKubeSim } from '@kso/kube-sim';
 import { type MetricsSource, MetricsStore, type ObjectMetrics } from '@kso/metrics';
+import { procUsage } from './proc.ts';
 import { round } from './stats.ts';
 
 const { values, positionals } = parseArgs({
@@ -28,6 +34,7 @@ const { values, positionals } = parseArgs({
     sink: { type: 'string' },
     profile: { type: 'string' },
     alloc: { type: 'boolean', default: false },
+    collector: { type: 'string' },
   },
 });
 
@@ -42,6 +49,45 @@ if (values.sink !== undefined) {
   process.on('disconnect', () => void s.close().then(() => process.exit(0)));
 } else {
   await main();
+}
+
+type CollectorKind = 'debug' | 'prometheus';
+
+async function expectOk(r: Promise<{ ok: boolean; error?: string }>): Promise<void> {
+  const res = await r;
+  if (!res.ok) throw new Error(res.error);
+}
+
+/**
+ * otelcol-kso (test/peers/build.sh) with OTLP/gRPC in and one exporter: `debug` (basic verbosity: the receiver's
+ * decoding and the pipeline alone) or `prometheus` with resource_to_telemetry_conversion (what a user taking the
+ * OTLP shape to Prometheus runs, and what the README's semconv section points to).
+ */
+async function startBenchCollector(kind: CollectorKind) {
+  const { startCollector, freePort } = await import('@kso/peers');
+  const grpcPort = await freePort();
+  const promPort = kind === 'prometheus' ? await freePort() : 0;
+  const exporter =
+    kind === 'debug'
+      ? '  debug:\n    verbosity: basic\n'
+      : `  prometheus:\n    endpoint: 127.0.0.1:${promPort}\n    resource_to_telemetry_conversion:\n      enabled: true\n`;
+  const name = kind === 'debug' ? 'debug' : 'prometheus';
+  const collector = await startCollector(
+    `receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:${grpcPort}\n        max_recv_msg_size_mib: 64\nexporters:\n${exporter}service:\n  pipelines:\n    metrics:\n      receivers: [otlp]\n      exporters: [${name}]\n`,
+  );
+  return {
+    collector,
+    endpoint: `http://127.0.0.1:${grpcPort}`,
+    scrapeUrl: kind === 'prometheus' ? `http://127.0.0.1:${promPort}/metrics` : undefined,
+  };
+}
+
+/** The Collector's CPU seconds for one scrape of its Prometheus exporter (the body is read and dropped). */
+async function scrapeCpuS(pid: number, url: string): Promise<number> {
+  const before = procUsage(pid).cpuS;
+  const r = await fetch(url);
+  await r.arrayBuffer();
+  return procUsage(pid).cpuS - before;
 }
 
 function cpuMs(): number {
@@ -142,6 +188,7 @@ async function measuredPush(
   touch: () => ObjectMetrics[],
   c: Compression,
   transport: OtlpTransport,
+  viaTransport: boolean,
   sum: Sums,
 ): Promise<void> {
   let t = cpuMs();
@@ -165,11 +212,12 @@ async function measuredPush(
     const body = r.parts();
     sum.write += lap();
     sum.raw += r.bytes;
-    // gzip: the request's own member, from the compressed pieces it keeps between pushes.
-    const z = await compress(c === 'gzip' ? r : body, c);
+    // gzip: the request's own member, from the compressed pieces it keeps between pushes. A real Collector must
+    // be told the encoding, so its transport compresses (within send).
+    const z = viaTransport ? undefined : await compress(c === 'gzip' ? r : body, c);
     sum.compress += lap();
-    for (const p of z) sum.sent += p.length;
-    const res = await transport.send(z, 30_000);
+    for (const p of z ?? []) sum.sent += p.length;
+    const res = await transport.send(z ?? (c === 'gzip' ? r : body), 30_000);
     if (!res.ok) throw new Error(res.error);
     sum.send += lap();
   }
@@ -198,10 +246,25 @@ async function main(): Promise<void> {
   const sinkUrl = await new Promise<string>((r) => child.once('message', (m) => r(String(m))));
   const prof = await profiler(values.profile);
   const alloc = await allocations(values.alloc, Number(values.pushes));
-  const rows: string[] = [
-    '| schema | compression | plan ms | (generate) | (idle plan) | write ms | compress ms | send ms | total ms | MiB raw | MiB sent |',
+  const collector = values.collector as CollectorKind | undefined;
+  if (collector !== undefined && collector !== 'debug' && collector !== 'prometheus')
+    throw new Error(`--collector ${collector}: debug or prometheus`);
+  const head = [
+    'schema',
+    'compression',
+    'plan ms',
+    '(generate)',
+    '(idle plan)',
+    'write ms',
+    'compress ms',
+    'send ms',
+    'total ms',
+    'MiB raw',
+    'MiB sent',
+    ...(collector ? ['Collector CPU ms', 'Collector RSS MB (peak)'] : []),
+    ...(collector === 'prometheus' ? ['one scrape: Collector CPU s'] : []),
   ];
-  rows.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const rows: string[] = [`| ${head.join(' | ')} |`, `|${' --- |'.repeat(head.length)}`];
   for (const schema of (values.schema as string).split(',') as ('ksm' | 'semconv')[]) {
     const store = new MetricsStore({ schema, resources: ['jobs', 'pods', 'cronjobs'] });
     for (const r of ['jobs', 'pods', 'cronjobs'] as const) for (const o of objects[r]) store.upsertObject(r, o);
@@ -236,10 +299,18 @@ async function main(): Promise<void> {
     for (const c of (values.compression as string).split(',') as Compression[]) {
       const scope = scopeFor(schema);
       const enc = new StoreEncoder({ scope, ...(scope.schemaUrl ? { schemaUrl: scope.schemaUrl } : {}) });
-      const transport = createTransport({ protocol: 'grpc', endpoint: sinkUrl, compression: 'none' });
+      const peer = collector ? await startBenchCollector(collector) : undefined;
+      const transport = peer
+        ? createTransport({ protocol: 'grpc', endpoint: peer.endpoint, compression: c })
+        : createTransport({ protocol: 'grpc', endpoint: sinkUrl, compression: 'none' });
       const src: MetricsSource = store;
-      // The cache fill (and, for gzip, the kept compressed pieces), not the steady state.
-      for (const r of enc.plan(src, Date.now(), limits)) if (c === 'gzip') await compress(r, c);
+      // The cache fill (and, for gzip, the kept compressed pieces), not the steady state. A Collector gets it
+      // too, so that its first series creation is not charged to the measured pushes.
+      for (const r of enc.plan(src, Date.now(), limits)) {
+        if (c === 'gzip' && !peer) await compress(r, c);
+        if (peer) await expectOk(transport.send(c === 'gzip' ? r : r.parts(), 60_000));
+      }
+      const peer0 = peer ? procUsage(peer.collector.pid) : undefined;
       const sum: Sums = {
         touch: 0,
         generate: 0,
@@ -254,15 +325,34 @@ async function main(): Promise<void> {
       const d0 = { ...deflateStats };
       await prof.start();
       await alloc.start();
-      for (let i = 0; i < pushes; i++) await measuredPush(enc, src, touch, c, transport, sum);
+      for (let i = 0; i < pushes; i++) await measuredPush(enc, src, touch, c, transport, collector !== undefined, sum);
       await alloc.stop(`${schema}-${c}`);
       await prof.stop(`${schema}-${c}`);
       transport.close();
       const per = (x: number) => round(x / pushes, 0);
       const total = sum.plan + sum.write + sum.compress + sum.send;
-      rows.push(
-        `| ${schema} | ${c} | ${per(sum.plan)} | ${per(sum.generate)} | ${per(sum.idlePlan)} | ${per(sum.write)} | ${per(sum.compress)} | ${per(sum.send)} | ${per(total)} | ${round(sum.raw / pushes / 1048576, 1)} | ${round(sum.sent / pushes / 1048576, 2)} |`,
-      );
+      const cells = [
+        schema,
+        c,
+        per(sum.plan),
+        per(sum.generate),
+        per(sum.idlePlan),
+        per(sum.write),
+        per(sum.compress),
+        per(sum.send),
+        per(total),
+        round(sum.raw / pushes / 1048576, 1),
+        peer ? '—' : round(sum.sent / pushes / 1048576, 2),
+      ];
+      if (peer && peer0) {
+        // The Collector answers after its pipeline has taken the request; a moment more lets its GC finish.
+        await sleep(500);
+        const u = procUsage(peer.collector.pid);
+        cells.push(per((u.cpuS - peer0.cpuS) * 1000), `${round(u.rssMb, 0)} (${round(u.peakRssMb, 0)})`);
+        if (peer.scrapeUrl) cells.push(round(await scrapeCpuS(peer.collector.pid, peer.scrapeUrl), 1));
+        await peer.collector.stop();
+      }
+      rows.push(`| ${cells.join(' | ')} |`);
       log(rows[rows.length - 1] as string);
       // The kept gzip pieces' work per push (otlp-deflate.ts's counters).
       const dz = Object.entries(deflateStats).map(

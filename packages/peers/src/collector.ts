@@ -7,6 +7,8 @@ import { spawnPeer } from './process.ts';
 export interface RealCollector {
   /** Temp dir owned by this collector (config lives here; handy for fileexporter output). Deleted by stop(). */
   dir: string;
+  /** The collector process, for resource usage (/proc/<pid>) in benchmarks. */
+  pid: number;
   /** Last lines of the collector's log (debugexporter writes here), for assertions and failure messages. */
   output(): string;
   /** Resolves when the log matches `pattern` (e.g. a metric name printed by debugexporter). */
@@ -109,5 +111,5 @@ export async function startCollector(configYaml: string, opts: StartCollectorOpt
     await stop();
     throw err;
   }
-  return { dir, output: proc.output, waitForOutput: proc.waitForOutput, stop };
+  return { dir, pid: proc.child.pid as number, output: proc.output, waitForOutput: proc.waitForOutput, stop };
 }
