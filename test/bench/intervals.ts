@@ -32,6 +32,8 @@ export interface ProgramRow {
   cpuS: number;
   /** RSS when the row ended (read for all programs at the same moment). */
   rssMb: number;
+  /** Its anonymous part (proc.ts). */
+  anonMb?: number;
 }
 
 /** Program name → value: 'kso', 'ksm', and 'base' (the --kso-baseline checkout) when given. */
@@ -41,6 +43,7 @@ export interface IntervalRun {
   syncMs: PerProgram<number>;
   /** After every program finished its initial sync, read together. */
   rssAfterSyncMb: PerProgram<number>;
+  anonAfterSyncMb?: PerProgram<number>;
   rows: { row: IntervalRow; programs: PerProgram<ProgramRow> }[];
   peakRssMb: PerProgram<number>;
   series: number;
@@ -52,6 +55,7 @@ export interface RowSummary {
   p99Ms: number;
   cpuS: number;
   rssMb: number;
+  anonMb: number;
 }
 
 export interface IntervalsResult {
@@ -62,6 +66,7 @@ export interface IntervalsResult {
   median: {
     syncMs: PerProgram<number>;
     rssAfterSyncMb: PerProgram<number>;
+    anonAfterSyncMb: PerProgram<number>;
     rows: { label: string; programs: PerProgram<RowSummary> }[];
     peakRssMb: PerProgram<number>;
   };
@@ -200,6 +205,7 @@ async function measureRun(ctx: SizeContext, rows: IntervalRow[], programs: Progr
           samplesMs: xs.map((x) => round(x, 1)),
           cpuS: round((after[name]?.cpuS ?? 0) - (before[name]?.cpuS ?? 0), 2),
           rssMb: round(after[name]?.rssMb ?? Number.NaN, 1),
+          anonMb: round(after[name]?.anonMb ?? Number.NaN, 1),
         };
       }
       out.push({ row, programs: programsRow });
@@ -210,6 +216,7 @@ async function measureRun(ctx: SizeContext, rows: IntervalRow[], programs: Progr
     return {
       syncMs,
       rssAfterSyncMb: Object.fromEntries(running.map(({ name }) => [name, round(atSync[name]?.rssMb ?? 0, 1)])),
+      anonAfterSyncMb: Object.fromEntries(running.map(({ name }) => [name, round(atSync[name]?.anonMb ?? 0, 1)])),
       rows: out,
       peakRssMb: each((u) => u.peakRssMb),
       series,
@@ -226,6 +233,7 @@ export function summarize(runs: IntervalRun[], rows: IntervalRow[], programs: st
   return {
     syncMs: per((r, p) => r.syncMs[p]),
     rssAfterSyncMb: per((r, p) => r.rssAfterSyncMb[p]),
+    anonAfterSyncMb: per((r, p) => r.anonAfterSyncMb?.[p]),
     rows: rows.map((row, i) => ({
       label: rowLabel(row),
       programs: Object.fromEntries(
@@ -234,7 +242,13 @@ export function summarize(runs: IntervalRun[], rows: IntervalRow[], programs: st
             median(runs.map((r) => (r.rows[i]?.programs[p] ? f(r.rows[i]?.programs[p] as ProgramRow) : Number.NaN)));
           return [
             p,
-            { p50Ms: m((x) => x.p50Ms), p99Ms: m((x) => x.p99Ms), cpuS: m((x) => x.cpuS), rssMb: m((x) => x.rssMb) },
+            {
+              p50Ms: m((x) => x.p50Ms),
+              p99Ms: m((x) => x.p99Ms),
+              cpuS: m((x) => x.cpuS),
+              rssMb: m((x) => x.rssMb),
+              anonMb: m((x) => x.anonMb ?? Number.NaN),
+            },
           ];
         }),
       ),
@@ -293,6 +307,7 @@ export const intervalsSection: SizeSection<IntervalsResult> = {
       ]),
       row('first complete sync (s)', sec(m.syncMs), 2),
       row('RSS after sync (MB)', m.rssAfterSyncMb),
+      row('  of it anonymous (MB)', m.anonAfterSyncMb),
     ];
     for (const x of m.rows) {
       const pick = (k: keyof RowSummary) =>
@@ -301,6 +316,7 @@ export const intervalsSection: SizeSection<IntervalsResult> = {
       out.push(row('  p99 (ms)', pick('p99Ms')));
       out.push(row('  CPU s during the row', pick('cpuS'), 2));
       out.push(row('  RSS after the row (MB)', pick('rssMb')));
+      out.push(row('  of it anonymous (MB)', pick('anonMb')));
     }
     out.push(row('peak RSS (MB)', m.peakRssMb));
     if (r.ksmSkipped) out.push(`KSM skipped: ${r.ksmSkipped}`);

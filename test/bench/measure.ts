@@ -199,5 +199,10 @@ async function measureEvents(t: Target, o: MeasureOptions): Promise<EventLatency
 }
 
 function roundUsage(u: ProcUsage): ProcUsage {
-  return { rssMb: round(u.rssMb, 1), peakRssMb: round(u.peakRssMb, 1), cpuS: round(u.cpuS, 2) };
+  return {
+    rssMb: round(u.rssMb, 1),
+    peakRssMb: round(u.peakRssMb, 1),
+    anonMb: round(u.anonMb, 1),
+    cpuS: round(u.cpuS, 2),
+  };
 }

@@ -6,6 +6,11 @@ export interface ProcUsage {
   rssMb: number;
   /** Peak resident set since start (VmHWM), MB. */
   peakRssMb: number;
+  /**
+   * The anonymous part of VmRSS (RssAnon), MB: the program's own data. The rest is mostly the executable's and
+   * libraries' pages, which a Node process (its ~100 MB binary) and a Go one do not pay alike.
+   */
+  anonMb: number;
   /** utime + stime, seconds. */
   cpuS: number;
 }
@@ -20,7 +25,12 @@ export function procUsage(pid: number): ProcUsage {
   // Fields after the command name (which may contain spaces) start at state (field 3); utime/stime are 14/15.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(rest[11]) + Number(rest[12]);
-  return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024, cpuS: ticks / TICKS_PER_S };
+  return {
+    rssMb: kb('VmRSS') / 1024,
+    peakRssMb: kb('VmHWM') / 1024,
+    anonMb: kb('RssAnon') / 1024,
+    cpuS: ticks / TICKS_PER_S,
+  };
 }
 
 /** The pid whose command line contains every fragment (for processes started by helpers that hide the child). */
