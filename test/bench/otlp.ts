@@ -2,12 +2,14 @@
 // charged from /proc for its own CPU and memory over the same window.
 //   pull    Prometheus bridge only, scraped (gzip) every interval: the baseline
 //   idle    Prometheus bridge, never scraped, no push: watch + churn cost, subtracted for "CPU per push"
+//   idle-semconv  the same with --schema semconv, subtracted from the semconv pushes: a semconv store derives
+//           other families from each change than a ksm one, so the ksm idle is not its baseline
 //   otlp-<schema>-<compression>  OTLP/gRPC push every interval, for --schema ksm (the default) and semconv
 //           (entity-shaped), each with every compression asked for (default gzip, zstd, none; gzip, zstd above
 //           20k pods, where none would send ~360 MiB per push and every process costs ~2 GB)
 //   down    OTLP push every 5 s to a port that refuses connections (Collector down for the whole window)
 //   k8s_cluster  the Collector's k8sclusterreceiver on the same cluster and interval, when otelcol-kso has it
-// CPU per push = (CPU(otlp) - CPU(idle)) / pushes: collection, encoding, compression and sending included.
+// CPU per push = (CPU(otlp) - CPU(idle of its schema)) / pushes: collection, encoding, compression and sending.
 // Pushes go to in-process gRPC sinks (node:http2, no decoding) so the sink's CPU is the bench's, not kso's.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -170,19 +172,25 @@ export async function runOtlpBench(opts: {
     const kubeconfig = join(dir, 'kubeconfig');
     await sim.writeKubeconfig(kubeconfig);
     const timeoutMs = Math.max(120_000, pods * 12);
-    const pushes: { name: string; args: string[]; sink: Sink }[] = [];
+    const pushes: { name: string; idle: string; args: string[]; sink: Sink }[] = [];
     for (const schema of ['ksm', 'semconv'] as const)
       for (const c of compressions) {
         const sink = await startSink((intervalS * 1000) / 2);
         sinks.push(sink);
         const args = [`--otlp-endpoint=${sink.url}`, `--otlp-interval=${intervalS}s`, `--otlp-compression=${c}`];
-        pushes.push({ name: pushName(schema, c), args: schema === 'ksm' ? args : [...args, '--schema=semconv'], sink });
+        pushes.push({
+          name: pushName(schema, c),
+          idle: schema === 'ksm' ? 'idle' : 'idle-semconv',
+          args: schema === 'ksm' ? args : [...args, '--schema=semconv'],
+          sink,
+        });
       }
     const refused = `http://127.0.0.1:${await freePort()}`;
     // Sequential start-up: several initial lists at once would measure the sim, not kso.
     for (const [name, args] of [
       ['pull', []],
       ['idle', []],
+      ['idle-semconv', ['--schema=semconv']],
       ...pushes.map((p) => [p.name, p.args] as const),
       ['down', [`--otlp-endpoint=${refused}`, '--otlp-interval=5s', '--otlp-timeout=2s']],
     ] as const) {
@@ -211,7 +219,9 @@ export async function runOtlpBench(opts: {
       await sleep(Math.max(0, intervalS * 1000 - ((Date.now() - t0) % (intervalS * 1000))));
     }
     const out: OtlpBenchResult['procs'] = {};
-    const idle = procUsage((procs.find((p) => p.name === 'idle') as Proc).pid).cpuS - (start.get('idle')?.cpuS ?? 0);
+    const idleCpu = (name: string) =>
+      procUsage((procs.find((p) => p.name === name) as Proc).pid).cpuS - (start.get(name)?.cpuS ?? 0);
+    const idle = { idle: idleCpu('idle'), 'idle-semconv': idleCpu('idle-semconv') } as Record<string, number>;
     for (const p of procs) {
       const u = procUsage(p.pid);
       const cpuS = round(u.cpuS - (start.get(p.name)?.cpuS ?? 0), 2);
@@ -222,7 +232,7 @@ export async function runOtlpBench(opts: {
         const n = push.sink.pushes.length - before.pushes;
         r.pushes = n;
         if (n > 0) {
-          r.cpuPerPushMs = round(((cpuS - idle) * 1000) / n, 0);
+          r.cpuPerPushMs = round(((cpuS - (idle[push.idle] as number)) * 1000) / n, 0);
           r.mbPerPush = round((push.sink.bytes - before.bytes) / n / 1048576, 2);
         }
       }
