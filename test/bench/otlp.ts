@@ -221,7 +221,7 @@ export async function runOtlpBench(opts: {
     const out: OtlpBenchResult['procs'] = {};
     const idleCpu = (name: string) =>
       procUsage((procs.find((p) => p.name === name) as Proc).pid).cpuS - (start.get(name)?.cpuS ?? 0);
-    const idle = { idle: idleCpu('idle'), 'idle-semconv': idleCpu('idle-semconv') } as Record<string, number>;
+    const idle = new Map([...new Set(pushes.map((p) => p.idle))].map((n) => [n, idleCpu(n)]));
     for (const p of procs) {
       const u = procUsage(p.pid);
       const cpuS = round(u.cpuS - (start.get(p.name)?.cpuS ?? 0), 2);
@@ -232,7 +232,7 @@ export async function runOtlpBench(opts: {
         const n = push.sink.pushes.length - before.pushes;
         r.pushes = n;
         if (n > 0) {
-          r.cpuPerPushMs = round(((cpuS - (idle[push.idle] as number)) * 1000) / n, 0);
+          r.cpuPerPushMs = round(((cpuS - (idle.get(push.idle) as number)) * 1000) / n, 0);
           r.mbPerPush = round((push.sink.bytes - before.bytes) / n / 1048576, 2);
         }
       }
